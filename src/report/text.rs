@@ -36,6 +36,25 @@ fn pad(s: &str, width: usize) -> String {
     format!("{s}{}", " ".repeat(width.saturating_sub(w)))
 }
 
+/// Writes `label text` after `indent`, wrapping words so lines stay within 80 columns where they can.
+fn write_wrapped(out: &mut impl Write, indent: &str, (label, label_w): (&str, usize), text: &str) -> io::Result<()> {
+    let mut line = format!("{indent}{label}");
+    let mut width = indent.len() + label_w;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let w = UnicodeWidthStr::width(word);
+        if width + 1 + w > 80 && width > indent.len() + 8 {
+            writeln!(out, "{line}")?;
+            line = format!("{indent}  {word}");
+            width = indent.len() + 2 + w;
+        } else {
+            line.push(' ');
+            line.push_str(word);
+            width += 1 + w;
+        }
+    }
+    writeln!(out, "{line}")
+}
+
 /// Writes the text summary of `report`.
 pub fn write(report: &Report, mut out: impl Write, color: bool) -> io::Result<()> {
     let p = Painter { color };
@@ -53,19 +72,19 @@ pub fn write(report: &Report, mut out: impl Write, color: bool) -> io::Result<()
     for pr in &report.profiles {
         let name = pad(&clean(&pr.name), name_w);
         let region = clean(&pr.region);
-        match (&pr.identity, &pr.error) {
-            (Some(id), err) => {
+        let indent = "      ";
+        match &pr.identity {
+            Some(id) => {
                 writeln!(out, "  {name}  {}  {region}", clean(&id.account))?;
-                writeln!(out, "  {}  as {}", " ".repeat(name_w), clean(&id.arn))?;
-                if let Some(e) = err {
-                    writeln!(out, "  {}  {} {}", " ".repeat(name_w), p.paint(RED, "ERROR"), clean(e))?;
-                }
+                writeln!(out, "{indent}as {}", clean(&id.arn))?;
             }
-            (None, Some(e)) => writeln!(out, "  {name}  {region}  {} {}", p.paint(RED, "ERROR"), clean(e))?,
-            (None, None) => writeln!(out, "  {name}  {region}  identity unknown")?,
+            None => writeln!(out, "  {name}  {region}")?,
+        }
+        if let Some(e) = &pr.error {
+            write_wrapped(&mut out, &indent, (&p.paint(RED, "ERROR"), 5), &clean(e))?;
         }
         for w in &pr.warnings {
-            writeln!(out, "  {}  {} {}", " ".repeat(name_w), p.paint(YELLOW, "warning:"), clean(w))?;
+            write_wrapped(&mut out, &indent, (&p.paint(YELLOW, "warning:"), 8), &clean(w))?;
         }
     }
 
@@ -151,7 +170,7 @@ pub fn write(report: &Report, mut out: impl Write, color: bool) -> io::Result<()
 
     let c = report.counts();
     let summary = format!(
-        "{} pushes: {} untriggered, {} pending, {} triggered, {} unwatched; {} of {} profiles failed",
+        "{} pushes: {} untriggered, {} pending, {} triggered, {} unwatched\n{} of {} profiles failed to poll",
         report.pushes.len(),
         c.untriggered,
         c.pending,
