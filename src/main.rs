@@ -46,7 +46,9 @@ fn run(cli: Cli) -> Result<u8, String> {
 
     if cli.demo {
         if !cli.profiles.is_empty() {
-            return Err("--profile selects profiles of a config file; --demo always shows both simulated accounts".into());
+            return Err(
+                "--profile selects profiles of a config file; --demo always shows both simulated accounts".into()
+            );
         }
         let defaults = Settings { refresh: DEMO_REFRESH, ..Settings::default() };
         let settings = apply(defaults, &overrides);

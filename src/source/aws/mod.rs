@@ -92,10 +92,8 @@ impl AwsSource {
 
     /// A source over ready-made clients (tests use mocked clients).
     pub fn from_clients(profiles: Vec<(ProfileMeta, ProfileClients, Scope)>) -> Self {
-        let (metas, entries) = profiles
-            .into_iter()
-            .map(|(m, c, scope)| (m, ProfileEntry { clients: Ok(c), scope }))
-            .unzip();
+        let (metas, entries) =
+            profiles.into_iter().map(|(m, c, scope)| (m, ProfileEntry { clients: Ok(c), scope })).unzip();
         Self { metas, entries, limit: Arc::new(Semaphore::new(GLOBAL_IN_FLIGHT)) }
     }
 }

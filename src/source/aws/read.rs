@@ -130,7 +130,12 @@ async fn read_pipelines(
 }
 
 /// One pipeline: its definition and its executions, read concurrently.
-async fn read_pipeline(c: &ProfileClients, name: &str, since: Timestamp, limit: &Semaphore) -> Result<Pipeline, Failures> {
+async fn read_pipeline(
+    c: &ProfileClients,
+    name: &str,
+    since: Timestamp,
+    limit: &Semaphore,
+) -> Result<Pipeline, Failures> {
     let definition = async {
         let _permit = limit.acquire().await.ok();
         c.codepipeline.get_pipeline().name(name).send().await
@@ -213,11 +218,7 @@ pub fn execution(s: &PipelineExecutionSummary) -> Option<Execution> {
     Some(Execution {
         id: s.pipeline_execution_id()?.to_string(),
         status: ExecStatus::parse(s.status().map(|st| st.as_str()).unwrap_or("Unknown")),
-        trigger: s
-            .trigger()
-            .and_then(|t| t.trigger_type())
-            .map(|t| t.as_str().to_string())
-            .unwrap_or_default(),
+        trigger: s.trigger().and_then(|t| t.trigger_type()).map(|t| t.as_str().to_string()).unwrap_or_default(),
         trigger_detail: s.trigger().and_then(|t| t.trigger_detail()).map(str::to_string),
         started_at: timestamp(s.start_time()?)?,
         updated_at: s.last_update_time().and_then(timestamp),
@@ -242,13 +243,24 @@ enum ImageError {
 }
 
 /// Every image of `repo` pushed since `since` (all pages: there is no server-side sort).
-async fn read_images(c: &ProfileClients, repo: &str, since: Timestamp, limit: &Semaphore) -> Result<Vec<ImagePush>, ImageError> {
+async fn read_images(
+    c: &ProfileClients,
+    repo: &str,
+    since: Timestamp,
+    limit: &Semaphore,
+) -> Result<Vec<ImagePush>, ImageError> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
         let page = {
             let _permit = limit.acquire().await.ok();
-            c.ecr.describe_images().repository_name(repo).max_results(IMAGES_PAGE).set_next_token(token.take()).send().await
+            c.ecr
+                .describe_images()
+                .repository_name(repo)
+                .max_results(IMAGES_PAGE)
+                .set_next_token(token.take())
+                .send()
+                .await
         };
         let page = match page {
             Ok(p) => p,
