@@ -229,7 +229,7 @@ async fn throttling_is_retried_then_reported_per_api() {
     assert_eq!(always.num_calls(), 3, "max attempts");
     assert_eq!(
         snap.errors,
-        vec!["codepipeline:ListPipelineExecutions: web-deploy: ThrottlingException: Rate exceeded".to_string()]
+        vec!["codepipeline:ListPipelineExecutions web-deploy: ThrottlingException: Rate exceeded".to_string()]
     );
     assert!(snap.identity.is_some());
     // Without its executions the pipeline is left out, and so are the pushes only it watches: a push is never

@@ -18,7 +18,7 @@ const EXECUTIONS_PAGE: i32 = 50;
 /// Page size of DescribeImages (the API allows up to 1000).
 const IMAGES_PAGE: i32 = 1000;
 
-type Failures = Vec<(&'static str, String)>;
+type Failures = Vec<(String, String)>;
 
 /// Reads everything of one profile. Each API's failure is recorded; what the other APIs returned is kept.
 pub async fn poll_clients(c: &ProfileClients, scope: &Scope, req: PollRequest, limit: &Semaphore) -> ProfileSnapshot {
@@ -37,7 +37,7 @@ pub async fn poll_clients(c: &ProfileClients, scope: &Scope, req: PollRequest, l
             user_id: out.user_id().unwrap_or_default().to_string(),
         }),
         Err(e) => {
-            failures.insert(0, ("sts:GetCallerIdentity", describe(&e)));
+            failures.insert(0, ("sts:GetCallerIdentity".into(), describe(&e)));
             None
         }
     };
@@ -68,7 +68,7 @@ pub async fn poll_clients(c: &ProfileClients, scope: &Scope, req: PollRequest, l
             Err(ImageError::NotFound) => {
                 warnings.push(format!("ECR repository `{}` not found in this account and region", repos[i]))
             }
-            Err(ImageError::Other(msg)) => failures.push(("ecr:DescribeImages", format!("{}: {msg}", repos[i]))),
+            Err(ImageError::Other(msg)) => failures.push((format!("ecr:DescribeImages {}", repos[i]), msg)),
         }
     }
 
@@ -99,7 +99,7 @@ async fn read_pipelines(
                 }
             }
             Err(e) => {
-                failures.push(("codepipeline:ListPipelines", describe(&e)));
+                failures.push(("codepipeline:ListPipelines".into(), describe(&e)));
                 return (Vec::new(), failures, warnings);
             }
         }
@@ -145,12 +145,12 @@ async fn read_pipeline(
     let sources = match definition {
         Ok(out) => out.pipeline().map(ecr_sources).unwrap_or_default(),
         Err(e) => {
-            failures.push(("codepipeline:GetPipeline", format!("{name}: {}", describe(&e))));
+            failures.push((format!("codepipeline:GetPipeline {name}"), describe(&e)));
             Vec::new()
         }
     };
     let executions = executions.unwrap_or_else(|msg| {
-        failures.push(("codepipeline:ListPipelineExecutions", format!("{name}: {msg}")));
+        failures.push((format!("codepipeline:ListPipelineExecutions {name}"), msg));
         Vec::new()
     });
     if failures.is_empty() { Ok(Pipeline { name: name.to_string(), sources, executions }) } else { Err(failures) }
