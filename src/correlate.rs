@@ -11,12 +11,16 @@
 //! - *pending*: watched, not triggered, no older than `grace`. *untriggered*: watched, not triggered, older.
 //! - *unwatched*: no pipeline watches it.
 
+mod hash;
+
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::model::{ImagePush, Pipeline, ProfileSnapshot};
+use self::hash::{FastMap, Hashed, PassThrough, str_hash};
+use crate::model::{Execution, ImagePush, Pipeline, ProfileSnapshot};
 
 /// Tolerated clock difference between ECR's push time and CodePipeline's start time.
 pub const SKEW: Duration = Duration::from_secs(5);
@@ -90,107 +94,73 @@ pub fn correlate(snap: &ProfileSnapshot, now: Timestamp, grace: Duration) -> Vec
 }
 
 /// [`correlate`] over borrowed parts.
+///
+/// O(n log n) for n pushes and executions: a hash lookup per push and per revision, one sort of each pipeline's
+/// time-match candidates, and a near-linear sweep over them. At 100k pushes the time goes to cache misses on the
+/// scattered strings of the model, so the work runs as passes whose items are independent (find the repository,
+/// hash, look up, …): the CPU then overlaps the misses instead of waiting for each in turn (BENCHMARKS.md).
 pub fn correlate_parts(pipelines: &[Pipeline], pushes: &[ImagePush], now: Timestamp, grace: Duration) -> Vec<Verdict> {
     let grace_s = SignedDuration::try_from(grace).unwrap_or(SignedDuration::MAX);
     let skew_s = SignedDuration::try_from(SKEW).unwrap_or(SignedDuration::ZERO);
 
-    // (repository, tag) -> pipelines watching it; repository -> pipelines with a source on it.
-    let mut by_tag: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-    let mut by_repo: HashMap<&str, Vec<usize>> = HashMap::new();
+    // repository -> pipelines with a source on it, and tag -> pipelines watching (repository, tag).
+    let mut repos: FastMap<&str, RepoWatch> = FastMap::default();
     for (p, pipe) in pipelines.iter().enumerate() {
         for s in &pipe.sources {
-            push_unique(by_tag.entry((&s.repository, &s.tag)).or_default(), p);
-            push_unique(by_repo.entry(&s.repository).or_default(), p);
+            let w = repos.entry(&s.repository).or_default();
+            push_unique(&mut w.pipelines, p);
+            push_unique(w.by_tag.entry(&s.tag).or_default(), p);
         }
     }
+    let digests = DigestIndex::new(pipelines);
+    let mut untagged_execs = untagged_executions(pipelines);
 
-    // digest -> executions (pipeline, execution) whose ECR source revision carries it.
-    let mut by_digest: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-    // Executions without any revision for their pipeline's ECR sources: time-match candidates.
-    let mut untagged_execs: Vec<Vec<usize>> = vec![Vec::new(); pipelines.len()];
-    for (p, pipe) in pipelines.iter().enumerate() {
-        for (e, ex) in pipe.executions.iter().enumerate() {
-            let mut carries = false;
-            for r in &ex.revisions {
-                if pipe.sources.iter().any(|s| s.action == r.action) {
-                    carries = true;
-                }
-                by_digest.entry(&r.revision_id).or_default().push((p, e));
-            }
-            if !carries {
-                untagged_execs[p].push(e);
-            }
-        }
-    }
-
+    // Watchers: the pipelines watching the push's repository and one of its tags.
+    let push_repos: Vec<Option<&RepoWatch>> = pushes.iter().map(|push| repos.get(push.repository.as_str())).collect();
     let mut verdicts: Vec<Verdict> = pushes
         .iter()
-        .map(|push| {
+        .zip(&push_repos)
+        .map(|(push, repo)| {
             let mut watchers = Vec::new();
-            for t in &push.tags {
-                if let Some(ps) = by_tag.get(&(push.repository.as_str(), t.as_str())) {
-                    for &p in ps {
+            if let Some(repo) = repo {
+                for t in &push.tags {
+                    for &p in repo.by_tag.get(t.as_str()).into_iter().flatten() {
                         push_unique(&mut watchers, p);
                     }
                 }
+                watchers.sort_unstable();
             }
-            watchers.sort_unstable();
             Verdict { status: PushStatus::Unwatched, matched: None, watchers }
         })
         .collect();
 
     // 1. Digest matches: the earliest execution of a pipeline with a source on the repository.
+    let digest_hashes: Vec<u64> = pushes
+        .iter()
+        .zip(&push_repos)
+        .map(|(push, repo)| if repo.is_some() && !digests.is_empty() { str_hash(&push.digest) } else { 0 })
+        .collect();
     for (i, push) in pushes.iter().enumerate() {
-        let Some(cands) = by_digest.get(push.digest.as_str()) else { continue };
-        let Some(repo_pipes) = by_repo.get(push.repository.as_str()) else { continue };
-        let best = cands
-            .iter()
-            .filter(|(p, _)| repo_pipes.contains(p))
-            .min_by_key(|(p, e)| (pipelines[*p].executions[*e].started_at, *p, *e));
-        if let Some(&(p, e)) = best {
-            verdicts[i].matched = Some(Match { pipeline: p, execution: e, by: MatchedBy::Digest });
-            push_unique(&mut verdicts[i].watchers, p);
+        let Some(repo) = push_repos[i] else { continue };
+        let key = Hashed { hash: digest_hashes[i], text: &push.digest };
+        if let Some(c) = digests.earliest(&key, &repo.pipelines) {
+            verdicts[i].matched = Some(Match { pipeline: c.pipeline, execution: c.execution, by: MatchedBy::Digest });
+            push_unique(&mut verdicts[i].watchers, c.pipeline);
         }
     }
 
-    // 2. Time matches, per pipeline: each execution (oldest first) claims the latest unclaimed watched push
-    //    pushed within [started - grace, started + SKEW].
-    for (p, pipe) in pipelines.iter().enumerate() {
-        if untagged_execs[p].is_empty() {
-            continue;
-        }
-        let mut watched: Vec<usize> = (0..pushes.len())
-            .filter(|&i| verdicts[i].watchers.contains(&p) && verdicts[i].matched.is_none_or(|m| m.pipeline != p))
-            .collect();
-        if watched.is_empty() {
-            continue;
-        }
-        watched.sort_by_key(|&i| (pushes[i].pushed_at, i));
-        let mut execs = untagged_execs[p].clone();
-        execs.sort_by_key(|&e| (pipe.executions[e].started_at, e));
-        // free[k] = the nearest index <= k in `watched` still unclaimed (k + 1 encodes "none").
-        let mut free = FreeList::new(watched.len());
-        for e in execs {
-            let started = pipe.executions[e].started_at;
-            let upper = started.saturating_add(skew_s).unwrap_or(started);
-            let lower = started.saturating_sub(grace_s).unwrap_or(Timestamp::MIN);
-            let end = watched.partition_point(|&i| pushes[i].pushed_at <= upper);
-            let Some(k) = end.checked_sub(1).and_then(|k| free.find(k)) else { continue };
-            let i = watched[k];
-            if pushes[i].pushed_at < lower {
-                continue;
-            }
-            free.claim(k);
-            let better = match verdicts[i].matched {
-                None => true,
-                Some(m) => {
-                    m.by == MatchedBy::Time && started < pipelines[m.pipeline].executions[m.execution].started_at
-                }
-            };
-            if better {
-                verdicts[i].matched = Some(Match { pipeline: p, execution: e, by: MatchedBy::Time });
+    // 2. Time matches. Candidates of each pipeline: its watched pushes not matched by digest to it, as (pushed_at,
+    //    push). A time match never replaces a digest match, so they are known before any time matching.
+    let mut watched: Vec<Vec<(Timestamp, usize)>> = vec![Vec::new(); pipelines.len()];
+    for (i, v) in verdicts.iter().enumerate() {
+        for &p in &v.watchers {
+            if !untagged_execs[p].is_empty() && v.matched.is_none_or(|m| m.pipeline != p) {
+                watched[p].push((pushes[i].pushed_at, i));
             }
         }
+    }
+    for (p, (watched, execs)) in watched.iter_mut().zip(&mut untagged_execs).enumerate() {
+        match_by_time(pipelines, p, watched, execs, (grace_s, skew_s), &mut verdicts);
     }
 
     for (v, push) in verdicts.iter_mut().zip(pushes) {
@@ -205,6 +175,136 @@ pub fn correlate_parts(pipelines: &[Pipeline], pushes: &[ImagePush], now: Timest
         };
     }
     verdicts
+}
+
+/// The pipelines with a source on one repository, and which of them watch each tag.
+#[derive(Default)]
+struct RepoWatch<'a> {
+    pipelines: Vec<usize>,
+    by_tag: FastMap<&'a str, Vec<usize>>,
+}
+
+/// Revision id -> the executions carrying it, over the pipelines with an ECR source (the others match no push).
+struct DigestIndex<'a> {
+    /// Last candidate of each revision id.
+    heads: HashMap<Hashed<'a>, usize, BuildHasherDefault<PassThrough>>,
+    /// Candidates, each linked to the previous one with the same revision id.
+    cands: Vec<Candidate>,
+}
+
+/// One execution carrying a revision id.
+struct Candidate {
+    pipeline: usize,
+    execution: usize,
+    started_at: Timestamp,
+    /// Previous candidate with the same revision id, or [`DigestIndex::END`].
+    next: usize,
+}
+
+impl<'a> DigestIndex<'a> {
+    const END: usize = usize::MAX;
+
+    fn new(pipelines: &'a [Pipeline]) -> Self {
+        // Gather, hash, insert: three passes rather than one loop (see `correlate_parts`).
+        let mut cands = Vec::new();
+        let mut ids: Vec<&str> = Vec::new();
+        for (p, pipe) in pipelines.iter().enumerate().filter(|(_, pipe)| !pipe.sources.is_empty()) {
+            for (e, ex) in pipe.executions.iter().enumerate() {
+                for r in &ex.revisions {
+                    cands.push(Candidate { pipeline: p, execution: e, started_at: ex.started_at, next: Self::END });
+                    ids.push(&r.revision_id);
+                }
+            }
+        }
+        let hashes: Vec<u64> = ids.iter().map(|id| str_hash(id)).collect();
+        let mut heads = HashMap::with_capacity_and_hasher(ids.len(), Default::default());
+        for (c, (&text, &hash)) in ids.iter().zip(&hashes).enumerate() {
+            cands[c].next = heads.insert(Hashed { hash, text }, c).unwrap_or(Self::END);
+        }
+        Self { heads, cands }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.cands.is_empty()
+    }
+
+    /// The earliest execution (then lowest pipeline and execution index) among `pipelines` carrying `digest`.
+    fn earliest(&self, digest: &Hashed<'_>, pipelines: &[usize]) -> Option<&Candidate> {
+        let key = |c: &Candidate| (c.started_at, c.pipeline, c.execution);
+        let mut best: Option<&Candidate> = None;
+        let mut c = self.heads.get(digest).copied().unwrap_or(Self::END);
+        while let Some(cand) = self.cands.get(c) {
+            if pipelines.contains(&cand.pipeline) && best.is_none_or(|b| key(cand) < key(b)) {
+                best = Some(cand);
+            }
+            c = cand.next;
+        }
+        best
+    }
+}
+
+/// Per pipeline, its executions without any revision for its ECR sources (the time-match candidates), as
+/// (started_at, execution).
+fn untagged_executions(pipelines: &[Pipeline]) -> Vec<Vec<(Timestamp, usize)>> {
+    pipelines
+        .iter()
+        .map(|pipe| {
+            let carries =
+                |ex: &Execution| ex.revisions.iter().any(|r| pipe.sources.iter().any(|s| s.action == r.action));
+            pipe.executions
+                .iter()
+                .enumerate()
+                .filter(|(_, ex)| !carries(ex))
+                .map(|(e, ex)| (ex.started_at, e))
+                .collect()
+        })
+        .collect()
+}
+
+/// Time matches of pipeline `p`: each execution of `execs` (oldest first) claims the latest unclaimed push of
+/// `watched` pushed within [started - grace, started + skew]; `window` is (grace, skew).
+fn match_by_time(
+    pipelines: &[Pipeline],
+    p: usize,
+    watched: &mut [(Timestamp, usize)],
+    execs: &mut [(Timestamp, usize)],
+    window: (SignedDuration, SignedDuration),
+    verdicts: &mut [Verdict],
+) {
+    if watched.is_empty() || execs.is_empty() {
+        return;
+    }
+    let (grace, skew) = window;
+    // Keys are unique (the index breaks ties), so unstable sorts give the stable order.
+    watched.sort_unstable();
+    execs.sort_unstable();
+    let mut free = FreeList::new(watched.len());
+    // `end`: how many pushes were pushed at or before `upper`; start times only grow, so it only moves forward.
+    let mut end = 0;
+    for &(started, e) in execs.iter() {
+        let upper = started.saturating_add(skew).unwrap_or(started);
+        let lower = started.saturating_sub(grace).unwrap_or(Timestamp::MIN);
+        while watched.get(end).is_some_and(|&(at, _)| at <= upper) {
+            end += 1;
+        }
+        // (Only when `upper` saturated and came out lower than before.)
+        while end > 0 && watched[end - 1].0 > upper {
+            end -= 1;
+        }
+        let Some(k) = end.checked_sub(1).and_then(|k| free.find(k)) else { continue };
+        let (pushed_at, i) = watched[k];
+        if pushed_at < lower {
+            continue;
+        }
+        free.claim(k);
+        let better = match verdicts[i].matched {
+            None => true,
+            Some(m) => m.by == MatchedBy::Time && started < pipelines[m.pipeline].executions[m.execution].started_at,
+        };
+        if better {
+            verdicts[i].matched = Some(Match { pipeline: p, execution: e, by: MatchedBy::Time });
+        }
+    }
 }
 
 fn push_unique(v: &mut Vec<usize>, x: usize) {
@@ -238,5 +338,7 @@ impl FreeList {
     }
 }
 
+#[cfg(test)]
+mod reference;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,61 @@
+//! Pure-code benchmarks: push-to-run correlation at 1k, 10k and 100k pushes × executions, and the JSON report of
+//! 10k pushes. Run with `cargo bench --bench correlate`; figures and targets are in BENCHMARKS.md.
+
+mod support;
+
+use std::hint::black_box;
+use std::io;
+use std::time::Duration;
+
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use pipewatch::correlate::correlate_parts;
+use pipewatch::report::{self, Report};
+
+/// Grace period used throughout (the default of the config).
+const GRACE: Duration = Duration::from_secs(300);
+
+fn correlation(c: &mut Criterion) {
+    let mut group = c.benchmark_group("correlate");
+    for n in [1_000, 10_000, 100_000] {
+        let snap = support::snapshot(n, n, 42);
+        let now = support::now_after(&snap);
+        group.throughput(Throughput::Elements(n as u64));
+        if n >= 100_000 {
+            group.sample_size(30);
+        }
+        group.bench_with_input(BenchmarkId::from_parameter(n), &snap, |b, snap| {
+            b.iter(|| correlate_parts(black_box(&snap.pipelines), black_box(&snap.pushes), now, GRACE))
+        });
+    }
+    group.finish();
+}
+
+fn json_report(c: &mut Criterion) {
+    const PUSHES: usize = 10_000;
+    let (metas, snaps) = support::accounts(3, PUSHES);
+    let refs: Vec<_> = snaps.iter().collect();
+    let now = snaps.iter().map(support::now_after).max().expect("three accounts");
+
+    let mut group = c.benchmark_group("report_10k");
+    group.throughput(Throughput::Elements(PUSHES as u64));
+    group.bench_function("build", |b| b.iter(|| Report::build(black_box(&metas), black_box(&refs), now, GRACE)));
+    let built = Report::build(&metas, &refs, now, GRACE);
+    group.bench_function("json_write", |b| {
+        b.iter(|| report::json::write(black_box(&built), io::sink()).expect("a sink never fails"))
+    });
+    group.bench_function("build_and_json_write", |b| {
+        b.iter_batched(
+            || (),
+            |()| {
+                let r = Report::build(&metas, &refs, now, GRACE);
+                report::json::write(&r, io::sink()).expect("a sink never fails");
+                r
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, correlation, json_report);
+criterion_main!(benches);
