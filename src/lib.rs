@@ -5,8 +5,10 @@
 //! (text and JSON) and `tui`.
 
 pub mod cli;
+pub mod cloudtrail;
 pub mod config;
 pub mod correlate;
+pub mod diagnose;
 pub mod model;
 pub mod poll;
 pub mod report;

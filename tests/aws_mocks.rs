@@ -26,7 +26,7 @@ use pipewatch::correlate::{MatchedBy, PushStatus};
 use pipewatch::model::ProfileMeta;
 use pipewatch::report::Report;
 use pipewatch::source::PollRequest;
-use pipewatch::source::aws::{ProfileClients, Scope, poll_clients};
+use pipewatch::source::aws::{EnrichState, ProfileClients, Scope, poll_clients};
 
 const NOW: i64 = 1_764_000_000;
 const DIGEST: &str = "sha256:acd3ca9941a85e8ed16515bfc5328e4e2f8c128caa72959a58a127b7801ee01f";
@@ -130,11 +130,26 @@ fn images() -> Rule {
 }
 
 fn clients(sts: &[&Rule], cp: &[&Rule], ecr: &[&Rule]) -> ProfileClients {
+    clients_with(sts, cp, ecr, &[], &[])
+}
+
+fn clients_with(sts: &[&Rule], cp: &[&Rule], ecr: &[&Rule], trail: &[&Rule], events: &[&Rule]) -> ProfileClients {
     ProfileClients {
         sts: mock_client!(aws_sdk_sts, RuleMode::MatchAny, sts, |c| c.retry_config(retry())),
         codepipeline: mock_client!(aws_sdk_codepipeline, RuleMode::MatchAny, cp, |c| c.retry_config(retry())),
         ecr: mock_client!(aws_sdk_ecr, RuleMode::MatchAny, ecr, |c| c.retry_config(retry())),
+        cloudtrail: mock_client!(aws_sdk_cloudtrail, RuleMode::MatchAny, trail, |c| c.retry_config(retry())),
+        events: mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, events, |c| c.retry_config(retry())),
     }
+}
+
+/// The core reads only: CloudTrail and EventBridge switched off.
+fn core() -> Scope {
+    Scope { cloudtrail: false, eventbridge: false, ..Scope::default() }
+}
+
+async fn poll(c: &ProfileClients, scope: &Scope) -> pipewatch::model::ProfileSnapshot {
+    poll_clients(c, scope, &EnrichState::default(), request(), &Semaphore::new(8)).await
 }
 
 fn build_report(snap: &pipewatch::model::ProfileSnapshot) -> Report {
@@ -151,7 +166,7 @@ async fn execution_carrying_the_digest_matches_by_digest() {
     });
     let (id, lp, gp, im) = (identity_ok(), list_pipelines(), get_pipeline(), images());
     let c = clients(&[&id], &[&lp, &gp, &execs], &[&im]);
-    let snap = poll_clients(&c, &Scope::default(), request(), &Semaphore::new(8)).await;
+    let snap = poll(&c, &core()).await;
 
     assert!(snap.errors.is_empty(), "{:?}", snap.errors);
     assert_eq!(snap.identity.as_ref().unwrap().account, "111111111111");
@@ -183,7 +198,7 @@ async fn access_denied_on_identity_keeps_the_other_apis() {
         .then_output(|| ListPipelineExecutionsOutput::builder().build());
     let (lp, gp, im) = (list_pipelines(), get_pipeline(), images());
     let c = clients(&[&denied], &[&lp, &gp, &execs], &[&im]);
-    let snap = poll_clients(&c, &Scope::default(), request(), &Semaphore::new(8)).await;
+    let snap = poll(&c, &core()).await;
 
     assert!(snap.identity.is_none());
     assert_eq!(
@@ -215,7 +230,7 @@ async fn throttling_is_retried_then_reported_per_api() {
         .build();
     let (id, lp, gp, im) = (identity_ok(), list_pipelines(), get_pipeline(), images());
     let c = clients(&[&id], &[&lp, &gp, &flaky], &[&im]);
-    let snap = poll_clients(&c, &Scope::default(), request(), &Semaphore::new(8)).await;
+    let snap = poll(&c, &core()).await;
     assert!(snap.errors.is_empty(), "{:?}", snap.errors);
     assert_eq!(flaky.num_calls(), 2);
     assert_eq!(snap.pipelines[0].executions[0].id, "e");
@@ -225,7 +240,7 @@ async fn throttling_is_retried_then_reported_per_api() {
         mock!(aws_sdk_codepipeline::Client::list_pipeline_executions).sequence().error(throttled).repeatedly().build();
     let (id, lp, gp, im) = (identity_ok(), list_pipelines(), get_pipeline(), images());
     let c = clients(&[&id], &[&lp, &gp, &always], &[&im]);
-    let snap = poll_clients(&c, &Scope::default(), request(), &Semaphore::new(8)).await;
+    let snap = poll(&c, &core()).await;
     assert_eq!(always.num_calls(), 3, "max attempts");
     assert_eq!(
         snap.errors,
@@ -262,7 +277,7 @@ async fn execution_paging_stops_at_the_lookback() {
         .then_output(|| ListPipelineExecutionsOutput::builder().build());
     let (id, lp, gp, im) = (identity_ok(), list_pipelines(), get_pipeline(), images());
     let c = clients(&[&id], &[&lp, &gp, &page1, &page2, &page3], &[&im]);
-    let snap = poll_clients(&c, &Scope::default(), request(), &Semaphore::new(8)).await;
+    let snap = poll(&c, &core()).await;
     let ids: Vec<_> = snap.pipelines[0].executions.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(ids, vec!["new", "day-old"]);
     assert_eq!((page1.num_calls(), page2.num_calls(), page3.num_calls()), (1, 1, 0));
@@ -281,8 +296,12 @@ async fn missing_extra_repository_is_a_warning_and_pipeline_filter_applies() {
         .then_output(|| ListPipelineExecutionsOutput::builder().build());
     let (id, lp, gp, im) = (identity_ok(), list_pipelines(), get_pipeline(), images());
     let c = clients(&[&id], &[&lp, &gp, &execs], &[&im, &missing]);
-    let scope = Scope { pipelines: Some(vec!["web-deploy".into(), "gone".into()]), repositories: vec!["tools".into()] };
-    let snap = poll_clients(&c, &scope, request(), &Semaphore::new(8)).await;
+    let scope = Scope {
+        pipelines: Some(vec!["web-deploy".into(), "gone".into()]),
+        repositories: vec!["tools".into()],
+        ..core()
+    };
+    let snap = poll(&c, &scope).await;
     assert!(snap.errors.is_empty(), "{:?}", snap.errors);
     assert_eq!(
         snap.warnings,

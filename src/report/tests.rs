@@ -60,6 +60,7 @@ fn account_a() -> ProfileSnapshot {
         ],
         errors: vec![],
         warnings: vec![],
+        diagnostics: Default::default(),
     }
 }
 

@@ -143,6 +143,7 @@ impl DemoSource {
             },
             errors: Vec::new(),
             warnings: Vec::new(),
+            diagnostics: Default::default(),
         }
     }
 
@@ -169,6 +170,7 @@ impl DemoSource {
             pushes,
             errors: Vec::new(),
             warnings: Vec::new(),
+            diagnostics: Default::default(),
         }
     }
 }

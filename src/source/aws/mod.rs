@@ -4,23 +4,26 @@
 //! profile's clients are built from that one config so they share one credential cache, which the SDK refreshes
 //! before the session expires. Credentials are never printed or logged by this code.
 
+mod enrich;
 mod errors;
+mod limiter;
 mod read;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
+use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use tokio::sync::Semaphore;
 
+pub use enrich::EnrichState;
 pub use read::poll_clients;
 
 use crate::config::{CredentialSource, Profile};
@@ -45,6 +48,8 @@ pub struct ProfileClients {
     pub sts: aws_sdk_sts::Client,
     pub ecr: aws_sdk_ecr::Client,
     pub codepipeline: aws_sdk_codepipeline::Client,
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
+    pub events: aws_sdk_eventbridge::Client,
 }
 
 impl ProfileClients {
@@ -54,22 +59,35 @@ impl ProfileClients {
             sts: aws_sdk_sts::Client::new(conf),
             ecr: aws_sdk_ecr::Client::new(conf),
             codepipeline: aws_sdk_codepipeline::Client::new(conf),
+            cloudtrail: aws_sdk_cloudtrail::Client::new(conf),
+            events: aws_sdk_eventbridge::Client::new(conf),
         }
     }
 }
 
 /// What to read in a profile besides what its pipelines watch.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Scope {
     /// Only these pipelines (None: every pipeline of the account).
     pub pipelines: Option<Vec<String>>,
     /// Extra repositories to read.
     pub repositories: Vec<String>,
+    /// Read CloudTrail `PutImage` records.
+    pub cloudtrail: bool,
+    /// Check EventBridge rules.
+    pub eventbridge: bool,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Self { pipelines: None, repositories: Vec::new(), cloudtrail: true, eventbridge: true }
+    }
 }
 
 struct ProfileEntry {
     clients: Result<ProfileClients, String>,
     scope: Scope,
+    state: EnrichState,
 }
 
 /// Polls real AWS accounts (or an emulator at `endpoint_url`).
@@ -94,7 +112,13 @@ impl AwsSource {
             metas.push(ProfileMeta { name: p.name.clone(), region });
             entries.push(ProfileEntry {
                 clients: conf.map(|c| ProfileClients::from_config(&c)),
-                scope: Scope { pipelines: p.pipelines.clone(), repositories: p.repositories.clone() },
+                scope: Scope {
+                    pipelines: p.pipelines.clone(),
+                    repositories: p.repositories.clone(),
+                    cloudtrail: p.cloudtrail,
+                    eventbridge: p.eventbridge,
+                },
+                state: EnrichState::default(),
             });
         }
         Self { metas, entries, limit: Arc::new(Semaphore::new(GLOBAL_IN_FLIGHT)) }
@@ -102,8 +126,10 @@ impl AwsSource {
 
     /// A source over ready-made clients (tests use mocked clients).
     pub fn from_clients(profiles: Vec<(ProfileMeta, ProfileClients, Scope)>) -> Self {
-        let (metas, entries) =
-            profiles.into_iter().map(|(m, c, scope)| (m, ProfileEntry { clients: Ok(c), scope })).unzip();
+        let (metas, entries) = profiles
+            .into_iter()
+            .map(|(m, c, scope)| (m, ProfileEntry { clients: Ok(c), scope, state: EnrichState::default() }))
+            .unzip();
         Self { metas, entries, limit: Arc::new(Semaphore::new(GLOBAL_IN_FLIGHT)) }
     }
 }
@@ -118,7 +144,7 @@ impl Source for AwsSource {
             return ProfileSnapshot::failed(format!("no profile #{index}"));
         };
         match &entry.clients {
-            Ok(clients) => poll_clients(clients, &entry.scope, req, &self.limit).await,
+            Ok(clients) => poll_clients(clients, &entry.scope, &entry.state, req, &self.limit).await,
             Err(e) => ProfileSnapshot::failed(e.clone()),
         }
     }

@@ -8,9 +8,12 @@ use futures::StreamExt;
 use jiff::Timestamp;
 use tokio::sync::Semaphore;
 
+use super::enrich::{self, EnrichState};
 use super::errors::{describe, merge};
 use super::{PROFILE_IN_FLIGHT, ProfileClients, Scope};
-use crate::model::{ExecStatus, Execution, Identity, ImagePush, Pipeline, ProfileSnapshot, Revision, WatchedSource};
+use crate::model::{
+    Diagnostics, ExecStatus, Execution, Identity, ImagePush, Lookup, Pipeline, ProfileSnapshot, Revision, WatchedSource,
+};
 use crate::source::PollRequest;
 
 /// Page size of ListPipelineExecutions (the API allows 1–100).
@@ -19,9 +22,17 @@ const EXECUTIONS_PAGE: i32 = 50;
 const IMAGES_PAGE: i32 = 1000;
 
 type Failures = Vec<(String, String)>;
+/// A pipeline and its ARN (from GetPipeline's metadata, when given).
+type PipelineWithArn = (Pipeline, Option<String>);
 
 /// Reads everything of one profile. Each API's failure is recorded; what the other APIs returned is kept.
-pub async fn poll_clients(c: &ProfileClients, scope: &Scope, req: PollRequest, limit: &Semaphore) -> ProfileSnapshot {
+pub async fn poll_clients(
+    c: &ProfileClients,
+    scope: &Scope,
+    state: &EnrichState,
+    req: PollRequest,
+    limit: &Semaphore,
+) -> ProfileSnapshot {
     let since = req.since();
     let identity = async {
         let _permit = limit.acquire().await.ok();
@@ -29,6 +40,7 @@ pub async fn poll_clients(c: &ProfileClients, scope: &Scope, req: PollRequest, l
     };
     let (identity, (pipelines, mut failures, mut warnings)) =
         tokio::join!(identity, read_pipelines(c, scope, since, limit));
+    let (pipelines, arns): (Vec<Pipeline>, Vec<Option<String>>) = pipelines.into_iter().unzip();
 
     let identity = match identity {
         Ok(out) => Some(Identity {
@@ -55,11 +67,62 @@ pub async fn poll_clients(c: &ProfileClients, scope: &Scope, req: PollRequest, l
         }
     }
     let owned: Vec<(usize, String)> = repos.iter().map(|r| r.to_string()).enumerate().collect();
-    let mut results: Vec<(usize, Result<Vec<ImagePush>, ImageError>)> = futures::stream::iter(owned)
+    let images = futures::stream::iter(owned)
         .map(|(i, repo)| async move { (i, read_images(c, &repo, since, limit).await) })
         .buffer_unordered(PROFILE_IN_FLIGHT)
-        .collect()
-        .await;
+        .collect::<Vec<(usize, Result<Vec<ImagePush>, ImageError>)>>();
+    let account = identity.as_ref().map(|i| i.account.clone());
+    let trail = async {
+        if !scope.cloudtrail {
+            return (Lookup::Skipped("switched off with `cloudtrail = false`".into()), None);
+        }
+        if repos.is_empty() {
+            return (Lookup::Skipped("no watched repository in this profile".into()), None);
+        }
+        match enrich::read_cloudtrail(c, state, since, req.now, account.as_deref(), limit).await {
+            Ok((read, note)) => (Lookup::Done(read), note),
+            Err(e) => (Lookup::Skipped(format!("cloudtrail:LookupEvents failed: {e}")), None),
+        }
+    };
+    let with_ecr: Vec<(String, String)> = pipelines
+        .iter()
+        .zip(&arns)
+        .filter(|(p, _)| !p.sources.is_empty())
+        .map(|(p, arn)| {
+            let arn = arn.clone().unwrap_or_else(|| {
+                let region = c.codepipeline.config().region().map(|r| r.to_string()).unwrap_or_default();
+                format!("arn:aws:codepipeline:{region}:{}:{}", account.as_deref().unwrap_or_default(), p.name)
+            });
+            (p.name.clone(), arn)
+        })
+        .collect();
+    let rules = async {
+        if !scope.eventbridge {
+            return Lookup::Skipped("switched off with `eventbridge = false`".into());
+        }
+        if with_ecr.is_empty() {
+            return Lookup::Done(Vec::new());
+        }
+        match enrich::read_rules(c, state, with_ecr.clone(), limit).await {
+            Ok(r) => Lookup::Done(r),
+            Err(e) => Lookup::Skipped(e),
+        }
+    };
+    let (mut results, (put_images, trail_note), rules) = tokio::join!(images, trail, rules);
+    if let Lookup::Skipped(why) = &put_images
+        && scope.cloudtrail
+        && !repos.is_empty()
+    {
+        warnings.push(format!("pushes not attributed: {why} (needs cloudtrail:LookupEvents)"));
+    }
+    if let Lookup::Skipped(why) = &rules
+        && scope.eventbridge
+    {
+        warnings.push(format!(
+            "trigger rules not checked: {why} (needs events:ListRuleNamesByTarget and events:DescribeRule)"
+        ));
+    }
+    warnings.extend(trail_note);
     results.sort_by_key(|(i, _)| *i);
     let mut pushes = Vec::new();
     for (i, r) in results {
@@ -72,7 +135,14 @@ pub async fn poll_clients(c: &ProfileClients, scope: &Scope, req: PollRequest, l
         }
     }
 
-    ProfileSnapshot { identity, pipelines, pushes, errors: merge(failures), warnings }
+    ProfileSnapshot {
+        identity,
+        pipelines,
+        pushes,
+        errors: merge(failures),
+        warnings,
+        diagnostics: Diagnostics { put_images, rules },
+    }
 }
 
 async fn read_pipelines(
@@ -80,7 +150,7 @@ async fn read_pipelines(
     scope: &Scope,
     since: Timestamp,
     limit: &Semaphore,
-) -> (Vec<Pipeline>, Failures, Vec<String>) {
+) -> (Vec<PipelineWithArn>, Failures, Vec<String>) {
     let mut failures = Failures::new();
     let mut warnings = Vec::new();
     let mut names = Vec::new();
@@ -113,11 +183,12 @@ async fn read_pipelines(
         names.retain(|n| wanted.contains(n));
     }
 
-    let mut results: Vec<(usize, Result<Pipeline, Failures>)> = futures::stream::iter(names.into_iter().enumerate())
-        .map(|(i, name)| async move { (i, read_pipeline(c, &name, since, limit).await) })
-        .buffer_unordered(PROFILE_IN_FLIGHT)
-        .collect()
-        .await;
+    let mut results: Vec<(usize, Result<PipelineWithArn, Failures>)> =
+        futures::stream::iter(names.into_iter().enumerate())
+            .map(|(i, name)| async move { (i, read_pipeline(c, &name, since, limit).await) })
+            .buffer_unordered(PROFILE_IN_FLIGHT)
+            .collect()
+            .await;
     results.sort_by_key(|(i, _)| *i);
     let mut pipelines = Vec::with_capacity(results.len());
     for (_, r) in results {
@@ -135,25 +206,32 @@ async fn read_pipeline(
     name: &str,
     since: Timestamp,
     limit: &Semaphore,
-) -> Result<Pipeline, Failures> {
+) -> Result<PipelineWithArn, Failures> {
     let definition = async {
         let _permit = limit.acquire().await.ok();
         c.codepipeline.get_pipeline().name(name).send().await
     };
     let (definition, executions) = tokio::join!(definition, read_executions(c, name, since, limit));
     let mut failures = Failures::new();
-    let sources = match definition {
-        Ok(out) => out.pipeline().map(ecr_sources).unwrap_or_default(),
+    let (sources, arn) = match definition {
+        Ok(out) => (
+            out.pipeline().map(ecr_sources).unwrap_or_default(),
+            out.metadata().and_then(|m| m.pipeline_arn()).map(str::to_string),
+        ),
         Err(e) => {
             failures.push((format!("codepipeline:GetPipeline {name}"), describe(&e)));
-            Vec::new()
+            (Vec::new(), None)
         }
     };
     let executions = executions.unwrap_or_else(|msg| {
         failures.push((format!("codepipeline:ListPipelineExecutions {name}"), msg));
         Vec::new()
     });
-    if failures.is_empty() { Ok(Pipeline { name: name.to_string(), sources, executions }) } else { Err(failures) }
+    if failures.is_empty() {
+        Ok((Pipeline { name: name.to_string(), sources, executions }, arn))
+    } else {
+        Err(failures)
+    }
 }
 
 /// The ECR source actions of a pipeline definition.
