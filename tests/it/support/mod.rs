@@ -61,9 +61,10 @@ pub fn seed(mut scenario: Value) -> Value {
     let out = child.wait_with_output().expect("waiting for seed.py");
     assert!(
         out.status.success(),
-        "seed.py failed ({}):\n{}\nscenario: {scenario:#}",
+        "seed.py failed ({}):\n{}\nscenario: {scenario:#}\nmoto log: {}",
         out.status,
-        String::from_utf8_lossy(&out.stderr)
+        String::from_utf8_lossy(&out.stderr),
+        moto.log_file().display()
     );
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
