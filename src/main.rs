@@ -1,1 +1,100 @@
-fn main() {}
+//! The `pipewatch` binary: parse arguments, load the config, run `--once` or the dashboard, map to an exit code.
+
+use std::io::{self, IsTerminal};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use jiff::Timestamp;
+
+use pipewatch::cli::{Cli, Output};
+use pipewatch::config::{self, Overrides, Settings};
+use pipewatch::poll;
+use pipewatch::report::{self, Report, exit};
+use pipewatch::source::Source;
+use pipewatch::source::aws::AwsSource;
+use pipewatch::source::demo::DemoSource;
+
+/// Refresh interval of the demo when `--refresh` is not given (the simulation moves every few seconds).
+const DEMO_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(msg) => {
+            eprintln!("pipewatch: error: {msg}");
+            ExitCode::from(exit::USAGE)
+        }
+    }
+}
+
+/// Runs the program; `Err` is a usage or configuration error (exit 2).
+fn run(cli: Cli) -> Result<u8, String> {
+    let overrides = Overrides {
+        refresh: cli.refresh,
+        grace: cli.grace,
+        lookback: cli.lookback,
+        timeout: cli.timeout,
+        profiles: cli.profiles.clone(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+
+    if cli.demo {
+        if !cli.profiles.is_empty() {
+            return Err("--profile selects profiles of a config file; --demo always shows both simulated accounts".into());
+        }
+        let defaults = Settings { refresh: DEMO_REFRESH, ..Settings::default() };
+        let settings = apply(defaults, &overrides);
+        let source = Arc::new(DemoSource::new(Timestamp::now()));
+        return Ok(runtime.block_on(dispatch(&cli, source, &settings)));
+    }
+
+    let path = config::locate(cli.config.as_deref()).map_err(|e| e.to_string())?;
+    let config = config::load(&path).and_then(|c| c.apply(&overrides)).map_err(|e| e.to_string())?;
+    let settings = config.settings.clone();
+    Ok(runtime.block_on(async {
+        let source = Arc::new(AwsSource::new(&config.profiles).await);
+        dispatch(&cli, source, &settings).await
+    }))
+}
+
+fn apply(mut s: Settings, o: &Overrides) -> Settings {
+    s.refresh = o.refresh.unwrap_or(s.refresh);
+    s.grace = o.grace.unwrap_or(s.grace);
+    s.lookback = o.lookback.unwrap_or(s.lookback);
+    s.timeout = o.timeout.unwrap_or(s.timeout);
+    s
+}
+
+async fn dispatch<S: Source>(cli: &Cli, source: Arc<S>, settings: &Settings) -> u8 {
+    if !cli.once {
+        eprintln!("pipewatch: the interactive dashboard is not built yet; use --once");
+        return exit::USAGE;
+    }
+    let snapshots = poll::poll_all(Arc::clone(&source), settings.lookback, settings.timeout).await;
+    let refs: Vec<_> = snapshots.iter().collect();
+    let now = Timestamp::now().round(jiff::Unit::Second).unwrap_or_else(|_| Timestamp::now());
+    let report = Report::build(source.profiles(), &refs, now, settings.grace);
+    let stdout = io::stdout().lock();
+    let written = match cli.output {
+        Output::Json => report::json::write(&report, stdout),
+        Output::Text => {
+            let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            report::text::write(&report, stdout, color)
+        }
+    };
+    match written {
+        // A closed pipe (`pipewatch --once | head -1`) is the reader's choice, not a failure.
+        Ok(()) => report.exit_code(),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => report.exit_code(),
+        Err(e) => {
+            eprintln!("pipewatch: error: cannot write the report: {e}");
+            exit::PROFILE_FAILED
+        }
+    }
+}

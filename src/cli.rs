@@ -1,0 +1,73 @@
+//! Command-line arguments (clap derive). Parsing only; `main` decides what to do with them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+
+use crate::config::parse_duration;
+
+const AFTER_HELP: &str = "\
+Exit codes (--once):
+  0  every profile polled, no untriggered push
+  1  at least one untriggered push (a watched push older than --grace with no pipeline run)
+  2  usage or configuration error
+  3  at least one profile failed to poll (wins over 1)
+
+Config lookup: --config PATH, else $PIPEWATCH_CONFIG, else $XDG_CONFIG_HOME/pipewatch/config.toml
+(~/.config/pipewatch/config.toml). See config.example.toml.
+
+Examples:
+  pipewatch --demo                      the dashboard on two simulated accounts
+  pipewatch --once --output json        poll every profile once, print JSON, exit with a status
+  pipewatch --profile account-a --grace 10m";
+
+/// Which pushes never triggered a pipeline run, across AWS accounts.
+#[derive(Debug, Parser)]
+#[command(name = "pipewatch", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Poll once, print a summary and exit (instead of the dashboard)
+    #[arg(long)]
+    pub once: bool,
+
+    /// Output format of --once
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+
+    /// Run on the built-in simulated pair of accounts (no AWS, no config)
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Config file [default: $PIPEWATCH_CONFIG, else $XDG_CONFIG_HOME/pipewatch/config.toml]
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Only this profile (repeatable)
+    #[arg(long = "profile", value_name = "NAME")]
+    pub profiles: Vec<String>,
+
+    /// How long a watched push may wait for a run before it is flagged (e.g. 5m)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub grace: Option<Duration>,
+
+    /// How far back pushes and runs are read (e.g. 24h)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub lookback: Option<Duration>,
+
+    /// Dashboard poll interval (e.g. 30s)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub refresh: Option<Duration>,
+
+    /// Bound on one poll of one profile (e.g. 10s)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+}
+
+/// `--output` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Human-readable summary
+    Text,
+    /// One JSON document
+    Json,
+}

@@ -1,0 +1,14 @@
+//! pipewatch: which ECR pushes never triggered their CodePipeline run, across AWS accounts, and why.
+//!
+//! Layers: `config` (parsing), `source` (the data-source trait; `source::aws` is the only SDK code, `source::demo`
+//! the simulation), `model` and `correlate` (pure domain), `poll` (tokio tasks), and the front ends `report`
+//! (text and JSON) and `tui`.
+
+pub mod cli;
+pub mod config;
+pub mod correlate;
+pub mod model;
+pub mod poll;
+pub mod report;
+pub mod sanitize;
+pub mod source;

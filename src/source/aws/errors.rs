@@ -1,0 +1,95 @@
+//! Turns SDK errors into one-line messages people can act on (never including credentials).
+
+use std::error::Error;
+
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+
+/// Describes an SDK error: the service's code and message, or the chain of causes for transport failures.
+pub fn describe<E, R>(err: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    match err {
+        SdkError::ServiceError(ctx) => {
+            let e = ctx.err();
+            match (e.code(), e.message()) {
+                (Some(code), Some(msg)) => format!("{code}: {msg}"),
+                (Some(code), None) => code.to_string(),
+                _ => chain(e),
+            }
+        }
+        SdkError::TimeoutError(_) => "request timed out".to_string(),
+        other => chain(other),
+    }
+}
+
+/// `a: b: c` from an error and its sources, skipping repeats.
+pub fn chain(err: &(dyn Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        let s = e.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Groups `(api, message)` failures so that one cause shared by several calls (a refused role) is said once.
+pub fn merge(failures: Vec<(&'static str, String)>) -> Vec<String> {
+    let mut grouped: Vec<(String, Vec<&'static str>)> = Vec::new();
+    for (api, msg) in failures {
+        match grouped.iter_mut().find(|(m, _)| *m == msg) {
+            Some((_, apis)) => {
+                if !apis.contains(&api) {
+                    apis.push(api);
+                }
+            }
+            None => grouped.push((msg, vec![api])),
+        }
+    }
+    grouped.into_iter().map(|(msg, apis)| format!("{}: {msg}", apis.join(", "))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_groups_identical_causes() {
+        let out = merge(vec![
+            ("sts:GetCallerIdentity", "no credentials".into()),
+            ("codepipeline:ListPipelines", "no credentials".into()),
+            ("ecr:DescribeImages", "RepositoryNotFoundException: gone".into()),
+            ("codepipeline:ListPipelines", "no credentials".into()),
+        ]);
+        assert_eq!(
+            out,
+            vec![
+                "sts:GetCallerIdentity, codepipeline:ListPipelines: no credentials".to_string(),
+                "ecr:DescribeImages: RepositoryNotFoundException: gone".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn chain_skips_repeated_causes() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "dispatch failure")
+            }
+        }
+        impl Error for Outer {
+            fn source(&self) -> Option<&(dyn Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let e = Outer(std::io::Error::other("connection refused"));
+        assert_eq!(chain(&e), "dispatch failure: connection refused");
+    }
+}
