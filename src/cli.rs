@@ -26,6 +26,9 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(name = "pipewatch", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Poll once, print a summary and exit (instead of the dashboard)
     #[arg(long)]
     pub once: bool,
@@ -61,6 +64,13 @@ pub struct Cli {
     /// Bound on one poll of one profile (e.g. 10s)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
+}
+
+/// Subcommands besides the dashboard and `--once`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Subcommand)]
+pub enum Command {
+    /// Print the least-privilege IAM policy pipewatch needs in each polled account
+    IamPolicy,
 }
 
 /// `--output` formats.

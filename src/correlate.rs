@@ -90,12 +90,7 @@ pub fn correlate(snap: &ProfileSnapshot, now: Timestamp, grace: Duration) -> Vec
 }
 
 /// [`correlate`] over borrowed parts.
-pub fn correlate_parts(
-    pipelines: &[Pipeline],
-    pushes: &[ImagePush],
-    now: Timestamp,
-    grace: Duration,
-) -> Vec<Verdict> {
+pub fn correlate_parts(pipelines: &[Pipeline], pushes: &[ImagePush], now: Timestamp, grace: Duration) -> Vec<Verdict> {
     let grace_s = SignedDuration::try_from(grace).unwrap_or(SignedDuration::MAX);
     let skew_s = SignedDuration::try_from(SKEW).unwrap_or(SignedDuration::ZERO);
 
@@ -189,8 +184,7 @@ pub fn correlate_parts(
             let better = match verdicts[i].matched {
                 None => true,
                 Some(m) => {
-                    m.by == MatchedBy::Time
-                        && started < pipelines[m.pipeline].executions[m.execution].started_at
+                    m.by == MatchedBy::Time && started < pipelines[m.pipeline].executions[m.execution].started_at
                 }
             };
             if better {

@@ -7,13 +7,16 @@ use std::sync::Arc;
 use clap::Parser;
 use jiff::Timestamp;
 
-use pipewatch::cli::{Cli, Output};
+use pipewatch::cli::{Cli, Command, Output};
 use pipewatch::config::{self, Overrides, Settings};
 use pipewatch::poll;
 use pipewatch::report::{self, Report, exit};
 use pipewatch::source::Source;
 use pipewatch::source::aws::AwsSource;
 use pipewatch::source::demo::DemoSource;
+
+/// The least-privilege policy shipped in `assets/`, printed by `pipewatch iam-policy`.
+const IAM_POLICY: &str = include_str!("../assets/iam-readonly-policy.json");
 
 /// Refresh interval of the demo when `--refresh` is not given (the simulation moves every few seconds).
 const DEMO_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
@@ -31,6 +34,10 @@ fn main() -> ExitCode {
 
 /// Runs the program; `Err` is a usage or configuration error (exit 2).
 fn run(cli: Cli) -> Result<u8, String> {
+    if let Some(Command::IamPolicy) = cli.command {
+        print!("{}", IAM_POLICY);
+        return Ok(exit::HEALTHY);
+    }
     let overrides = Overrides {
         refresh: cli.refresh,
         grace: cli.grace,
@@ -46,7 +53,9 @@ fn run(cli: Cli) -> Result<u8, String> {
 
     if cli.demo {
         if !cli.profiles.is_empty() {
-            return Err("--profile selects profiles of a config file; --demo always shows both simulated accounts".into());
+            return Err(
+                "--profile selects profiles of a config file; --demo always shows both simulated accounts".into()
+            );
         }
         let defaults = Settings { refresh: DEMO_REFRESH, ..Settings::default() };
         let settings = apply(defaults, &overrides);

@@ -168,11 +168,7 @@ fn one_execution_matches_at_most_one_push() {
 
 #[test]
 fn two_pushes_two_runs_pair_up_in_order() {
-    let pipes = vec![pipe(
-        "d",
-        &[("web", "latest"), ("web", "stable")],
-        vec![exec("e2", 14, &[]), exec("e1", 3, &[])],
-    )];
+    let pipes = vec![pipe("d", &[("web", "latest"), ("web", "stable")], vec![exec("e2", 14, &[]), exec("e1", 3, &[])])];
     let v = run(pipes, vec![push("web", &["stable"], "b", 10), push("web", &["latest"], "a", 0)], 1000);
     assert_eq!(v[0].matched.unwrap().execution, 0, "push b gets run e2");
     assert_eq!(v[1].matched.unwrap().execution, 1, "push a gets run e1");
@@ -180,16 +176,9 @@ fn two_pushes_two_runs_pair_up_in_order() {
 
 #[test]
 fn run_claimed_by_digest_is_not_reused_by_time() {
-    let pipes = vec![pipe(
-        "d",
-        &[("web", "latest"), ("web", "stable")],
-        vec![exec("e", 20, &[("Source", "sha256:b")])],
-    )];
-    let v = run(
-        pipes,
-        vec![push("web", &["stable"], "sha256:a", 5), push("web", &["latest"], "sha256:b", 10)],
-        1000,
-    );
+    let pipes =
+        vec![pipe("d", &[("web", "latest"), ("web", "stable")], vec![exec("e", 20, &[("Source", "sha256:b")])])];
+    let v = run(pipes, vec![push("web", &["stable"], "sha256:a", 5), push("web", &["latest"], "sha256:b", 10)], 1000);
     assert_eq!(statuses(&v), vec![PushStatus::Untriggered, PushStatus::Triggered]);
     assert_eq!(v[1].matched.unwrap().by, MatchedBy::Digest);
 }

@@ -171,7 +171,8 @@ impl Report {
 
     /// Pushes by status and failed profiles.
     pub fn counts(&self) -> Counts {
-        let mut c = Counts { failed_profiles: self.profiles.iter().filter(|p| p.error.is_some()).count(), ..Counts::default() };
+        let mut c =
+            Counts { failed_profiles: self.profiles.iter().filter(|p| p.error.is_some()).count(), ..Counts::default() };
         for p in &self.pushes {
             match p.status {
                 PushStatus::Untriggered => c.untriggered += 1,

@@ -81,10 +81,10 @@ pub fn write(report: &Report, mut out: impl Write, color: bool) -> io::Result<()
             None => writeln!(out, "  {name}  {region}")?,
         }
         if let Some(e) = &pr.error {
-            write_wrapped(&mut out, &indent, (&p.paint(RED, "ERROR"), 5), &clean(e))?;
+            write_wrapped(&mut out, indent, (&p.paint(RED, "ERROR"), 5), &clean(e))?;
         }
         for w in &pr.warnings {
-            write_wrapped(&mut out, &indent, (&p.paint(YELLOW, "warning:"), 8), &clean(w))?;
+            write_wrapped(&mut out, indent, (&p.paint(YELLOW, "warning:"), 8), &clean(w))?;
         }
     }
 
@@ -146,7 +146,8 @@ pub fn write(report: &Report, mut out: impl Write, color: bool) -> io::Result<()
     }
     for pl in &report.pipelines {
         let watches: Vec<String> = pl.sources.iter().map(|s| format!("{}:{}", s.repository, s.tag)).collect();
-        let watches = if watches.is_empty() { "no ECR source".to_string() } else { format!("watches {}", watches.join(", ")) };
+        let watches =
+            if watches.is_empty() { "no ECR source".to_string() } else { format!("watches {}", watches.join(", ")) };
         writeln!(out, "  {}/{}  {}", clean(&pl.profile), clean(&pl.name), clean(&watches))?;
         if pl.executions.is_empty() {
             writeln!(out, "    no executions in the lookback window")?;

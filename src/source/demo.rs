@@ -123,11 +123,7 @@ impl DemoSource {
             trigger_detail: Some("arn:aws:sts::111111111111:assumed-role/admin/alice".into()),
             started_at: self.at(-3 * 3600),
             updated_at: Some(self.at(-3 * 3600 + 90)),
-            revisions: vec![Revision {
-                action: "Source".into(),
-                revision_id: fake_digest("api", -1),
-                summary: None,
-            }],
+            revisions: vec![Revision { action: "Source".into(), revision_id: fake_digest("api", -1), summary: None }],
             status_summary: None,
         };
         ProfileSnapshot {

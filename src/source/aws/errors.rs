@@ -20,7 +20,20 @@ where
             }
         }
         SdkError::TimeoutError(_) => "request timed out".to_string(),
-        other => chain(other),
+        other => tidy(&chain(other)),
+    }
+}
+
+/// Drops the SDK's plumbing words from a transport error and names credential failures plainly.
+fn tidy(s: &str) -> String {
+    let mut s = s;
+    for noise in ["dispatch failure: ", "other: ", "io error: "] {
+        s = s.strip_prefix(noise).unwrap_or(s);
+    }
+    let s = s.replace("io error: ", "").replace("client error (Connect): ", "");
+    match s.strip_prefix("an error occurred while loading credentials: ") {
+        Some(rest) => format!("could not get credentials: {rest}"),
+        None => s,
     }
 }
 
@@ -39,8 +52,8 @@ pub fn chain(err: &(dyn Error + 'static)) -> String {
 }
 
 /// Groups `(api, message)` failures so that one cause shared by several calls (a refused role) is said once.
-pub fn merge(failures: Vec<(&'static str, String)>) -> Vec<String> {
-    let mut grouped: Vec<(String, Vec<&'static str>)> = Vec::new();
+pub fn merge(failures: Vec<(String, String)>) -> Vec<String> {
+    let mut grouped: Vec<(String, Vec<String>)> = Vec::new();
     for (api, msg) in failures {
         match grouped.iter_mut().find(|(m, _)| *m == msg) {
             Some((_, apis)) => {
@@ -61,16 +74,16 @@ mod tests {
     #[test]
     fn merge_groups_identical_causes() {
         let out = merge(vec![
-            ("sts:GetCallerIdentity", "no credentials".into()),
-            ("codepipeline:ListPipelines", "no credentials".into()),
-            ("ecr:DescribeImages", "RepositoryNotFoundException: gone".into()),
-            ("codepipeline:ListPipelines", "no credentials".into()),
+            ("sts:GetCallerIdentity".into(), "no credentials".into()),
+            ("codepipeline:ListPipelines".into(), "no credentials".into()),
+            ("ecr:DescribeImages web".into(), "RepositoryNotFoundException: gone".into()),
+            ("codepipeline:ListPipelines".into(), "no credentials".into()),
         ]);
         assert_eq!(
             out,
             vec![
                 "sts:GetCallerIdentity, codepipeline:ListPipelines: no credentials".to_string(),
-                "ecr:DescribeImages: RepositoryNotFoundException: gone".to_string(),
+                "ecr:DescribeImages web: RepositoryNotFoundException: gone".to_string(),
             ]
         );
     }
@@ -91,5 +104,14 @@ mod tests {
         }
         let e = Outer(std::io::Error::other("connection refused"));
         assert_eq!(chain(&e), "dispatch failure: connection refused");
+    }
+
+    #[test]
+    fn tidy_names_credential_failures() {
+        assert_eq!(
+            tidy("dispatch failure: other: an error occurred while loading credentials: failed to assume role"),
+            "could not get credentials: failed to assume role"
+        );
+        assert_eq!(tidy("dispatch failure: io error: connection refused"), "connection refused");
     }
 }

@@ -8,8 +8,11 @@ mod errors;
 mod read;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
@@ -26,6 +29,13 @@ use crate::source::{PollRequest, Source};
 
 /// Requests in flight at once across every profile (keeps a 50-account poll polite to the APIs).
 pub const GLOBAL_IN_FLIGHT: usize = 32;
+/// Attempts per request (the SDK retries throttling and transient errors with exponential backoff).
+const MAX_ATTEMPTS: u32 = 3;
+/// First retry delay: short, so a refused connection is reported well within the poll timeout.
+const INITIAL_BACKOFF: Duration = Duration::from_millis(200);
+/// TCP/TLS connect bound; a hung endpoint is cut by the poll timeout instead.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// Requests in flight at once inside one profile.
 pub const PROFILE_IN_FLIGHT: usize = 4;
 
@@ -92,10 +102,8 @@ impl AwsSource {
 
     /// A source over ready-made clients (tests use mocked clients).
     pub fn from_clients(profiles: Vec<(ProfileMeta, ProfileClients, Scope)>) -> Self {
-        let (metas, entries) = profiles
-            .into_iter()
-            .map(|(m, c, scope)| (m, ProfileEntry { clients: Ok(c), scope }))
-            .unzip();
+        let (metas, entries) =
+            profiles.into_iter().map(|(m, c, scope)| (m, ProfileEntry { clients: Ok(c), scope })).unzip();
         Self { metas, entries, limit: Arc::new(Semaphore::new(GLOBAL_IN_FLIGHT)) }
     }
 }
@@ -118,7 +126,9 @@ impl Source for AwsSource {
 
 /// Builds the SDK config of one profile: region, endpoint, source credentials and the assumed role.
 async fn sdk_config(p: &Profile) -> Result<SdkConfig, String> {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS).with_initial_backoff(INITIAL_BACKOFF))
+        .timeout_config(TimeoutConfig::builder().connect_timeout(CONNECT_TIMEOUT).build());
     if let Some(r) = &p.region {
         loader = loader.region(Region::new(r.clone()));
     }

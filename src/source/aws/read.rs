@@ -18,7 +18,7 @@ const EXECUTIONS_PAGE: i32 = 50;
 /// Page size of DescribeImages (the API allows up to 1000).
 const IMAGES_PAGE: i32 = 1000;
 
-type Failures = Vec<(&'static str, String)>;
+type Failures = Vec<(String, String)>;
 
 /// Reads everything of one profile. Each API's failure is recorded; what the other APIs returned is kept.
 pub async fn poll_clients(c: &ProfileClients, scope: &Scope, req: PollRequest, limit: &Semaphore) -> ProfileSnapshot {
@@ -37,7 +37,7 @@ pub async fn poll_clients(c: &ProfileClients, scope: &Scope, req: PollRequest, l
             user_id: out.user_id().unwrap_or_default().to_string(),
         }),
         Err(e) => {
-            failures.insert(0, ("sts:GetCallerIdentity", describe(&e)));
+            failures.insert(0, ("sts:GetCallerIdentity".into(), describe(&e)));
             None
         }
     };
@@ -68,7 +68,7 @@ pub async fn poll_clients(c: &ProfileClients, scope: &Scope, req: PollRequest, l
             Err(ImageError::NotFound) => {
                 warnings.push(format!("ECR repository `{}` not found in this account and region", repos[i]))
             }
-            Err(ImageError::Other(msg)) => failures.push(("ecr:DescribeImages", format!("{}: {msg}", repos[i]))),
+            Err(ImageError::Other(msg)) => failures.push((format!("ecr:DescribeImages {}", repos[i]), msg)),
         }
     }
 
@@ -99,7 +99,7 @@ async fn read_pipelines(
                 }
             }
             Err(e) => {
-                failures.push(("codepipeline:ListPipelines", describe(&e)));
+                failures.push(("codepipeline:ListPipelines".into(), describe(&e)));
                 return (Vec::new(), failures, warnings);
             }
         }
@@ -130,7 +130,12 @@ async fn read_pipelines(
 }
 
 /// One pipeline: its definition and its executions, read concurrently.
-async fn read_pipeline(c: &ProfileClients, name: &str, since: Timestamp, limit: &Semaphore) -> Result<Pipeline, Failures> {
+async fn read_pipeline(
+    c: &ProfileClients,
+    name: &str,
+    since: Timestamp,
+    limit: &Semaphore,
+) -> Result<Pipeline, Failures> {
     let definition = async {
         let _permit = limit.acquire().await.ok();
         c.codepipeline.get_pipeline().name(name).send().await
@@ -140,12 +145,12 @@ async fn read_pipeline(c: &ProfileClients, name: &str, since: Timestamp, limit: 
     let sources = match definition {
         Ok(out) => out.pipeline().map(ecr_sources).unwrap_or_default(),
         Err(e) => {
-            failures.push(("codepipeline:GetPipeline", format!("{name}: {}", describe(&e))));
+            failures.push((format!("codepipeline:GetPipeline {name}"), describe(&e)));
             Vec::new()
         }
     };
     let executions = executions.unwrap_or_else(|msg| {
-        failures.push(("codepipeline:ListPipelineExecutions", format!("{name}: {msg}")));
+        failures.push((format!("codepipeline:ListPipelineExecutions {name}"), msg));
         Vec::new()
     });
     if failures.is_empty() { Ok(Pipeline { name: name.to_string(), sources, executions }) } else { Err(failures) }
@@ -213,11 +218,7 @@ pub fn execution(s: &PipelineExecutionSummary) -> Option<Execution> {
     Some(Execution {
         id: s.pipeline_execution_id()?.to_string(),
         status: ExecStatus::parse(s.status().map(|st| st.as_str()).unwrap_or("Unknown")),
-        trigger: s
-            .trigger()
-            .and_then(|t| t.trigger_type())
-            .map(|t| t.as_str().to_string())
-            .unwrap_or_default(),
+        trigger: s.trigger().and_then(|t| t.trigger_type()).map(|t| t.as_str().to_string()).unwrap_or_default(),
         trigger_detail: s.trigger().and_then(|t| t.trigger_detail()).map(str::to_string),
         started_at: timestamp(s.start_time()?)?,
         updated_at: s.last_update_time().and_then(timestamp),
@@ -242,13 +243,24 @@ enum ImageError {
 }
 
 /// Every image of `repo` pushed since `since` (all pages: there is no server-side sort).
-async fn read_images(c: &ProfileClients, repo: &str, since: Timestamp, limit: &Semaphore) -> Result<Vec<ImagePush>, ImageError> {
+async fn read_images(
+    c: &ProfileClients,
+    repo: &str,
+    since: Timestamp,
+    limit: &Semaphore,
+) -> Result<Vec<ImagePush>, ImageError> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     loop {
         let page = {
             let _permit = limit.acquire().await.ok();
-            c.ecr.describe_images().repository_name(repo).max_results(IMAGES_PAGE).set_next_token(token.take()).send().await
+            c.ecr
+                .describe_images()
+                .repository_name(repo)
+                .max_results(IMAGES_PAGE)
+                .set_next_token(token.take())
+                .send()
+                .await
         };
         let page = match page {
             Ok(p) => p,

@@ -1,0 +1,295 @@
+//! SDK-level tests of the AWS source with `aws-smithy-mocks`, for what moto cannot produce: executions whose
+//! source revisions carry the image digest, throttling, AccessDenied, paging that stops at the lookback.
+
+use std::time::Duration;
+
+use aws_sdk_codepipeline::operation::get_pipeline::GetPipelineOutput;
+use aws_sdk_codepipeline::operation::list_pipeline_executions::{
+    ListPipelineExecutionsError, ListPipelineExecutionsOutput,
+};
+use aws_sdk_codepipeline::operation::list_pipelines::ListPipelinesOutput;
+use aws_sdk_codepipeline::types::{
+    ActionCategory, ActionDeclaration, ActionOwner, ActionTypeId, ExecutionTrigger, PipelineDeclaration,
+    PipelineExecutionStatus, PipelineExecutionSummary, PipelineSummary, SourceRevision, StageDeclaration, TriggerType,
+};
+use aws_sdk_ecr::operation::describe_images::{DescribeImagesError, DescribeImagesOutput};
+use aws_sdk_ecr::types::ImageDetail;
+use aws_sdk_sts::operation::get_caller_identity::{GetCallerIdentityError, GetCallerIdentityOutput};
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_smithy_types::DateTime;
+use aws_smithy_types::error::ErrorMetadata;
+use aws_smithy_types::retry::RetryConfig;
+use jiff::Timestamp;
+use tokio::sync::Semaphore;
+
+use pipewatch::correlate::{MatchedBy, PushStatus};
+use pipewatch::model::ProfileMeta;
+use pipewatch::report::Report;
+use pipewatch::source::PollRequest;
+use pipewatch::source::aws::{ProfileClients, Scope, poll_clients};
+
+const NOW: i64 = 1_764_000_000;
+const DIGEST: &str = "sha256:acd3ca9941a85e8ed16515bfc5328e4e2f8c128caa72959a58a127b7801ee01f";
+
+fn dt(offset: i64) -> DateTime {
+    DateTime::from_secs(NOW + offset)
+}
+
+fn request() -> PollRequest {
+    PollRequest { now: Timestamp::from_second(NOW).unwrap(), lookback: Duration::from_secs(24 * 3600) }
+}
+
+fn retry() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(1))
+}
+
+fn identity_ok() -> Rule {
+    mock!(aws_sdk_sts::Client::get_caller_identity).then_output(|| {
+        GetCallerIdentityOutput::builder()
+            .account("111111111111")
+            .arn("arn:aws:sts::111111111111:assumed-role/pipewatch-read/pipewatch")
+            .user_id("AROAEXAMPLE:pipewatch")
+            .build()
+    })
+}
+
+fn list_pipelines() -> Rule {
+    mock!(aws_sdk_codepipeline::Client::list_pipelines).then_output(|| {
+        ListPipelinesOutput::builder().pipelines(PipelineSummary::builder().name("web-deploy").build()).build()
+    })
+}
+
+fn get_pipeline() -> Rule {
+    mock!(aws_sdk_codepipeline::Client::get_pipeline).match_requests(|r| r.name() == Some("web-deploy")).then_output(
+        || {
+            let source = ActionDeclaration::builder()
+                .name("Image")
+                .action_type_id(
+                    ActionTypeId::builder()
+                        .category(ActionCategory::Source)
+                        .owner(ActionOwner::Aws)
+                        .provider("ECR")
+                        .version("1")
+                        .build()
+                        .unwrap(),
+                )
+                .configuration("RepositoryName", "web")
+                .build()
+                .unwrap();
+            let stage = StageDeclaration::builder().name("Source").actions(source).build().unwrap();
+            let decl = PipelineDeclaration::builder()
+                .name("web-deploy")
+                .role_arn("arn:aws:iam::111111111111:role/cp")
+                .stages(stage)
+                .build()
+                .unwrap();
+            GetPipelineOutput::builder().pipeline(decl).build()
+        },
+    )
+}
+
+fn summary(id: &str, start: i64, digest: Option<&str>) -> PipelineExecutionSummary {
+    let mut b = PipelineExecutionSummary::builder()
+        .pipeline_execution_id(id)
+        .status(PipelineExecutionStatus::Succeeded)
+        .start_time(dt(start))
+        .trigger(
+            ExecutionTrigger::builder()
+                .trigger_type(TriggerType::CloudWatchEvent)
+                .trigger_detail("arn:aws:events:ap-northeast-1:111111111111:rule/web")
+                .build(),
+        );
+    if let Some(d) = digest {
+        b = b.source_revisions(SourceRevision::builder().action_name("Image").revision_id(d).build().unwrap());
+    }
+    b.build()
+}
+
+fn images() -> Rule {
+    mock!(aws_sdk_ecr::Client::describe_images).match_requests(|r| r.repository_name() == Some("web")).then_output(
+        || {
+            DescribeImagesOutput::builder()
+                .image_details(
+                    ImageDetail::builder()
+                        .repository_name("web")
+                        .image_digest(DIGEST)
+                        .image_tags("latest")
+                        .image_pushed_at(dt(-3600))
+                        .build(),
+                )
+                .image_details(
+                    ImageDetail::builder()
+                        .repository_name("web")
+                        .image_digest("sha256:0ld")
+                        .image_pushed_at(dt(-3 * 86_400))
+                        .build(),
+                )
+                .build()
+        },
+    )
+}
+
+fn clients(sts: &[&Rule], cp: &[&Rule], ecr: &[&Rule]) -> ProfileClients {
+    ProfileClients {
+        sts: mock_client!(aws_sdk_sts, RuleMode::MatchAny, sts, |c| c.retry_config(retry())),
+        codepipeline: mock_client!(aws_sdk_codepipeline, RuleMode::MatchAny, cp, |c| c.retry_config(retry())),
+        ecr: mock_client!(aws_sdk_ecr, RuleMode::MatchAny, ecr, |c| c.retry_config(retry())),
+    }
+}
+
+fn build_report(snap: &pipewatch::model::ProfileSnapshot) -> Report {
+    let meta = [ProfileMeta { name: "account-a".into(), region: "ap-northeast-1".into() }];
+    Report::build(&meta, &[snap], request().now, Duration::from_secs(300))
+}
+
+#[tokio::test]
+async fn execution_carrying_the_digest_matches_by_digest() {
+    let execs = mock!(aws_sdk_codepipeline::Client::list_pipeline_executions).then_output(|| {
+        ListPipelineExecutionsOutput::builder()
+            .pipeline_execution_summaries(summary("exec-1", -3000, Some(DIGEST)))
+            .build()
+    });
+    let (id, lp, gp, im) = (identity_ok(), list_pipelines(), get_pipeline(), images());
+    let c = clients(&[&id], &[&lp, &gp, &execs], &[&im]);
+    let snap = poll_clients(&c, &Scope::default(), request(), &Semaphore::new(8)).await;
+
+    assert!(snap.errors.is_empty(), "{:?}", snap.errors);
+    assert_eq!(snap.identity.as_ref().unwrap().account, "111111111111");
+    let p = &snap.pipelines[0];
+    assert_eq!(p.sources[0].repository, "web");
+    assert_eq!(p.sources[0].tag, "latest", "ImageTag defaults to latest");
+    assert_eq!(p.sources[0].action, "Image");
+    assert_eq!(snap.pushes.len(), 1, "the 3-day-old image is outside the lookback");
+
+    let report = build_report(&snap);
+    let push = &report.pushes[0];
+    assert_eq!(push.status, PushStatus::Triggered);
+    let ex = push.execution.as_ref().unwrap();
+    assert_eq!((ex.pipeline.as_str(), ex.id.as_str(), ex.matched_by), ("web-deploy", "exec-1", MatchedBy::Digest));
+    assert_eq!(report.pipelines[0].executions[0].trigger, "CloudWatchEvent");
+}
+
+#[tokio::test]
+async fn access_denied_on_identity_keeps_the_other_apis() {
+    let denied = mock!(aws_sdk_sts::Client::get_caller_identity).then_error(|| {
+        GetCallerIdentityError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDenied")
+                .message("not authorized to perform sts:GetCallerIdentity")
+                .build(),
+        )
+    });
+    let execs = mock!(aws_sdk_codepipeline::Client::list_pipeline_executions)
+        .then_output(|| ListPipelineExecutionsOutput::builder().build());
+    let (lp, gp, im) = (list_pipelines(), get_pipeline(), images());
+    let c = clients(&[&denied], &[&lp, &gp, &execs], &[&im]);
+    let snap = poll_clients(&c, &Scope::default(), request(), &Semaphore::new(8)).await;
+
+    assert!(snap.identity.is_none());
+    assert_eq!(
+        snap.errors,
+        vec!["sts:GetCallerIdentity: AccessDenied: not authorized to perform sts:GetCallerIdentity".to_string()]
+    );
+    assert_eq!(snap.pipelines.len(), 1);
+    assert_eq!(snap.pushes.len(), 1);
+    let report = build_report(&snap);
+    assert_eq!(report.exit_code(), 3);
+    // Watched, an hour old, no run: untriggered even while the profile is marked failed.
+    assert_eq!(report.pushes[0].status, PushStatus::Untriggered);
+}
+
+#[tokio::test]
+async fn throttling_is_retried_then_reported_per_api() {
+    let throttled = || {
+        ListPipelineExecutionsError::generic(
+            ErrorMetadata::builder().code("ThrottlingException").message("Rate exceeded").build(),
+        )
+    };
+    // Throttled once, then fine: the retry hides it.
+    let flaky = mock!(aws_sdk_codepipeline::Client::list_pipeline_executions)
+        .sequence()
+        .error(throttled)
+        .output(|| {
+            ListPipelineExecutionsOutput::builder().pipeline_execution_summaries(summary("e", -3590, None)).build()
+        })
+        .build();
+    let (id, lp, gp, im) = (identity_ok(), list_pipelines(), get_pipeline(), images());
+    let c = clients(&[&id], &[&lp, &gp, &flaky], &[&im]);
+    let snap = poll_clients(&c, &Scope::default(), request(), &Semaphore::new(8)).await;
+    assert!(snap.errors.is_empty(), "{:?}", snap.errors);
+    assert_eq!(flaky.num_calls(), 2);
+    assert_eq!(snap.pipelines[0].executions[0].id, "e");
+
+    // Throttled past every retry: that API's error is reported, identity and images survive.
+    let always =
+        mock!(aws_sdk_codepipeline::Client::list_pipeline_executions).sequence().error(throttled).repeatedly().build();
+    let (id, lp, gp, im) = (identity_ok(), list_pipelines(), get_pipeline(), images());
+    let c = clients(&[&id], &[&lp, &gp, &always], &[&im]);
+    let snap = poll_clients(&c, &Scope::default(), request(), &Semaphore::new(8)).await;
+    assert_eq!(always.num_calls(), 3, "max attempts");
+    assert_eq!(
+        snap.errors,
+        vec!["codepipeline:ListPipelineExecutions web-deploy: ThrottlingException: Rate exceeded".to_string()]
+    );
+    assert!(snap.identity.is_some());
+    // Without its executions the pipeline is left out, and so are the pushes only it watches: a push is never
+    // flagged on missing data.
+    assert!(snap.pipelines.is_empty());
+    assert!(snap.pushes.is_empty());
+}
+
+#[tokio::test]
+async fn execution_paging_stops_at_the_lookback() {
+    let page1 = mock!(aws_sdk_codepipeline::Client::list_pipeline_executions)
+        .match_requests(|r| r.next_token().is_none())
+        .then_output(|| {
+            ListPipelineExecutionsOutput::builder()
+                .pipeline_execution_summaries(summary("new", -60, None))
+                .next_token("p2")
+                .build()
+        });
+    let page2 = mock!(aws_sdk_codepipeline::Client::list_pipeline_executions)
+        .match_requests(|r| r.next_token() == Some("p2"))
+        .then_output(|| {
+            ListPipelineExecutionsOutput::builder()
+                .pipeline_execution_summaries(summary("day-old", -86_000, None))
+                .pipeline_execution_summaries(summary("too-old", -90_000, None))
+                .next_token("p3")
+                .build()
+        });
+    let page3 = mock!(aws_sdk_codepipeline::Client::list_pipeline_executions)
+        .match_requests(|r| r.next_token() == Some("p3"))
+        .then_output(|| ListPipelineExecutionsOutput::builder().build());
+    let (id, lp, gp, im) = (identity_ok(), list_pipelines(), get_pipeline(), images());
+    let c = clients(&[&id], &[&lp, &gp, &page1, &page2, &page3], &[&im]);
+    let snap = poll_clients(&c, &Scope::default(), request(), &Semaphore::new(8)).await;
+    let ids: Vec<_> = snap.pipelines[0].executions.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, vec!["new", "day-old"]);
+    assert_eq!((page1.num_calls(), page2.num_calls(), page3.num_calls()), (1, 1, 0));
+}
+
+#[tokio::test]
+async fn missing_extra_repository_is_a_warning_and_pipeline_filter_applies() {
+    let missing = mock!(aws_sdk_ecr::Client::describe_images)
+        .match_requests(|r| r.repository_name() == Some("tools"))
+        .then_error(|| {
+            DescribeImagesError::RepositoryNotFoundException(
+                aws_sdk_ecr::types::error::RepositoryNotFoundException::builder().message("no such repository").build(),
+            )
+        });
+    let execs = mock!(aws_sdk_codepipeline::Client::list_pipeline_executions)
+        .then_output(|| ListPipelineExecutionsOutput::builder().build());
+    let (id, lp, gp, im) = (identity_ok(), list_pipelines(), get_pipeline(), images());
+    let c = clients(&[&id], &[&lp, &gp, &execs], &[&im, &missing]);
+    let scope = Scope { pipelines: Some(vec!["web-deploy".into(), "gone".into()]), repositories: vec!["tools".into()] };
+    let snap = poll_clients(&c, &scope, request(), &Semaphore::new(8)).await;
+    assert!(snap.errors.is_empty(), "{:?}", snap.errors);
+    assert_eq!(
+        snap.warnings,
+        vec![
+            "pipeline `gone` (listed in `pipelines`) not found".to_string(),
+            "ECR repository `tools` not found in this account and region".to_string(),
+        ]
+    );
+    assert_eq!(snap.pipelines.len(), 1);
+}
