@@ -18,8 +18,8 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use crate::support::{
-    Moto, REGION, Run, config_toml, dead_endpoint, fresh_account, hung_endpoint, profile_toml,
-    run_pipewatch, seed, settings_toml, write_config,
+    Moto, REGION, Run, config_toml, dead_endpoint, fresh_account, hung_endpoint, profile_toml, run_pipewatch, seed,
+    settings_toml, write_config,
 };
 
 /// `--grace` for tests that need an untriggered push, and how long they wait after seeding.
@@ -39,46 +39,25 @@ fn profile<'a>(doc: &'a Value, name: &str) -> &'a Value {
 fn pipeline<'a>(doc: &'a Value, profile: &str, name: &str) -> &'a Value {
     doc["pipelines"]
         .as_array()
-        .and_then(|ps| {
-            ps.iter()
-                .find(|p| p["profile"] == profile && p["name"] == name)
-        })
+        .and_then(|ps| ps.iter().find(|p| p["profile"] == profile && p["name"] == name))
         .unwrap_or_else(|| panic!("no pipeline {profile}/{name} in {doc:#}"))
 }
 
 fn push<'a>(doc: &'a Value, profile: &str, digest: &str) -> &'a Value {
     let found: Vec<&Value> = doc["pushes"]
         .as_array()
-        .map(|ps| {
-            ps.iter()
-                .filter(|p| p["profile"] == profile && p["digest"] == digest)
-                .collect()
-        })
+        .map(|ps| ps.iter().filter(|p| p["profile"] == profile && p["digest"] == digest).collect())
         .unwrap_or_default();
-    assert_eq!(
-        found.len(),
-        1,
-        "expected exactly one push {profile}/{digest} in {doc:#}"
-    );
+    assert_eq!(found.len(), 1, "expected exactly one push {profile}/{digest} in {doc:#}");
     found[0]
 }
 
 fn names<'a>(items: &'a Value, key: &str) -> Vec<&'a str> {
-    items
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i[key].as_str().unwrap())
-        .collect()
+    items.as_array().unwrap().iter().map(|i| i[key].as_str().unwrap()).collect()
 }
 
 fn sorted_strings(v: &Value) -> Vec<&str> {
-    let mut out: Vec<&str> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t.as_str().unwrap())
-        .collect();
+    let mut out: Vec<&str> = v.as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
     out.sort_unstable();
     out
 }
@@ -93,32 +72,17 @@ fn ts(v: &Value) -> Timestamp {
 // Seed results.
 
 fn account<'a>(seeded: &'a Value, id: &str) -> &'a Value {
-    seeded["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["id"] == id)
-        .unwrap()
+    seeded["accounts"].as_array().unwrap().iter().find(|a| a["id"] == id).unwrap()
 }
 
 fn seeded_image<'a>(seeded: &'a Value, id: &str, repo: &str, image_seed: &str) -> &'a Value {
     let repos = account(seeded, id)["repositories"].as_array().unwrap();
     let r = repos.iter().find(|r| r["name"] == repo).unwrap();
-    r["images"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["seed"] == image_seed)
-        .unwrap()
+    r["images"].as_array().unwrap().iter().find(|i| i["seed"] == image_seed).unwrap()
 }
 
 fn seeded_pipeline<'a>(seeded: &'a Value, id: &str, name: &str) -> &'a Value {
-    account(seeded, id)["pipelines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == name)
-        .unwrap()
+    account(seeded, id)["pipelines"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()
 }
 
 // Common assertions.
@@ -130,88 +94,38 @@ fn assert_identity(doc: &Value, name: &str, account: &str) {
     assert_eq!(p["error"], Value::Null, "{p:#}");
     let id = &p["identity"];
     assert_eq!(id["account"], account, "{p:#}");
-    let arn = id["arn"]
-        .as_str()
-        .unwrap_or_else(|| panic!("identity.arn missing: {p:#}"));
-    assert!(
-        arn.starts_with(&format!(
-            "arn:aws:sts::{account}:assumed-role/pipewatch-read/pipewatch"
-        )),
-        "{arn}"
-    );
+    let arn = id["arn"].as_str().unwrap_or_else(|| panic!("identity.arn missing: {p:#}"));
+    assert!(arn.starts_with(&format!("arn:aws:sts::{account}:assumed-role/pipewatch-read/pipewatch")), "{arn}");
     // For an assumed role, UserId is `<role id>:<session name>`.
     let session = arn.rsplit('/').next().unwrap();
-    let user_id = id["user_id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("identity.user_id missing: {p:#}"));
-    assert!(
-        user_id.ends_with(&format!(":{session}")) && user_id.len() > session.len() + 1,
-        "{user_id}"
-    );
+    let user_id = id["user_id"].as_str().unwrap_or_else(|| panic!("identity.user_id missing: {p:#}"));
+    assert!(user_id.ends_with(&format!(":{session}")) && user_id.len() > session.len() + 1, "{user_id}");
 }
 
 /// The profile failed: no identity, an error naming the problem, and nothing of it in pipelines or pushes.
 fn assert_failed(doc: &Value, name: &str, any_of: &[&str]) -> String {
     let p = profile(doc, name);
     assert_eq!(p["identity"], Value::Null, "{p:#}");
-    let error = p["error"]
-        .as_str()
-        .unwrap_or_else(|| panic!("error should be a string: {p:#}"))
-        .to_string();
+    let error = p["error"].as_str().unwrap_or_else(|| panic!("error should be a string: {p:#}")).to_string();
     assert!(!error.trim().is_empty(), "{p:#}");
     let lower = error.to_lowercase();
-    assert!(
-        any_of.iter().any(|w| lower.contains(w)),
-        "error {error:?} should mention one of {any_of:?}"
-    );
-    assert!(
-        doc["pipelines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|x| x["profile"] != name),
-        "{doc:#}"
-    );
-    assert!(
-        doc["pushes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|x| x["profile"] != name),
-        "{doc:#}"
-    );
+    assert!(any_of.iter().any(|w| lower.contains(w)), "error {error:?} should mention one of {any_of:?}");
+    assert!(doc["pipelines"].as_array().unwrap().iter().all(|x| x["profile"] != name), "{doc:#}");
+    assert!(doc["pushes"].as_array().unwrap().iter().all(|x| x["profile"] != name), "{doc:#}");
     error
 }
 
 /// Top-level shape, and pushes newest first.
 fn assert_document(doc: &Value, grace_seconds: u64) {
     let generated = ts(&doc["generated_at"]);
-    assert!(
-        (Timestamp::now() - generated).get_seconds().abs() < 120,
-        "generated_at {generated}"
-    );
+    assert!((Timestamp::now() - generated).get_seconds().abs() < 120, "generated_at {generated}");
     assert_eq!(doc["grace_seconds"], grace_seconds, "{doc:#}");
-    let pushed: Vec<Timestamp> = doc["pushes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| ts(&p["pushed_at"]))
-        .collect();
-    assert!(
-        pushed.windows(2).all(|w| w[0] >= w[1]),
-        "pushes not newest first: {pushed:?}"
-    );
+    let pushed: Vec<Timestamp> = doc["pushes"].as_array().unwrap().iter().map(|p| ts(&p["pushed_at"])).collect();
+    assert!(pushed.windows(2).all(|w| w[0] >= w[1]), "pushes not newest first: {pushed:?}");
 }
 
 /// A pipeline entry matches what was seeded: its sources and every execution (ids, newest first).
-fn assert_pipeline(
-    doc: &Value,
-    profile: &str,
-    seeded: &Value,
-    account: &str,
-    name: &str,
-    sources: Value,
-) {
+fn assert_pipeline(doc: &Value, profile: &str, seeded: &Value, account: &str, name: &str, sources: Value) {
     let p = pipeline(doc, profile, name);
     assert_eq!(p["sources"], sources, "{p:#}");
     let want = &seeded_pipeline(seeded, account, name)["executions"];
@@ -220,16 +134,9 @@ fn assert_pipeline(
     for (g, w) in got.iter().zip(want.as_array().unwrap()) {
         assert_eq!(g["status"], "Succeeded", "{g:#}");
         assert_eq!(g["trigger"], "StartPipelineExecution", "{g:#}");
-        assert_eq!(
-            g["revisions"],
-            json!([]),
-            "moto never fills sourceRevisions: {g:#}"
-        );
+        assert_eq!(g["revisions"], json!([]), "moto never fills sourceRevisions: {g:#}");
         let (g_at, w_at) = (ts(&g["started_at"]), ts(&w["started_at"]));
-        assert!(
-            (g_at - w_at).get_milliseconds().abs() <= 1,
-            "started_at {g_at} vs seeded {w_at}"
-        );
+        assert!((g_at - w_at).get_milliseconds().abs() <= 1, "started_at {g_at} vs seeded {w_at}");
     }
 }
 
@@ -246,11 +153,7 @@ fn assert_push(
     let image = seeded_image(seeded, account, repo, image_seed);
     let p = push(doc, profile, image["digest"].as_str().unwrap());
     assert_eq!(p["repository"], repo, "{p:#}");
-    assert_eq!(
-        sorted_strings(&p["tags"]),
-        sorted_strings(&image["tags"]),
-        "{p:#}"
-    );
+    assert_eq!(sorted_strings(&p["tags"]), sorted_strings(&image["tags"]), "{p:#}");
     assert_eq!(ts(&p["pushed_at"]), ts(&image["pushed_at"]), "{p:#}");
     assert_eq!(p["status"], status, "{p:#}");
     assert_eq!(p["execution"], execution, "{p:#}");
@@ -319,14 +222,7 @@ fn two_accounts_identities_pipelines_and_pushes() {
     assert_identity(&doc, "beta", &b);
 
     assert_eq!(doc["pipelines"].as_array().unwrap().len(), 3, "{doc:#}");
-    assert_pipeline(
-        &doc,
-        "alpha",
-        &seeded,
-        &a,
-        "web-deploy",
-        json!([{"repository": "web", "tag": "latest"}]),
-    );
+    assert_pipeline(&doc, "alpha", &seeded, &a, "web-deploy", json!([{"repository": "web", "tag": "latest"}]));
     assert_pipeline(
         &doc,
         "beta",
@@ -335,63 +231,16 @@ fn two_accounts_identities_pipelines_and_pushes() {
         "api-deploy",
         json!([{"repository": "api", "tag": "latest"}, {"repository": "sidecar", "tag": "stable"}]),
     );
-    assert_pipeline(
-        &doc,
-        "beta",
-        &seeded,
-        &b,
-        "jobs-deploy",
-        json!([{"repository": "jobs", "tag": "release"}]),
-    );
+    assert_pipeline(&doc, "beta", &seeded, &b, "jobs-deploy", json!([{"repository": "jobs", "tag": "release"}]));
 
     let web_exec = &seeded_pipeline(&seeded, &a, "web-deploy")["started"][0];
-    assert_push(
-        &doc,
-        "alpha",
-        &seeded,
-        &a,
-        ("web", "w1"),
-        "triggered",
-        by_time("web-deploy", web_exec),
-    );
-    assert_push(
-        &doc,
-        "alpha",
-        &seeded,
-        &a,
-        ("web", "w0"),
-        "unwatched",
-        Value::Null,
-    );
-    assert_push(
-        &doc,
-        "alpha",
-        &seeded,
-        &a,
-        ("tools", "t1"),
-        "unwatched",
-        Value::Null,
-    );
+    assert_push(&doc, "alpha", &seeded, &a, ("web", "w1"), "triggered", by_time("web-deploy", web_exec));
+    assert_push(&doc, "alpha", &seeded, &a, ("web", "w0"), "unwatched", Value::Null);
+    assert_push(&doc, "alpha", &seeded, &a, ("tools", "t1"), "unwatched", Value::Null);
     // Two executions, one push: the push is matched to the first execution after it.
     let api_exec = &seeded_pipeline(&seeded, &b, "api-deploy")["started"][0];
-    assert_push(
-        &doc,
-        "beta",
-        &seeded,
-        &b,
-        ("api", "a1"),
-        "triggered",
-        by_time("api-deploy", api_exec),
-    );
-    assert_push(
-        &doc,
-        "beta",
-        &seeded,
-        &b,
-        ("jobs", "j1"),
-        "pending",
-        Value::Null,
-    );
+    assert_push(&doc, "beta", &seeded, &b, ("api", "a1"), "triggered", by_time("api-deploy", api_exec));
+    assert_push(&doc, "beta", &seeded, &b, ("jobs", "j1"), "pending", Value::Null);
     assert_eq!(doc["pushes"].as_array().unwrap().len(), 5, "{doc:#}");
 }
 
@@ -416,32 +265,9 @@ fn untriggered_push_exits_1() {
     assert_document(&doc, 3);
     assert_identity(&doc, "alpha", &a);
     let web_exec = &seeded_pipeline(&seeded, &a, "web-deploy")["started"][0];
-    assert_push(
-        &doc,
-        "alpha",
-        &seeded,
-        &a,
-        ("web", "w1"),
-        "triggered",
-        by_time("web-deploy", web_exec),
-    );
-    assert_push(
-        &doc,
-        "alpha",
-        &seeded,
-        &a,
-        ("api", "a1"),
-        "untriggered",
-        Value::Null,
-    );
-    assert_pipeline(
-        &doc,
-        "alpha",
-        &seeded,
-        &a,
-        "api-deploy",
-        json!([{"repository": "api", "tag": "latest"}]),
-    );
+    assert_push(&doc, "alpha", &seeded, &a, ("web", "w1"), "triggered", by_time("web-deploy", web_exec));
+    assert_push(&doc, "alpha", &seeded, &a, ("api", "a1"), "untriggered", Value::Null);
+    assert_pipeline(&doc, "alpha", &seeded, &a, "api-deploy", json!([{"repository": "api", "tag": "latest"}]));
 }
 
 /// One profile on an endpoint that refuses connections: exit 3, its error names the problem, the other
@@ -456,40 +282,18 @@ fn refused_endpoint_fails_only_its_profile_exit_3() {
 
     let dir = tempdir();
     let dead = dead_endpoint();
-    let config = write_config(
-        dir.path(),
-        &config_toml(&[("alpha", &a, &moto.endpoint()), ("beta", &b, &dead)]),
-    );
+    let config = write_config(dir.path(), &config_toml(&[("alpha", &a, &moto.endpoint()), ("beta", &b, &dead)]));
     let run = once(&config, &["--output", "json"]);
     assert_eq!(run.code, Some(3), "{run}");
     let doc = run.json();
     assert_document(&doc, 300);
-    assert_failed(
-        &doc,
-        "beta",
-        &["connect", "refused", "dispatch", "unreachable", "io error"],
-    );
+    assert_failed(&doc, "beta", &["connect", "refused", "dispatch", "unreachable", "io error"]);
     assert_eq!(profile(&doc, "beta")["region"], REGION);
 
     assert_identity(&doc, "alpha", &a);
-    assert_pipeline(
-        &doc,
-        "alpha",
-        &seeded,
-        &a,
-        "web-deploy",
-        json!([{"repository": "web", "tag": "latest"}]),
-    );
+    assert_pipeline(&doc, "alpha", &seeded, &a, "web-deploy", json!([{"repository": "web", "tag": "latest"}]));
     let web_exec = &seeded_pipeline(&seeded, &a, "web-deploy")["started"][0];
-    assert_push(
-        &doc,
-        "alpha",
-        &seeded,
-        &a,
-        ("web", "w1"),
-        "triggered",
-        by_time("web-deploy", web_exec),
-    );
+    assert_push(&doc, "alpha", &seeded, &a, ("web", "w1"), "triggered", by_time("web-deploy", web_exec));
     assert_eq!(doc["pushes"].as_array().unwrap().len(), 1, "{doc:#}");
 }
 
@@ -507,39 +311,14 @@ fn hung_endpoint_is_cut_off_by_timeout_exit_3() {
 
     let dir = tempdir();
     let hung = hung_endpoint();
-    let config = write_config(
-        dir.path(),
-        &config_toml(&[("alpha", &a, &moto.endpoint()), ("beta", &b, &hung)]),
-    );
-    let run = once(
-        &config,
-        &[
-            "--output",
-            "json",
-            "--timeout",
-            "2s",
-            "--grace",
-            SHORT_GRACE,
-        ],
-    );
-    assert!(
-        run.elapsed < Duration::from_secs(8),
-        "took {:?}\n{run}",
-        run.elapsed
-    );
+    let config = write_config(dir.path(), &config_toml(&[("alpha", &a, &moto.endpoint()), ("beta", &b, &hung)]));
+    let run = once(&config, &["--output", "json", "--timeout", "2s", "--grace", SHORT_GRACE]);
+    assert!(run.elapsed < Duration::from_secs(8), "took {:?}\n{run}", run.elapsed);
     assert_eq!(run.code, Some(3), "{run}");
     let doc = run.json();
     assert_failed(&doc, "beta", &["timed out", "timeout"]);
     assert_identity(&doc, "alpha", &a);
-    assert_push(
-        &doc,
-        "alpha",
-        &seeded,
-        &a,
-        ("api", "a1"),
-        "untriggered",
-        Value::Null,
-    );
+    assert_push(&doc, "alpha", &seeded, &a, ("api", "a1"), "untriggered", Value::Null);
 }
 
 /// `--profile` polls only the named profile: the other one, on a dead endpoint, is neither polled nor reported.
@@ -552,10 +331,7 @@ fn profile_flag_selects_profiles() {
         "pipelines": [{"name": "web-deploy", "sources": [{"repository": "web"}], "start_executions": 1}]}]}));
     let dir = tempdir();
     let dead = dead_endpoint();
-    let config = write_config(
-        dir.path(),
-        &config_toml(&[("alpha", &a, &moto.endpoint()), ("beta", &b, &dead)]),
-    );
+    let config = write_config(dir.path(), &config_toml(&[("alpha", &a, &moto.endpoint()), ("beta", &b, &dead)]));
     let run = once(&config, &["--output", "json", "--profile", "alpha"]);
     assert_eq!(run.code, Some(0), "{run}");
     let doc = run.json();
@@ -563,25 +339,13 @@ fn profile_flag_selects_profiles() {
     assert_identity(&doc, "alpha", &a);
     assert_eq!(names(&doc["pipelines"], "profile"), ["alpha"], "{doc:#}");
     let web_exec = &seeded_pipeline(&seeded, &a, "web-deploy")["started"][0];
-    assert_push(
-        &doc,
-        "alpha",
-        &seeded,
-        &a,
-        ("web", "w1"),
-        "triggered",
-        by_time("web-deploy", web_exec),
-    );
+    assert_push(&doc, "alpha", &seeded, &a, ("web", "w1"), "triggered", by_time("web-deploy", web_exec));
 
     let run = once(&config, &["--output", "json", "--profile", "beta"]);
     assert_eq!(run.code, Some(3), "{run}");
     let doc = run.json();
     assert_eq!(names(&doc["profiles"], "name"), ["beta"], "{doc:#}");
-    assert_failed(
-        &doc,
-        "beta",
-        &["connect", "refused", "dispatch", "unreachable", "io error"],
-    );
+    assert_failed(&doc, "beta", &["connect", "refused", "dispatch", "unreachable", "io error"]);
     assert_eq!(doc["pushes"], json!([]), "{doc:#}");
 }
 
@@ -603,20 +367,8 @@ fn pipelines_setting_limits_what_is_read() {
     let doc = run.json();
     assert_eq!(names(&doc["pipelines"], "name"), ["web-deploy"], "{doc:#}");
     let web_exec = &seeded_pipeline(&seeded, &a, "web-deploy")["started"][0];
-    assert_push(
-        &doc,
-        "alpha",
-        &seeded,
-        &a,
-        ("web", "w1"),
-        "triggered",
-        by_time("web-deploy", web_exec),
-    );
-    assert_eq!(
-        doc["pushes"].as_array().unwrap().len(),
-        1,
-        "api is not read: {doc:#}"
-    );
+    assert_push(&doc, "alpha", &seeded, &a, ("web", "w1"), "triggered", by_time("web-deploy", web_exec));
+    assert_eq!(doc["pushes"].as_array().unwrap().len(), 1, "api is not read: {doc:#}");
 }
 
 /// The text summary (explicit `--output text` and the default) names both accounts, the untriggered
@@ -635,13 +387,8 @@ fn text_output_names_accounts_and_untriggered_push() {
     ]}));
     std::thread::sleep(PAST_SHORT_GRACE);
     let dir = tempdir();
-    let config = write_config(
-        dir.path(),
-        &config_toml(&[
-            ("alpha", &a, &moto.endpoint()),
-            ("beta", &b, &moto.endpoint()),
-        ]),
-    );
+    let config =
+        write_config(dir.path(), &config_toml(&[("alpha", &a, &moto.endpoint()), ("beta", &b, &moto.endpoint())]));
 
     for output in [Some("text"), None] {
         let mut args = vec!["--grace", SHORT_GRACE];
@@ -651,23 +398,11 @@ fn text_output_names_accounts_and_untriggered_push() {
         let run = once(&config, &args);
         assert_eq!(run.code, Some(1), "--output {output:?}: {run}");
         for needle in [a.as_str(), b.as_str(), "web:latest"] {
-            assert!(
-                run.stdout.contains(needle),
-                "--output {output:?}: {needle:?} missing\n{run}"
-            );
+            assert!(run.stdout.contains(needle), "--output {output:?}: {needle:?} missing\n{run}");
         }
-        assert!(
-            run.stdout.to_lowercase().contains("untriggered"),
-            "--output {output:?}\n{run}"
-        );
-        assert!(
-            !run.stdout.contains('\x1b'),
-            "NO_COLOR and a pipe: no escape codes\n{run}"
-        );
-        assert!(
-            serde_json::from_str::<Value>(&run.stdout).is_err(),
-            "text, not JSON\n{run}"
-        );
+        assert!(run.stdout.to_lowercase().contains("untriggered"), "--output {output:?}\n{run}");
+        assert!(!run.stdout.contains('\x1b'), "NO_COLOR and a pipe: no escape codes\n{run}");
+        assert!(serde_json::from_str::<Value>(&run.stdout).is_err(), "text, not JSON\n{run}");
     }
 }
 

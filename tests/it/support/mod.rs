@@ -31,11 +31,8 @@ pub fn fresh_account() -> String {
 /// Panics with seed.py's stderr on failure.
 pub fn seed(mut scenario: Value) -> Value {
     let moto = Moto::shared();
-    let obj = scenario
-        .as_object_mut()
-        .expect("a scenario is a JSON object");
-    obj.entry("endpoint")
-        .or_insert_with(|| moto.endpoint().into());
+    let obj = scenario.as_object_mut().expect("a scenario is a JSON object");
+    obj.entry("endpoint").or_insert_with(|| moto.endpoint().into());
     obj.entry("region").or_insert_with(|| REGION.into());
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/seed.py");
@@ -45,13 +42,7 @@ pub fn seed(mut scenario: Value) -> Value {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| {
-            panic!(
-                "running {} {}: {e}",
-                moto.python().display(),
-                script.display()
-            )
-        });
+        .unwrap_or_else(|e| panic!("running {} {}: {e}", moto.python().display(), script.display()));
     child
         .stdin
         .take()
@@ -66,12 +57,8 @@ pub fn seed(mut scenario: Value) -> Value {
         String::from_utf8_lossy(&out.stderr),
         moto.log_file().display()
     );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "seed.py printed invalid JSON ({e}):\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("seed.py printed invalid JSON ({e}):\n{}", String::from_utf8_lossy(&out.stdout)))
 }
 
 /// Writes `toml` to `dir/pipewatch.toml` and returns the path.
@@ -83,9 +70,7 @@ pub fn write_config(dir: &Path, toml: &str) -> PathBuf {
 
 /// The `[settings]` table of the test configs: region ap-northeast-1, grace 5m, lookback 24h, timeout 10s.
 pub fn settings_toml() -> String {
-    format!(
-        "[settings]\nregion = \"{REGION}\"\ngrace = \"5m\"\nlookback = \"24h\"\ntimeout = \"10s\"\n"
-    )
+    format!("[settings]\nregion = \"{REGION}\"\ngrace = \"5m\"\nlookback = \"24h\"\ntimeout = \"10s\"\n")
 }
 
 /// A `[profiles.NAME]` table assuming `arn:aws:iam::<account>:role/pipewatch-read` through `endpoint`.
@@ -140,8 +125,7 @@ pub struct Run {
 impl Run {
     /// stdout parsed as exactly one JSON document.
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{self}"))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{self}"))
     }
 }
 

@@ -79,12 +79,9 @@ impl Moto {
     /// prefer giving each test its own account ids (`support::fresh_account()`) over resetting.
     #[allow(dead_code)]
     pub fn reset(&self) {
-        let response = http(self.port, "POST", "/moto-api/reset")
-            .unwrap_or_else(|e| panic!("POST /moto-api/reset failed: {e}"));
-        assert!(
-            response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200"),
-            "{response}"
-        );
+        let response =
+            http(self.port, "POST", "/moto-api/reset").unwrap_or_else(|e| panic!("POST /moto-api/reset failed: {e}"));
+        assert!(response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200"), "{response}");
     }
 
     fn start() -> Result<Moto, String> {
@@ -127,16 +124,8 @@ impl Moto {
                 if let Ok(response) = http(port, "GET", "/moto-api/")
                     && response.starts_with("HTTP/1.")
                 {
-                    eprintln!(
-                        "moto_server answered on port {port} after {:?}",
-                        started.elapsed()
-                    );
-                    return Ok(Moto {
-                        port,
-                        venv,
-                        log,
-                        _wrapper: Mutex::new((child, stdin)),
-                    });
+                    eprintln!("moto_server answered on port {port} after {:?}", started.elapsed());
+                    return Ok(Moto { port, venv, log, _wrapper: Mutex::new((child, stdin)) });
                 }
                 if started.elapsed() > START_TIMEOUT {
                     drop(stdin);
@@ -156,10 +145,7 @@ impl Moto {
 
 /// Environment variables removed from moto_server's and seed.py's environment.
 fn clean_env_removals() -> Vec<String> {
-    std::env::vars_os()
-        .filter_map(|(k, _)| k.into_string().ok())
-        .filter(|k| k.starts_with("AWS_"))
-        .collect()
+    std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()).filter(|k| k.starts_with("AWS_")).collect()
 }
 
 /// Strips inherited `AWS_*` variables (profiles, endpoints, config files) from a helper command.
@@ -203,23 +189,12 @@ fn ensure_venv(venv: &Path) -> Result<(), String> {
         return Ok(()); // another process installed it while we waited
     }
     let python = std::env::var("PIPEWATCH_PYTHON").unwrap_or_else(|_| "python3".into());
-    eprintln!(
-        "installing {MOTO_REQUIREMENT} into {} (takes about a minute)",
-        venv.display()
-    );
+    eprintln!("installing {MOTO_REQUIREMENT} into {} (takes about a minute)", venv.display());
     let started = Instant::now();
-    run(
-        Command::new(&python).arg("-m").arg("venv").arg(venv),
-        "creating the moto virtualenv",
-    )?;
+    run(Command::new(&python).arg("-m").arg("venv").arg(venv), "creating the moto virtualenv")?;
     run(
         Command::new(venv.join("bin").join("pip"))
-            .args([
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                MOTO_REQUIREMENT,
-            ])
+            .args(["install", "--quiet", "--disable-pip-version-check", MOTO_REQUIREMENT])
             .env_remove("PIP_REQUIRE_VIRTUALENV"),
         &format!("pip install '{MOTO_REQUIREMENT}'"),
     )?;
@@ -231,10 +206,7 @@ fn ensure_venv(venv: &Path) -> Result<(), String> {
 }
 
 fn run(cmd: &mut Command, what: &str) -> Result<(), String> {
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("{what}: cannot run {cmd:?}: {e}"))?;
+    let out = cmd.stdin(Stdio::null()).output().map_err(|e| format!("{what}: cannot run {cmd:?}: {e}"))?;
     if out.status.success() {
         Ok(())
     } else {
@@ -255,11 +227,7 @@ impl LockFile {
     fn acquire(path: &Path) -> Result<LockFile, String> {
         let started = Instant::now();
         loop {
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-            {
+            match fs::OpenOptions::new().write(true).create_new(true).open(path) {
                 Ok(mut f) => {
                     let _ = writeln!(f, "{}", std::process::id());
                     return Ok(LockFile(path.to_path_buf()));
@@ -296,10 +264,7 @@ impl Drop for LockFile {
 
 /// A port nothing listens on right now (bind :0, read the port, release it).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("binding 127.0.0.1:0")
-        .port()
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("binding 127.0.0.1:0").port()
 }
 
 /// A minimal HTTP/1.0 request; returns the raw response.
@@ -307,10 +272,7 @@ fn http(port: u16, method: &str, path: &str) -> std::io::Result<String> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\n\r\n"
-    )?;
+    write!(stream, "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\n\r\n")?;
     let mut response = String::new();
     stream.read_to_string(&mut response)?;
     Ok(response)

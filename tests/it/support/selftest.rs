@@ -35,10 +35,7 @@ fn seed_creates_images_pipelines_and_executions_per_account() {
     assert_eq!(images[0]["tags"], json!(["latest", "v1"]));
     assert_eq!(images[1]["tags"], json!([]));
     assert!(images.iter().all(|i| i["present"] == true));
-    let (d1, d2) = (
-        images[0]["digest"].as_str().unwrap(),
-        images[1]["digest"].as_str().unwrap(),
-    );
+    let (d1, d2) = (images[0]["digest"].as_str().unwrap(), images[1]["digest"].as_str().unwrap());
     assert!(d1.starts_with("sha256:") && d1.len() == 71, "{d1}");
     assert_ne!(d1, d2);
     assert_eq!(acc["digests"]["web/a1"], d1);
@@ -46,27 +43,16 @@ fn seed_creates_images_pipelines_and_executions_per_account() {
     assert!((jiff::Timestamp::now() - pushed).get_seconds().abs() < 60);
 
     let pipeline = &acc["pipelines"][0];
-    assert_eq!(
-        pipeline["arn"],
-        format!("arn:aws:codepipeline:ap-northeast-1:{a}:web-deploy")
-    );
+    assert_eq!(pipeline["arn"], format!("arn:aws:codepipeline:ap-northeast-1:{a}:web-deploy"));
     let started = pipeline["started"].as_array().unwrap();
     assert_eq!(started.len(), 2);
-    let listed: Vec<_> = pipeline["executions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| &e["id"])
-        .collect();
+    let listed: Vec<_> = pipeline["executions"].as_array().unwrap().iter().map(|e| &e["id"]).collect();
     assert_eq!(listed, vec![&started[1], &started[0]], "newest first");
     for e in pipeline["executions"].as_array().unwrap() {
         assert_eq!(e["status"], "Succeeded");
         assert_eq!(e["trigger"], "StartPipelineExecution");
     }
-    assert_eq!(
-        acc["rules"][0]["arn"],
-        format!("arn:aws:events:ap-northeast-1:{a}:rule/web-push")
-    );
+    assert_eq!(acc["rules"][0]["arn"], format!("arn:aws:events:ap-northeast-1:{a}:rule/web-push"));
 
     // Same image content in another account: same digest, separate backend.
     let other = &out["accounts"][1];
@@ -82,22 +68,13 @@ fn seed_is_incremental() {
             "repositories": [{"name": "web", "images": images}],
             "pipelines": [{"name": "p", "sources": [{"repository": "web"}], "start_executions": starts}]}]})
     };
-    let first = seed(scenario(
-        json!([{"seed": "x", "tags": ["latest", "keep"]}]),
-        1,
-    ));
+    let first = seed(scenario(json!([{"seed": "x", "tags": ["latest", "keep"]}]), 1));
     let second = seed(scenario(json!([{"seed": "y", "tags": ["latest"]}]), 0));
     let x = &first["accounts"][0]["repositories"][0]["images"][0];
     let y = &second["accounts"][0]["repositories"][0]["images"][0];
     assert_eq!(y["tags"], json!(["latest"]));
     assert_ne!(x["digest"], y["digest"]);
-    assert_eq!(
-        second["accounts"][0]["pipelines"][0]["executions"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(second["accounts"][0]["pipelines"][0]["executions"].as_array().unwrap().len(), 1);
     assert_eq!(second["accounts"][0]["pipelines"][0]["started"], json!([]));
 }
 
@@ -108,26 +85,13 @@ fn moto_endpoint_and_fake_endpoints() {
     TcpStream::connect(addr(&moto.endpoint())).expect("moto listens");
 
     let dead = dead_endpoint();
-    assert!(
-        TcpStream::connect(addr(&dead)).is_err(),
-        "{dead} should refuse connections"
-    );
+    assert!(TcpStream::connect(addr(&dead)).is_err(), "{dead} should refuse connections");
 
     let hung = hung_endpoint();
     assert_eq!(hung, hung_endpoint(), "one hung listener per process");
     let mut stream = TcpStream::connect(addr(&hung)).expect("hung endpoint accepts");
-    stream
-        .set_read_timeout(Some(Duration::from_millis(300)))
-        .unwrap();
+    stream.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
     let mut buf = [0u8; 1];
-    let err = stream
-        .read(&mut buf)
-        .expect_err("hung endpoint never answers nor closes");
-    assert!(
-        matches!(
-            err.kind(),
-            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-        ),
-        "{err}"
-    );
+    let err = stream.read(&mut buf).expect_err("hung endpoint never answers nor closes");
+    assert!(matches!(err.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut), "{err}");
 }
