@@ -255,6 +255,13 @@ fn untriggered_push_exits_1() {
                          {"name": "api", "images": [{"seed": "a1", "tags": ["latest"]}]}],
         "pipelines": [{"name": "web-deploy", "sources": [{"repository": "web"}], "start_executions": 1},
                       {"name": "api-deploy", "sources": [{"repository": "api"}]}]}]}));
+    // Precondition for "triggered" under the short grace: the seeder started the run soon enough after the push.
+    let pushed = ts(&seeded_image(&seeded, &a, "web", "w1")["pushed_at"]);
+    let started = ts(&seeded_pipeline(&seeded, &a, "web-deploy")["executions"][0]["started_at"]);
+    assert!(
+        (started - pushed).get_seconds() < 3,
+        "seeding too slow (machine overloaded?): push {pushed}, run {started}"
+    );
     std::thread::sleep(PAST_SHORT_GRACE);
 
     let dir = tempdir();
