@@ -117,15 +117,15 @@ pub fn diagnose(cx: &Context<'_>) -> Vec<Finding> {
     // 1. Who pushed it (CloudTrail).
     match (&cx.diagnostics.put_images, cx.record) {
         (_, Some(r)) if r.pusher.cross_account => {
-            let who = r.pusher.arn.clone().unwrap_or_else(|| format!("account {}", r.pusher.account));
+            let who = r.pusher.arn.clone().unwrap_or_else(|| "the account's own identity".into());
             let recipient = r.recipient_account.as_deref().unwrap_or("the repository's account");
             out.push(Finding {
                 code: Code::CrossAccountPush,
                 message: format!(
-                    "pushed by {who} ({}) from account {} into account {recipient}: a cross-account push emits no ECR \
-                     event in {recipient}, so no rule there can start {}",
-                    r.pusher.identity_type,
+                    "pushed from account {} by {who} ({}) into account {recipient}'s repository: a cross-account \
+                     push emits no ECR event in {recipient}, so no rule there can start {}",
                     r.pusher.account,
+                    r.pusher.identity_type,
                     names(&cx.watchers)
                 ),
                 fix: format!(
@@ -168,6 +168,10 @@ pub fn diagnose(cx: &Context<'_>) -> Vec<Finding> {
     }
     checked.push(format!("executions of {}", names(&cx.watchers)));
 
+    if out.is_empty() && cx.status == PushStatus::Pending {
+        // Still within grace and nothing rules a run out: not a finding yet.
+        return out;
+    }
     if out.is_empty() {
         let mut message = format!("nothing found; checked {}", checked.join("; "));
         if !unchecked.is_empty() {

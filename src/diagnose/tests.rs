@@ -82,7 +82,7 @@ fn cross_account_push_is_named_with_its_fix() {
     let d = diag(vec![record("222222222222", "latest")], Some(vec![rule("ENABLED", NATIVE)]));
     let f = run(&p, PushStatus::Untriggered, &[pipeline(vec![])], &d);
     assert_eq!(codes(&f), vec![Code::CrossAccountPush]);
-    assert!(f[0].message.contains("from account 222222222222 into account 111111111111"), "{}", f[0].message);
+    assert!(f[0].message.contains("pushed from account 222222222222 by the account's own identity (AWSAccount) into account 111111111111's repository"), "{}", f[0].message);
     assert!(f[0].fix.contains("arn:aws:iam::111111111111:role/<push-role>"), "{}", f[0].fix);
     assert!(f[0].fix.contains("credential_source = EcsContainer"));
 }
@@ -176,6 +176,15 @@ fn unwatched_tag_says_what_is_watched() {
     let f = run(&p, PushStatus::Unwatched, &[pipeline(vec![])], &diag(vec![], None));
     assert_eq!(codes(&f), vec![Code::TagNotWatched]);
     assert_eq!(f[0].message, "web-deploy watches web:latest; this push was web:v1.2");
+}
+
+#[test]
+fn pending_push_gets_only_definite_findings() {
+    let p = push(&["latest"]);
+    let ok = diag(vec![record("111111111111", "latest")], Some(vec![rule("ENABLED", NATIVE)]));
+    assert!(run(&p, PushStatus::Pending, &[pipeline(vec![])], &ok).is_empty());
+    let cross = diag(vec![record("222222222222", "latest")], Some(vec![rule("ENABLED", NATIVE)]));
+    assert_eq!(codes(&run(&p, PushStatus::Pending, &[pipeline(vec![])], &cross)), vec![Code::CrossAccountPush]);
 }
 
 #[test]
