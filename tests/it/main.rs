@@ -2,5 +2,6 @@
 //!
 //! Run: `cargo test --test it` (the first run installs moto into target/moto-venv: about a minute).
 
+mod diagnose;
 mod once;
 mod support;
