@@ -12,3 +12,4 @@ pub mod poll;
 pub mod report;
 pub mod sanitize;
 pub mod source;
+pub mod tui;
