@@ -173,4 +173,6 @@ fn merge(a: Effect, b: Effect) -> Effect {
 }
 
 #[cfg(test)]
+mod testing;
+#[cfg(test)]
 mod tests;

@@ -28,7 +28,7 @@ pub fn draw(f: &mut Frame, app: &App, now: Timestamp) {
             .areas(area);
     header::draw(f, head, app, now);
     // Narrow screens give the pushes (the point of the tool) a larger share.
-    let left = if area.width < 120 { 58 } else { 55 };
+    let left = if area.width < 120 { 60 } else { 55 };
     let [l, r] = Layout::horizontal([Constraint::Percentage(left), Constraint::Percentage(100 - left)]).areas(body);
     pushes::draw(f, l, app, now);
     executions::draw(f, r, app, now);

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{column_widths, constraints, fit, safe, width};
 use crate::report::{age, short_digest};
@@ -25,16 +25,24 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
     let inner = block.inner(area);
     let execs: Vec<_> = app.exec_rows.iter().filter_map(|r| r.get(&app.report)).collect();
     if execs.is_empty() {
+        let shown: Vec<_> = app
+            .report
+            .pipelines
+            .iter()
+            .filter(|p| app.filters.profile.as_ref().is_none_or(|n| *n == p.profile))
+            .collect();
+        let prefix = app.filters.profile.as_ref().map(|n| format!("{}: ", safe(n))).unwrap_or_default();
         let msg = if app.loading() {
-            "waiting for the first poll…"
-        } else if app.report.pipelines.is_empty() {
-            "no pipelines with an ECR source"
-        } else if total == 0 {
-            "no executions in the lookback window"
+            "waiting for the first poll…".to_string()
+        } else if shown.is_empty() {
+            format!("{prefix}no pipelines")
+        } else if shown.iter().all(|p| p.executions.is_empty()) {
+            format!("{prefix}no executions in the lookback window")
         } else {
-            "no execution matches the filters"
+            "no execution matches the filters".to_string()
         };
-        f.render_widget(Paragraph::new(Line::styled(msg, t.dim())).block(block), area);
+        let p = Paragraph::new(Line::styled(msg, t.dim())).wrap(Wrap { trim: true }).block(block);
+        f.render_widget(p, area);
         app.execs.page.set(usize::from(inner.height.saturating_sub(1)));
         return;
     }
@@ -44,7 +52,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
     let trig_w = execs.iter().map(|(_, e)| width(&safe(&e.trigger))).max().unwrap_or(0).min(24);
     // Priority: age, status, pipeline (required), then profile, revision, trigger.
     let w = column_widths(
-        usize::from(inner.width).saturating_sub(2),
+        usize::from(inner.width).saturating_sub(1),
         &[
             (4, 4, true),
             (10, 10, true),

@@ -47,12 +47,6 @@ fn summary(app: &App, w: usize) -> Line<'static> {
     } else {
         spans.push(Span::styled("no untriggered push", t.ok()));
     }
-    if !app.loading() {
-        spans.push(Span::styled(
-            format!("  {} pending · {} triggered · {} unwatched", c.pending, c.triggered, c.unwatched),
-            t.dim(),
-        ));
-    }
     let mut right = Vec::new();
     if app.filters.flagged_only {
         right.push("[flagged only]".to_string());
@@ -63,9 +57,18 @@ fn summary(app: &App, w: usize) -> Line<'static> {
     if !app.filters.text.is_empty() {
         right.push(format!("[/{}]", safe(&app.filters.text)));
     }
+    let r = right.join(" ");
+    if !app.loading() {
+        // The counts give way to the active filters on a narrow screen.
+        let counts = format!("  {} pending · {} triggered · {} unwatched", c.pending, c.triggered, c.unwatched);
+        let left_w: usize = spans.iter().map(|s| width(&s.content)).sum();
+        let need = if r.is_empty() { 0 } else { width(&r) + 2 };
+        if left_w + width(&counts) + need <= w {
+            spans.push(Span::styled(counts, t.dim()));
+        }
+    }
     if !right.is_empty() {
         let left_w: usize = spans.iter().map(|s| width(&s.content)).sum();
-        let r = right.join(" ");
         let room = w.saturating_sub(left_w + 2);
         if room >= 8 {
             let r = fit(&r, room).into_owned();
@@ -120,7 +123,8 @@ fn profile_line(
         Span::raw(account),
     ];
     let mut used: usize = spans.iter().map(|s| width(&s.content)).sum();
-    let error_room = if st.error.is_some() { 30 } else { 0 };
+    // A failing profile shows its whole error first; optional parts go in priority order while they fit.
+    let error_room = st.error.as_ref().map_or(0, |e| width(&safe(e)) + 22);
     let mut optional = vec![(format!("  {polled}"), t.dim())];
     if let Some(i) = ident {
         optional.push((format!("  {}", safe(principal(&i.arn))), Style::new()));
@@ -128,10 +132,11 @@ fn profile_line(
     optional.push((format!("  {}", safe(region)), t.dim()));
     for (text, style) in optional {
         let tw = width(&text);
-        if used + tw + error_room <= w {
-            used += tw;
-            spans.push(Span::styled(text, style));
+        if used + tw + error_room > w {
+            break;
         }
+        used += tw;
+        spans.push(Span::styled(text, style));
     }
     if let Some(err) = &st.error {
         let badge = if st.snapshot.is_some() { "  ERROR (stale data): " } else { "  ERROR: " };

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{column_widths, constraints, fit, safe, width};
 use crate::correlate::PushStatus;
@@ -14,12 +14,12 @@ use crate::tui::app::{App, Pane};
 use crate::tui::theme::push_badge;
 use crate::tui::view::scroll_offset;
 
-/// `repo:tag1,tag2` (or `repo <untagged>`), cleaned.
+/// `repo:tag` with ` +N` for N more tags (or `repo <untagged>`), cleaned; the popup lists every tag.
 pub fn image(p: &PushReport) -> String {
-    if p.tags.is_empty() {
-        safe(&format!("{} <untagged>", p.repository))
-    } else {
-        safe(&format!("{}:{}", p.repository, p.tags.join(",")))
+    match p.tags.as_slice() {
+        [] => safe(&format!("{} <untagged>", p.repository)),
+        [tag] => safe(&format!("{}:{tag}", p.repository)),
+        [tag, more @ ..] => safe(&format!("{}:{tag} +{}", p.repository, more.len())),
     }
 }
 
@@ -53,14 +53,19 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
     app.set_pane_area(Pane::Pushes, area);
     let inner = block.inner(area);
     if app.push_rows.is_empty() {
+        let in_profile = |p: &&PushReport| app.filters.profile.as_ref().is_none_or(|n| *n == p.profile);
         let msg = if app.loading() {
-            "waiting for the first poll…"
-        } else if app.report.pushes.is_empty() {
-            "no pushes in the lookback window"
+            "waiting for the first poll…".to_string()
+        } else if !app.report.pushes.iter().any(|p| in_profile(&p)) {
+            match &app.filters.profile {
+                Some(name) => format!("{}: no pushes in the lookback window", safe(name)),
+                None => "no pushes in the lookback window".to_string(),
+            }
         } else {
-            "no push matches the filters"
+            "no push matches the filters".to_string()
         };
-        f.render_widget(Paragraph::new(Line::styled(msg, t.dim())).block(block), area);
+        let p = Paragraph::new(Line::styled(msg, t.dim())).wrap(Wrap { trim: true }).block(block);
+        f.render_widget(p, area);
         app.pushes.page.set(usize::from(inner.height.saturating_sub(1)));
         return;
     }
@@ -72,7 +77,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
     let run_w = runs.iter().map(|r| width(r)).max().unwrap_or(0).min(48);
     // Order of priority: status, age, image (required), then profile, digest, run.
     let widths = column_widths(
-        usize::from(inner.width).saturating_sub(2),
+        usize::from(inner.width).saturating_sub(1),
         &[
             (14, 14, true),
             (4, 4, true),
