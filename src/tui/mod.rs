@@ -18,7 +18,9 @@ use std::time::Duration;
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
-use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use crossterm::terminal::{
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use ratatui::Terminal;
@@ -73,10 +75,10 @@ type Term = Terminal<CrosstermBackend<Stdout>>;
 fn setup() -> io::Result<Term> {
     enable_raw_mode()?;
     let mut out = io::stdout();
-    execute!(out, EnterAlternateScreen, EnableMouseCapture)?;
+    // A plain clear: `Terminal::clear` would query the cursor position, which not every terminal answers.
+    execute!(out, EnterAlternateScreen, EnableMouseCapture, Clear(ClearType::All))?;
     let mut t = Terminal::new(CrosstermBackend::new(out))?;
     t.hide_cursor()?;
-    t.clear()?;
     Ok(t)
 }
 
