@@ -27,12 +27,19 @@ fn nz(n: u16) -> NonZeroU16 {
 
 impl Session {
     fn start(cols: u16, rows: u16, args: &[&str]) -> Self {
+        Self::start_with(cols, rows, args, None)
+    }
+
+    fn start_with(cols: u16, rows: u16, args: &[&str], no_color: Option<&str>) -> Self {
         let pair =
             native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("open a pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_pipewatch"));
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("NO_COLOR");
+        match no_color {
+            Some(v) => cmd.env("NO_COLOR", v),
+            None => cmd.env_remove("NO_COLOR"),
+        }
         let child = pair.slave.spawn_command(cmd).expect("spawn pipewatch");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
@@ -167,6 +174,7 @@ fn demo_dashboard_shows_both_accounts_and_the_flagged_push_then_quits_cleanly() 
     s.send("q");
     assert_eq!(s.wait_exit(), 0);
     s.assert_restored();
+    assert!(String::from_utf8_lossy(&s.raw).contains("38;5;"), "colour is on without NO_COLOR");
     eprintln!("e2e run took {:?}", started.elapsed());
 }
 
@@ -178,5 +186,23 @@ fn sigterm_restores_the_terminal() {
     let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("run kill");
     assert!(killed.success());
     assert_eq!(s.wait_exit(), 128 + 15);
+    s.assert_restored();
+}
+
+#[test]
+fn no_color_sends_no_colour_but_keeps_the_markers() {
+    let mut s = Session::start_with(120, 40, &["--demo"], Some("1"));
+    s.wait_for(&["account-a", "!! UNTRIGGERED"]);
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let raw = String::from_utf8_lossy(&s.raw);
+    // Colours are `38;5;N` / `48;5;N` (or `;2;` for RGB); `ESC[38;1H` is only a cursor move.
+    let colour = ["38;5;", "38;2;", "48;5;", "48;2;"].iter().find_map(|c| raw.find(c));
+    assert!(
+        colour.is_none(),
+        "colour escapes despite NO_COLOR: {:?}",
+        colour.map(|i| raw[i..].chars().take(40).collect::<String>())
+    );
+    assert!(raw.contains("\x1b[1m"), "bold is kept");
     s.assert_restored();
 }

@@ -88,11 +88,16 @@ pub fn restore() {
     let _ = execute!(io::stdout(), DisableMouseCapture, LeaveAlternateScreen, crossterm::cursor::Show);
 }
 
-/// Restores the terminal before the default hook prints a panic, so the message is readable.
+/// Restores the terminal before the default hook prints a panic of the UI thread, so the message is readable.
+///
+/// A panic on another thread (a poll task, caught by tokio) leaves the dashboard running, so it keeps the screen.
 fn install_panic_hook() {
+    let ui = std::thread::current().id();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore();
+        if std::thread::current().id() == ui {
+            restore();
+        }
         previous(info);
     }));
 }
@@ -111,7 +116,7 @@ fn spawn_input(tx: mpsc::UnboundedSender<Msg>) {
     }
 }
 
-/// The current time, whole milliseconds are plenty.
+/// The only clock read of the dashboard: once before each draw and once per burst of messages.
 fn clock() -> Timestamp {
     Timestamp::now()
 }
