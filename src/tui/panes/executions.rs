@@ -47,10 +47,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
         return;
     }
 
-    let profile_w = execs.iter().map(|(p, _)| width(&safe(&p.profile))).max().unwrap_or(0).min(16);
+    // The profile column only when the rows come from more than one profile.
+    let several = execs.iter().any(|(p, _)| p.profile != execs[0].0.profile);
+    let profile_w =
+        if several { execs.iter().map(|(p, _)| width(&safe(&p.profile))).max().unwrap_or(0).min(16) } else { 0 };
     let pipe_w = execs.iter().map(|(p, _)| width(&safe(&p.name))).max().unwrap_or(0).min(32);
     let trig_w = execs.iter().map(|(_, e)| width(&safe(&e.trigger))).max().unwrap_or(0).min(24);
-    // Priority: age, status, pipeline (required), then profile, revision, trigger.
+    let trig_min = execs.iter().map(|(_, e)| width(short_trigger(&e.trigger))).max().unwrap_or(0).min(trig_w);
+    // Priority: age, status, pipeline (required), then profile, revision, trigger (short when narrow).
     let w = column_widths(
         usize::from(inner.width).saturating_sub(1),
         &[
@@ -59,7 +63,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
             (8, pipe_w.max(8), true),
             (profile_w, profile_w, false),
             (12, 12, false),
-            (trig_w, trig_w, false),
+            (trig_min, trig_w, false),
         ],
     );
     let [wa, ws, wpl, wp, wr, wt] = [w[0], w[1], w[2], w[3], w[4], w[5]];
@@ -86,7 +90,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
             }
             cells.push(Cell::from(fit(&safe(&p.name), wpl).into_owned()));
             if wt > 0 {
-                cells.push(Cell::from(fit(&safe(&e.trigger), wt).into_owned()));
+                let full = safe(&e.trigger);
+                let shown = if width(&full) <= wt { full } else { safe(short_trigger(&e.trigger)) };
+                cells.push(Cell::from(fit(&shown, wt).into_owned()));
             }
             if wr > 0 {
                 let rev = e.revisions.first().map_or("-", |r| short_digest(r));
@@ -108,4 +114,18 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
         .row_highlight_style(t.selected(focused));
     let mut state = TableState::default().with_offset(offset).with_selected(Some(app.execs.index));
     f.render_stateful_widget(table, area, &mut state);
+}
+
+/// A short name for a CodePipeline trigger type, for narrow columns (unknown types are kept).
+pub fn short_trigger(t: &str) -> &str {
+    match t {
+        "CloudWatchEvent" => "event",
+        "StartPipelineExecution" => "start",
+        "PollForSourceChanges" => "poll",
+        "Webhook" | "WebhookV2" => "webhook",
+        "CreatePipeline" => "create",
+        "PutActionRevision" => "put-rev",
+        "ManualRollback" | "AutomatedRollback" => "rollback",
+        other => other,
+    }
 }

@@ -56,14 +56,15 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 /// Column widths for a table of `avail` columns: `cols` are (min, ideal, required) in priority order.
-/// Returns the width of each column, 0 for a column that does not fit; spacing is one column between shown ones.
+/// Returns the width of each column, 0 for a column that does not fit (or has a `min` of 0, meaning "hide");
+/// spacing is one column between shown ones.
 pub fn column_widths(avail: usize, cols: &[(usize, usize, bool)]) -> Vec<usize> {
     let mut w: Vec<usize> = vec![0; cols.len()];
     let mut used = 0usize;
     let mut shown = 0usize;
     for pass_required in [true, false] {
         for (i, &(min, _, required)) in cols.iter().enumerate() {
-            if required != pass_required {
+            if required != pass_required || min == 0 {
                 continue;
             }
             let cost = min + usize::from(shown > 0);
@@ -109,5 +110,6 @@ mod tests {
         assert_eq!(column_widths(20, &cols), vec![4, 15, 0, 0]);
         assert_eq!(column_widths(30, &cols), vec![4, 15, 9, 0]);
         assert_eq!(column_widths(100, &cols), vec![4, 30, 9, 12]);
+        assert_eq!(column_widths(100, &[(4, 4, true), (0, 0, false), (5, 5, false)]), vec![4, 0, 5]);
     }
 }

@@ -71,7 +71,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
     }
 
     let pushes: Vec<&PushReport> = app.push_rows.iter().map(|&i| &app.report.pushes[i]).collect();
-    let profile_w = pushes.iter().map(|p| width(&safe(&p.profile))).max().unwrap_or(0).min(16);
+    // The profile column only when the rows come from more than one profile.
+    let several = pushes.iter().any(|p| p.profile != pushes[0].profile);
+    let profile_w =
+        if several { pushes.iter().map(|p| width(&safe(&p.profile))).max().unwrap_or(0).min(16) } else { 0 };
     let image_w = pushes.iter().map(|p| width(&image(p))).max().unwrap_or(0).min(48);
     let runs: Vec<String> = pushes.iter().map(|p| run(p, now, app.grace)).collect();
     let run_w = runs.iter().map(|r| width(r)).max().unwrap_or(0).min(48);
