@@ -56,33 +56,41 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 /// Column widths for a table of `avail` columns: `cols` are (min, ideal, required) in priority order.
-/// Returns the width of each column, 0 for a column that does not fit (or has a `min` of 0, meaning "hide");
+///
+/// Required columns get their minimum, then grow towards their ideal (up to twice the minimum) so that a name is
+/// not cut just to make room for an extra column; optional columns are then added while they fit, and finally every
+/// shown column grows towards its ideal. Returns each width, 0 for a column not shown (a `min` of 0 hides one);
 /// spacing is one column between shown ones.
 pub fn column_widths(avail: usize, cols: &[(usize, usize, bool)]) -> Vec<usize> {
     let mut w: Vec<usize> = vec![0; cols.len()];
+    // Columns used so far, counting one space before every shown column but the first.
     let mut used = 0usize;
-    let mut shown = 0usize;
-    for pass_required in [true, false] {
-        for (i, &(min, _, required)) in cols.iter().enumerate() {
-            if required != pass_required || min == 0 {
-                continue;
-            }
-            let cost = min + usize::from(shown > 0);
-            if required || used + cost <= avail {
-                w[i] = min;
-                used += cost;
-                shown += 1;
-            }
+    for (i, &(min, _, required)) in cols.iter().enumerate() {
+        if required && min > 0 {
+            used += min + usize::from(used > 0);
+            w[i] = min;
         }
     }
-    // Grow shown columns towards their ideal width, in priority order.
-    for (i, &(_, ideal, _)) in cols.iter().enumerate() {
-        if w[i] == 0 {
-            continue;
+    for (i, &(min, ideal, required)) in cols.iter().enumerate() {
+        if required {
+            let extra = ideal.min(min * 2).saturating_sub(w[i]).min(avail.saturating_sub(used));
+            w[i] += extra;
+            used += extra;
         }
-        let extra = ideal.saturating_sub(w[i]).min(avail.saturating_sub(used));
-        w[i] += extra;
-        used += extra;
+    }
+    for (i, &(min, _, required)) in cols.iter().enumerate() {
+        let cost = min + usize::from(used > 0);
+        if !required && min > 0 && used + cost <= avail {
+            w[i] = min;
+            used += cost;
+        }
+    }
+    for (i, &(_, ideal, _)) in cols.iter().enumerate() {
+        if w[i] > 0 {
+            let extra = ideal.saturating_sub(w[i]).min(avail.saturating_sub(used));
+            w[i] += extra;
+            used += extra;
+        }
     }
     w
 }
@@ -108,7 +116,8 @@ mod tests {
     fn columns_drop_by_priority_and_grow_to_ideal() {
         let cols = [(4, 4, true), (10, 30, true), (9, 9, false), (12, 12, false)];
         assert_eq!(column_widths(20, &cols), vec![4, 15, 0, 0]);
-        assert_eq!(column_widths(30, &cols), vec![4, 15, 9, 0]);
+        assert_eq!(column_widths(30, &cols), vec![4, 25, 0, 0]);
+        assert_eq!(column_widths(36, &cols), vec![4, 21, 9, 0]);
         assert_eq!(column_widths(100, &cols), vec![4, 30, 9, 12]);
         assert_eq!(column_widths(100, &[(4, 4, true), (0, 0, false), (5, 5, false)]), vec![4, 0, 5]);
     }
