@@ -177,6 +177,16 @@ fn no_color_keeps_markers_and_bold_but_no_colour() {
 }
 
 #[test]
+fn warnings_show_in_the_profile_line() {
+    let mut a = app();
+    let mut snap = demo().snapshot(1, now());
+    snap.warnings.push("ecr:DescribeImages ci-old: RepositoryNotFoundException".into());
+    a.update(finished(1, snap, now()), now());
+    let text = screen(&a, 200, 50);
+    assert!(text.contains("warning: ecr:DescribeImages ci-old: RepositoryNotFoundException"), "{text}");
+}
+
+#[test]
 fn failed_profile_line_is_red() {
     let mut a = loaded();
     a.update(finished(1, ProfileSnapshot::failed("boom"), now()), now());

@@ -143,6 +143,14 @@ fn profile_line(
         let room = w.saturating_sub(used + width(badge));
         spans.push(Span::styled(badge, t.error()));
         spans.push(Span::styled(fit(&safe(err), room).into_owned(), t.error()));
+    } else if let Some(warnings) = st.snapshot.as_ref().map(|s| &s.warnings).filter(|w| !w.is_empty()) {
+        // Warnings (e.g. a configured repository that does not exist) take what room is left.
+        let more = if warnings.len() > 1 { format!(" (+{} more)", warnings.len() - 1) } else { String::new() };
+        let text = format!("  warning: {}{more}", safe(&warnings[0]));
+        let room = w.saturating_sub(used);
+        if room >= 12 {
+            spans.push(Span::styled(fit(&text, room).into_owned(), t.pending()));
+        }
     }
     Line::from(spans)
 }
