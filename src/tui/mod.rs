@@ -103,17 +103,15 @@ fn install_panic_hook() {
 }
 
 /// Forwards terminal events from a blocking reader thread into the loop's channel.
-fn spawn_input(tx: mpsc::UnboundedSender<Msg>) {
-    let spawned = std::thread::Builder::new().name("pipewatch-input".into()).spawn(move || {
+fn spawn_input(tx: mpsc::UnboundedSender<Msg>) -> io::Result<()> {
+    std::thread::Builder::new().name("pipewatch-input".into()).spawn(move || {
         while let Ok(ev) = crossterm::event::read() {
             if tx.send(Msg::Input(ev)).is_err() {
                 break;
             }
         }
-    });
-    if let Err(e) = spawned {
-        tracing::error!("cannot start the input thread: {e}");
-    }
+    })?;
+    Ok(())
 }
 
 /// The only clock read of the dashboard: once before each draw and once per burst of messages.
@@ -129,7 +127,7 @@ async fn event_loop<S: Source>(
 ) -> io::Result<u8> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let (poll_tx, mut poll_rx) = mpsc::unbounded_channel::<PollEvent>();
-    spawn_input(tx);
+    spawn_input(tx)?;
     let poller = Poller::spawn(source, settings.refresh, settings.lookback, settings.timeout, poll_tx);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
