@@ -77,6 +77,18 @@ fn push_lines(app: &App, p: &PushReport, now: Timestamp) -> Vec<Line<'static>> {
         }
         None => l.push(field("Matched run", "none", app)),
     }
+    if let Some(who) = &p.pusher {
+        let arn = who.arn.as_deref().map_or_else(|| "the account's own identity".to_string(), safe);
+        let cross = if who.cross_account { ", from another account" } else { "" };
+        l.push(field(
+            "Pushed by",
+            format!("{arn} ({}, account {}{cross})", safe(&who.identity_type), safe(&who.account)),
+            app,
+        ));
+    }
+    if p.tags_from_cloudtrail {
+        l.push(field("", "the tag comes from CloudTrail: the image no longer holds it", app));
+    }
     l.push(Line::raw(""));
     let grace = SignedDuration::try_from(app.grace).unwrap_or(SignedDuration::MAX);
     let account = account_of(app, &p.profile);
@@ -88,26 +100,6 @@ fn push_lines(app: &App, p: &PushReport, now: Timestamp) -> Vec<Line<'static>> {
                 safe(&p.watched_by.join(", ")),
                 human(grace)
             )));
-            l.push(Line::raw(format!(
-                "A push made with another account's identity does not start this account's pipeline: the ECR event \
-                 is only emitted for pushes by principals of the repository's account. Assume a role in {account} \
-                 before pushing (CLI profile with role_arn + credential_source, or `aws sts assume-role`)."
-            )));
-            l.push(Line::raw(""));
-            l.push(Line::styled("What to check", t.title()));
-            l.push(Line::raw(format!(
-                "• CloudTrail PutImage for this digest in {account}: was userIdentity a principal of that account?"
-            )));
-            for w in &p.watched_by {
-                let rule = app.report.pipeline(&p.profile, w).and_then(|pl| {
-                    pl.executions
-                        .iter()
-                        .find_map(|e| e.trigger_detail.clone().filter(|_| e.trigger == "CloudWatchEvent"))
-                });
-                let rule = rule.map_or_else(|| "its EventBridge rule".to_string(), |r| safe(&r));
-                l.push(Line::raw(format!("• {} is triggered by {rule}: does it exist and is it enabled?", safe(w))));
-            }
-            l.push(Line::raw("• the pipeline's ECR source action watches this repository and tag."));
         }
         PushStatus::Pending => {
             let deadline = p.pushed_at.checked_add(grace).unwrap_or(p.pushed_at);
@@ -124,6 +116,21 @@ fn push_lines(app: &App, p: &PushReport, now: Timestamp) -> Vec<Line<'static>> {
                 "No pipeline of {account} watches {} with one of these tags, so this push starts nothing by design.",
                 safe(&p.repository)
             )));
+        }
+    }
+    if !p.findings.is_empty() {
+        l.push(Line::raw(""));
+        let title = if p.status == PushStatus::Unwatched { "Note" } else { "Why it did not trigger" };
+        l.push(Line::styled(title, t.title()));
+        for f in &p.findings {
+            let style = if p.status == PushStatus::Untriggered { t.untriggered() } else { t.pending() };
+            l.push(Line::from(vec![
+                Span::styled(format!("• {} ", f.code.as_str()), style),
+                Span::raw(safe(&f.message)),
+            ]));
+            if p.status != PushStatus::Unwatched {
+                l.push(Line::from(vec![Span::styled("  fix: ", t.dim()), Span::raw(safe(&f.fix))]));
+            }
         }
     }
     l

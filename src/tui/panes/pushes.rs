@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, 
 
 use super::{column_widths, constraints, fit, safe, width};
 use crate::correlate::PushStatus;
+use crate::diagnose::Code;
 use crate::report::{PushReport, age, short_digest};
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::push_badge;
@@ -23,13 +24,32 @@ pub fn image(p: &PushReport) -> String {
     }
 }
 
+/// A few words on why an untriggered push started nothing, for its row (the popup has the whole finding).
+pub fn short_cause(p: &PushReport, names: &dyn Fn(&str) -> Option<String>) -> String {
+    let Some(f) = p.findings.first() else { return format!("none ({})", safe(&p.watched_by.join(","))) };
+    match f.code {
+        Code::CrossAccountPush => {
+            let account = p.pusher.as_ref().map_or_else(String::new, |w| w.account.clone());
+            let who = names(&account).unwrap_or(account);
+            format!("cross-account by {}", safe(&who))
+        }
+        Code::NoTriggerRule => "no trigger rule".into(),
+        Code::RuleDisabled => "rule disabled".into(),
+        Code::RulePatternMismatch => "rule pattern mismatch".into(),
+        Code::CloudtrailPatternWithoutTrail => "rule needs a trail".into(),
+        Code::RunSuperseded => "run in progress".into(),
+        Code::TagNotWatched => "tag not watched".into(),
+        Code::Unknown => "no run, cause unknown".into(),
+    }
+}
+
 /// What the "run" column says about a push.
-fn run(p: &PushReport, now: Timestamp, grace: std::time::Duration) -> String {
+fn run(p: &PushReport, now: Timestamp, grace: std::time::Duration, names: &dyn Fn(&str) -> Option<String>) -> String {
     match (&p.execution, p.status) {
         (Some(e), _) => {
             format!("{} {} ({})", safe(&e.pipeline), safe(e.id.get(..8).unwrap_or(&e.id)), e.matched_by.as_str())
         }
-        (None, PushStatus::Untriggered) => format!("none ({})", safe(&p.watched_by.join(","))),
+        (None, PushStatus::Untriggered) => short_cause(p, names),
         (None, PushStatus::Pending) => {
             let left = jiff::SignedDuration::try_from(grace)
                 .ok()
@@ -76,7 +96,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
     let profile_w =
         if several { pushes.iter().map(|p| width(&safe(&p.profile))).max().unwrap_or(0).min(16) } else { 0 };
     let image_w = pushes.iter().map(|p| width(&image(p))).max().unwrap_or(0).min(48);
-    let runs: Vec<String> = pushes.iter().map(|p| run(p, now, app.grace)).collect();
+    // Account ids to profile names, so a cross-account push says "by account-b".
+    let names = |account: &str| -> Option<String> {
+        app.metas.iter().zip(&app.profiles).find_map(|(m, st)| {
+            let id = st.snapshot.as_ref()?.identity.as_ref()?;
+            (id.account == account).then(|| m.name.clone())
+        })
+    };
+    let runs: Vec<String> = pushes.iter().map(|p| run(p, now, app.grace, &names)).collect();
     let run_w = runs.iter().map(|r| width(r)).max().unwrap_or(0).min(48);
     // Order of priority: status, age, image (required), then profile, digest, run.
     let widths = column_widths(
