@@ -123,6 +123,10 @@ pub struct Profile {
     pub repositories: Vec<String>,
     /// Pipelines to watch; `None` means every pipeline of the account.
     pub pipelines: Option<Vec<String>>,
+    /// Read CloudTrail `PutImage` records to attribute pushes (default true).
+    pub cloudtrail: bool,
+    /// Check the EventBridge rules that should start each pipeline (default true).
+    pub eventbridge: bool,
 }
 
 /// Command-line overrides, applied with [`Config::apply`].
@@ -361,6 +365,8 @@ struct RawProfile {
     endpoint_url: Option<Spanned<String>>,
     repositories: Option<Vec<Spanned<String>>>,
     pipelines: Option<Vec<Spanned<String>>>,
+    cloudtrail: Option<bool>,
+    eventbridge: Option<bool>,
 }
 
 /// `[profiles.*]` in file order (the `preserve_order` feature of `toml` keeps the document
@@ -666,6 +672,8 @@ fn resolve_profile(
         endpoint_url,
         repositories,
         pipelines,
+        cloudtrail: raw.cloudtrail.unwrap_or(true),
+        eventbridge: raw.eventbridge.unwrap_or(true),
     })
 }
 
@@ -960,6 +968,8 @@ aws_profile = "builder"
                     endpoint_url: Some("http://127.0.0.1:5000".into()),
                     repositories: vec!["web".into(), "tools".into()],
                     pipelines: Some(vec!["web-deploy".into()]),
+                    cloudtrail: true,
+                    eventbridge: true,
                 },
                 Profile {
                     name: "account-b".into(),
@@ -974,6 +984,8 @@ aws_profile = "builder"
                     endpoint_url: None,
                     repositories: vec![],
                     pipelines: None,
+                    cloudtrail: true,
+                    eventbridge: true,
                 },
             ]
         );
@@ -1002,6 +1014,8 @@ aws_profile = "builder"
                 endpoint_url: None,
                 repositories: vec![],
                 pipelines: None,
+                cloudtrail: true,
+                eventbridge: true,
             }]
         );
         // An empty [settings] table is the defaults too.
@@ -1457,7 +1471,7 @@ refresh = "1m"
         assert_eq!(names, ["account-a", "account-b"]);
         let a = &config.profiles[0];
         assert_eq!(a.role_arn.as_deref(), Some("arn:aws:iam::111111111111:role/pipewatch-read"));
-        assert_eq!(a.repositories, ["web"]);
+        assert_eq!(a.repositories, ["tools"]);
         assert_eq!(a.pipelines.as_deref(), Some(&["web-deploy".to_owned()][..]));
         assert!(a.external_id.is_some());
         let b = &config.profiles[1];

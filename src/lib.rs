@@ -5,10 +5,13 @@
 //! (text and JSON) and `tui`.
 
 pub mod cli;
+pub mod cloudtrail;
 pub mod config;
 pub mod correlate;
+pub mod diagnose;
 pub mod model;
 pub mod poll;
 pub mod report;
 pub mod sanitize;
 pub mod source;
+pub mod tui;

@@ -132,6 +132,19 @@ pub struct ProfileSnapshot {
     pub errors: Vec<String>,
     /// Problems that do not (e.g. an extra repository that does not exist).
     pub warnings: Vec<String>,
+    /// What CloudTrail and EventBridge say, to explain untriggered pushes.
+    pub diagnostics: Diagnostics,
+    /// What the poll cost (API calls, phase times), for `--stats`.
+    pub stats: PollStats,
+}
+
+/// What one poll of one profile cost.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PollStats {
+    /// Calls per API (`service:Operation`), sorted by name.
+    pub calls: Vec<(String, u32)>,
+    /// Wall time of each phase, in the order they finished.
+    pub phases: Vec<(String, std::time::Duration)>,
 }
 
 impl ProfileSnapshot {
@@ -144,6 +157,93 @@ impl ProfileSnapshot {
     pub fn error_line(&self) -> Option<String> {
         (!self.errors.is_empty()).then(|| self.errors.join("; "))
     }
+}
+
+/// Who made a push, from the repository account's CloudTrail `PutImage` record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Pusher {
+    /// The caller's ARN (absent for `AWSAccount` identities, which only name the account).
+    pub arn: Option<String>,
+    /// The caller's account.
+    pub account: String,
+    /// `userIdentity.type`: `AssumedRole`, `IAMUser`, `AWSAccount`, …
+    #[serde(rename = "type")]
+    pub identity_type: String,
+    /// The caller's account is not the repository's: ECR emits no event in the repository account.
+    pub cross_account: bool,
+}
+
+/// One CloudTrail `PutImage` record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutImageRecord {
+    pub event_id: String,
+    pub event_time: Timestamp,
+    pub repository: String,
+    /// The tag the push carried (kept even after the tag moved to a newer image).
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+    /// The account that owns the repository (`recipientAccountId`).
+    pub recipient_account: Option<String>,
+    pub pusher: Pusher,
+}
+
+/// An EventBridge rule that targets a pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriggerRule {
+    pub name: String,
+    /// `ENABLED`, `DISABLED`, …
+    pub state: String,
+    /// The event pattern JSON, when the rule has one.
+    pub pattern: Option<String>,
+}
+
+impl TriggerRule {
+    /// Whether the rule fires at all.
+    pub fn enabled(&self) -> bool {
+        self.state.starts_with("ENABLED")
+    }
+}
+
+/// The result of an optional lookup: done, or skipped with the reason (disabled, access denied, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup<T> {
+    /// The lookup was not made; the reason says why.
+    Skipped(String),
+    /// The lookup succeeded.
+    Done(T),
+}
+
+impl<T> Default for Lookup<T> {
+    fn default() -> Self {
+        Self::Skipped("not checked".into())
+    }
+}
+
+impl<T> Lookup<T> {
+    /// The value when the lookup was made.
+    pub fn done(&self) -> Option<&T> {
+        match self {
+            Self::Done(t) => Some(t),
+            Self::Skipped(_) => None,
+        }
+    }
+}
+
+/// CloudTrail records and EventBridge rules of one profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics {
+    /// `PutImage` records of the lookback window, and the moment up to which CloudTrail was read.
+    pub put_images: Lookup<CloudTrailRead>,
+    /// Rules targeting each pipeline (by pipeline name), for pipelines with an ECR source.
+    pub rules: Lookup<Vec<(String, Vec<TriggerRule>)>>,
+}
+
+/// What one CloudTrail read covered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudTrailRead {
+    pub records: Vec<PutImageRecord>,
+    /// Records are complete up to this moment (delivery lags about 5 minutes behind).
+    pub read_until: Timestamp,
 }
 
 /// A profile as shown to people: its configured name and region.

@@ -4,19 +4,30 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
+/// Client fields of `ProfileClients` and their IAM prefixes.
+const SERVICES: [(&str, &str); 5] = [
+    ("sts", "sts"),
+    ("ecr", "ecr"),
+    ("codepipeline", "codepipeline"),
+    ("cloudtrail", "cloudtrail"),
+    ("events", "events"),
+];
+/// Client methods that are not API operations.
+const NOT_OPERATIONS: [&str; 1] = ["config"];
+
 /// `c.codepipeline.list_pipelines()` → `codepipeline:ListPipelines`, for every such call in the AWS layer.
 fn called_operations() -> BTreeSet<String> {
     let mut ops = BTreeSet::new();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/source/aws");
     for entry in fs::read_dir(&dir).unwrap() {
         let text = fs::read_to_string(entry.unwrap().path()).unwrap();
-        for (service, prefix) in [("sts", "sts"), ("ecr", "ecr"), ("codepipeline", "codepipeline")] {
+        for (service, prefix) in SERVICES {
             let needle = format!(".{service}");
             for (at, _) in text.match_indices(&needle) {
                 // Method chains may break the line: `c.codepipeline\n    .list_pipeline_executions()`.
                 let Some(rest) = text[at + needle.len()..].trim_start().strip_prefix('.') else { continue };
                 let op: String = rest.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
-                if rest[op.len()..].starts_with("()") {
+                if rest[op.len()..].starts_with("()") && !NOT_OPERATIONS.contains(&op.as_str()) {
                     let pascal: String = op
                         .split('_')
                         .map(|w| {

@@ -1,6 +1,7 @@
 //! The correlated view of every profile: built once per poll result (pure), rendered by text, JSON and the TUI.
 
 pub mod json;
+pub mod stats;
 pub mod text;
 
 use std::time::Duration;
@@ -9,7 +10,8 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::correlate::{self, MatchedBy, PushStatus};
-use crate::model::{ExecStatus, Identity, ProfileMeta, ProfileSnapshot, Revision, WatchedSource};
+use crate::diagnose::{self, Finding};
+use crate::model::{ExecStatus, Identity, ProfileMeta, ProfileSnapshot, Pusher, Revision, WatchedSource};
 
 /// Everything the front ends show; serialises to the `--output json` contract.
 #[derive(Debug, Clone, Serialize)]
@@ -70,6 +72,12 @@ pub struct PushReport {
     pub execution: Option<ExecutionRef>,
     /// Pipelines watching this push's repository and one of its tags.
     pub watched_by: Vec<String>,
+    /// Who pushed it, from the repository account's CloudTrail (null when unknown).
+    pub pusher: Option<Pusher>,
+    /// Why it did not trigger (untriggered and pending pushes), or which tag is watched (unwatched ones).
+    pub findings: Vec<Finding>,
+    /// The image no longer holds its tag; `tags` is the tag CloudTrail recorded for the push.
+    pub tags_from_cloudtrail: bool,
 }
 
 /// The execution a push was matched to.
@@ -138,8 +146,29 @@ impl Report {
                         .collect(),
                 });
             }
-            let verdicts = correlate::correlate(snap, now, grace);
-            for (push, v) in snap.pushes.iter().zip(verdicts) {
+            // An image whose tag moved to a newer image is still the push of that tag: CloudTrail remembers it.
+            let mut own = snap.pushes.clone();
+            let mut recovered = vec![false; own.len()];
+            for (push, rec) in own.iter_mut().zip(recovered.iter_mut()) {
+                if push.tags.is_empty()
+                    && let Some(tag) = diagnose::record_for(push, &snap.diagnostics).and_then(|r| r.tag.clone())
+                {
+                    push.tags = vec![tag];
+                    *rec = true;
+                }
+            }
+            let verdicts = correlate::correlate_parts(&snap.pipelines, &own, now, grace);
+            for ((push, v), tags_from_cloudtrail) in own.iter().zip(verdicts).zip(recovered) {
+                let record = diagnose::record_for(push, &snap.diagnostics);
+                let findings = diagnose::diagnose(&diagnose::Context {
+                    push,
+                    status: v.status,
+                    watchers: v.watchers.iter().map(|&w| &snap.pipelines[w]).collect(),
+                    pipelines: &snap.pipelines,
+                    diagnostics: &snap.diagnostics,
+                    record,
+                    grace,
+                });
                 pushes.push(PushReport {
                     profile: meta.name.clone(),
                     repository: push.repository.clone(),
@@ -156,6 +185,9 @@ impl Report {
                         }
                     }),
                     watched_by: v.watchers.iter().map(|&w| snap.pipelines[w].name.clone()).collect(),
+                    pusher: record.map(|r| r.pusher.clone()),
+                    findings,
+                    tags_from_cloudtrail,
                 });
             }
         }

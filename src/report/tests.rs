@@ -60,6 +60,8 @@ fn account_a() -> ProfileSnapshot {
         ],
         errors: vec![],
         warnings: vec![],
+        diagnostics: Default::default(),
+        stats: Default::default(),
     }
 }
 

@@ -17,6 +17,8 @@ const RESET: &str = "\x1b[0m";
 
 /// Triggered and unwatched pushes listed before the rest is summarised in one line.
 const QUIET_PUSHES: usize = 15;
+/// Indent of the lines under a push.
+const FINDING_INDENT: &str = "              ";
 /// Executions listed per pipeline.
 const EXECUTIONS_PER_PIPELINE: usize = 5;
 
@@ -133,6 +135,17 @@ pub fn write(report: &Report, mut out: impl Write, color: bool) -> io::Result<()
                 clean(&push.watched_by.join(", "))
             )?,
             _ => {}
+        }
+        if push.tags_from_cloudtrail {
+            writeln!(out, "{FINDING_INDENT}tag from CloudTrail: the image no longer holds it")?;
+        }
+        for f in &push.findings {
+            let label = format!("[{}]", f.code.as_str());
+            let style = if push.status == PushStatus::Untriggered { RED } else { YELLOW };
+            write_wrapped(&mut out, FINDING_INDENT, (&p.paint(style, &label), label.len()), &clean(&f.message))?;
+            if push.status != PushStatus::Unwatched {
+                write_wrapped(&mut out, FINDING_INDENT, ("  fix:", 6), &clean(&f.fix))?;
+            }
         }
     }
 

@@ -1,10 +1,12 @@
 //! The built-in demo: a simulated pair of accounts that evolves with the clock, served through the same
 //! `Source` trait as AWS so the demo exercises the real poller, correlation and rendering.
 //!
-//! account-a (111111111111) owns repositories `web` and `api` and pipelines `web-deploy` (web:latest) and
-//! `api-deploy` (api:latest). account-b (222222222222) is the builder: its CodeBuild role assumes
-//! `pipewatch-demo-push` in account-a and pushes `web:latest` every 40 s, each push starting a run. One push of
-//! `api:latest` was made with account-b's own identity (the field report's mistake) and never started a run.
+//! account-a (111111111111) owns `web` and `web-deploy` (web:latest): account-b's CodeBuild assumes
+//! `ecr-push-from-ci` in account-a and pushes `web:latest` every 40 s, each push starting a run. One push of
+//! `api:latest` was made with account-b's own identity (the field report's mistake) and never started `api-deploy`.
+//! Every other cause pipewatch names has one stuck pipeline: no rule (`worker`), a disabled rule (`batch`), in
+//! account-b a CloudTrail-style rule (`legacy`), a rule for another tag (`admin`), a run that absorbed the push
+//! (`report`), and one nothing explains (`jobs`); `web:v1.2` carries a tag no pipeline watches.
 //! account-b's poll fails now and then (an expired session) so the failure path shows too.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::model::{
-    ExecStatus, Execution, Identity, ImagePush, Pipeline, ProfileMeta, ProfileSnapshot, Revision, WatchedSource,
+    CloudTrailRead, Diagnostics, ExecStatus, Execution, Identity, ImagePush, Lookup, Pipeline, ProfileMeta,
+    ProfileSnapshot, Pusher, PutImageRecord, Revision, TriggerRule, WatchedSource,
 };
 use crate::source::{PollRequest, Source};
 
@@ -109,47 +112,87 @@ impl DemoSource {
                 status_summary: None,
             });
         }
-        // The field report's push: api:latest from account-b's own identity, 12 minutes before the epoch.
-        let api_push = ImagePush {
-            repository: "api".into(),
-            digest: fake_digest("api", 0),
-            tags: vec!["latest".into()],
-            pushed_at: self.at(-12 * 60),
-        };
-        let api_run = Execution {
-            id: fake_uuid("api-run", 0),
-            status: ExecStatus::Succeeded,
-            trigger: "StartPipelineExecution".into(),
-            trigger_detail: Some("arn:aws:sts::111111111111:assumed-role/admin/alice".into()),
-            started_at: self.at(-3 * 3600),
-            updated_at: Some(self.at(-3 * 3600 + 90)),
-            revisions: vec![Revision { action: "Source".into(), revision_id: fake_digest("api", -1), summary: None }],
-            status_summary: None,
-        };
-        ProfileSnapshot {
+        // CloudTrail: every web push was made by the role account-b's CodeBuild assumes in account-a.
+        let mut records: Vec<PutImageRecord> = web_pushes
+            .iter()
+            .map(|p| record(p, "latest", A, Some(format!("arn:aws:sts::{A}:assumed-role/ecr-push-from-ci/codebuild"))))
+            .collect();
+        let mut snap = ProfileSnapshot {
             identity: Some(Identity {
-                account: "111111111111".into(),
-                arn: "arn:aws:sts::111111111111:assumed-role/pipewatch-read/pipewatch".into(),
+                account: A.into(),
+                arn: format!("arn:aws:sts::{A}:assumed-role/pipewatch-read/pipewatch"),
                 user_id: "AROADEMOACCOUNTAREAD:pipewatch".into(),
             }),
-            pipelines: vec![
-                Pipeline { name: "web-deploy".into(), sources: vec![source("web")], executions: web_runs },
-                Pipeline { name: "api-deploy".into(), sources: vec![source("api")], executions: vec![api_run] },
-            ],
-            pushes: {
-                let mut p = web_pushes;
-                p.push(api_push);
-                p
+            pipelines: vec![Pipeline {
+                name: "web-deploy".into(),
+                sources: vec![source("web", "latest")],
+                executions: web_runs,
+            }],
+            pushes: web_pushes,
+            ..ProfileSnapshot::default()
+        };
+        let mut rules = vec![("web-deploy".to_string(), vec![native_rule("web", "latest", "ENABLED")])];
+
+        // A release tag nobody watches.
+        let hotfix = ImagePush {
+            repository: "web".into(),
+            digest: fake_digest("web-hotfix", 0),
+            tags: vec!["v1.2".into()],
+            pushed_at: self.at(-25 * 60),
+        };
+        records.push(record(&hotfix, "v1.2", A, Some(format!("arn:aws:sts::{A}:assumed-role/release/alice"))));
+        snap.pushes.push(hotfix);
+
+        // The field report's push: api:latest from account-b's own identity, 12 minutes before the epoch.
+        self.stuck(
+            &mut snap,
+            &mut records,
+            &mut rules,
+            Stuck {
+                repo: "api",
+                watched_tag: "latest",
+                pushed: -12 * 60,
+                pusher: (B, None),
+                rules: vec![native_rule("api", "latest", "ENABLED")],
+                runs: vec![self.run("api-run", -3 * 3600, ExecStatus::Succeeded, Some(fake_digest("api", -1)))],
             },
-            errors: Vec::new(),
-            warnings: Vec::new(),
-        }
+        );
+        // No rule targets worker-deploy.
+        self.stuck(
+            &mut snap,
+            &mut records,
+            &mut rules,
+            Stuck {
+                repo: "worker",
+                watched_tag: "latest",
+                pushed: -30 * 60,
+                pusher: (A, Some("ecr-push-from-ci")),
+                rules: vec![],
+                runs: vec![],
+            },
+        );
+        // batch-deploy's rule was disabled during an incident and never switched back on.
+        self.stuck(
+            &mut snap,
+            &mut records,
+            &mut rules,
+            Stuck {
+                repo: "batch",
+                watched_tag: "latest",
+                pushed: -45 * 60,
+                pusher: (A, Some("ecr-push-from-ci")),
+                rules: vec![native_rule("batch", "latest", "DISABLED")],
+                runs: vec![],
+            },
+        );
+        snap.diagnostics = diagnostics(records, rules, now);
+        snap
     }
 
     fn account_b(&self, now: Timestamp) -> ProfileSnapshot {
         let elapsed = now.duration_since(self.epoch).as_secs();
         let newest = elapsed.div_euclid(600);
-        let pushes = (newest - 5..=newest)
+        let pushes: Vec<ImagePush> = (newest - 5..=newest)
             .rev()
             .map(|n| ImagePush {
                 repository: "ci-tools".into(),
@@ -159,17 +202,182 @@ impl DemoSource {
             })
             .filter(|p| p.pushed_at <= now)
             .collect();
-        ProfileSnapshot {
+        let mut records: Vec<PutImageRecord> = pushes
+            .iter()
+            .map(|p| record(p, "latest", B, Some(format!("arn:aws:sts::{B}:assumed-role/codebuild-ci/build"))))
+            .collect();
+        let mut snap = ProfileSnapshot {
             identity: Some(Identity {
-                account: "222222222222".into(),
-                arn: "arn:aws:sts::222222222222:assumed-role/pipewatch-read/pipewatch".into(),
+                account: B.into(),
+                arn: format!("arn:aws:sts::{B}:assumed-role/pipewatch-read/pipewatch"),
                 user_id: "AROADEMOACCOUNTBREAD:pipewatch".into(),
             }),
-            pipelines: Vec::new(),
             pushes,
-            errors: Vec::new(),
-            warnings: Vec::new(),
+            ..ProfileSnapshot::default()
+        };
+        let mut rules = Vec::new();
+        // A rule from the days when ECR events came only through CloudTrail.
+        let legacy = r#"{"source":["aws.ecr"],"detail-type":["AWS API Call via CloudTrail"],"detail":{"eventSource":["ecr.amazonaws.com"],"eventName":["PutImage"],"requestParameters":{"repositoryName":["legacy"],"imageTag":["latest"]}}}"#;
+        self.stuck(
+            &mut snap,
+            &mut records,
+            &mut rules,
+            Stuck {
+                repo: "legacy",
+                watched_tag: "latest",
+                pushed: -50 * 60,
+                pusher: (B, Some("codebuild-ci")),
+                rules: vec![TriggerRule {
+                    name: "legacy-ecr-put".into(),
+                    state: "ENABLED".into(),
+                    pattern: Some(legacy.into()),
+                }],
+                runs: vec![],
+            },
+        );
+        // admin-deploy watches admin:prod but its rule still says image-tag latest.
+        self.stuck(
+            &mut snap,
+            &mut records,
+            &mut rules,
+            Stuck {
+                repo: "admin",
+                watched_tag: "prod",
+                pushed: -35 * 60,
+                pusher: (B, Some("codebuild-ci")),
+                rules: vec![native_rule("admin", "latest", "ENABLED")],
+                runs: vec![],
+            },
+        );
+        // A long run of report-build was still going when the push arrived.
+        self.stuck(
+            &mut snap,
+            &mut records,
+            &mut rules,
+            Stuck {
+                repo: "report",
+                watched_tag: "latest",
+                pushed: -20 * 60,
+                pusher: (B, Some("codebuild-ci")),
+                rules: vec![native_rule("report", "latest", "ENABLED")],
+                runs: vec![self.run("report-run", -40 * 60, ExecStatus::InProgress, Some(fake_digest("report", -1)))],
+            },
+        );
+        // Everything checks out, yet nothing ran.
+        self.stuck(
+            &mut snap,
+            &mut records,
+            &mut rules,
+            Stuck {
+                repo: "jobs",
+                watched_tag: "latest",
+                pushed: -55 * 60,
+                pusher: (B, Some("codebuild-ci")),
+                rules: vec![native_rule("jobs", "latest", "ENABLED")],
+                runs: vec![],
+            },
+        );
+        snap.diagnostics = diagnostics(records, rules, now);
+        snap
+    }
+
+    /// Adds a pipeline `<repo>-deploy` watching `repo:watched_tag`, and one push of that tag that started nothing.
+    fn stuck(
+        &self,
+        snap: &mut ProfileSnapshot,
+        records: &mut Vec<PutImageRecord>,
+        rules: &mut Vec<(String, Vec<TriggerRule>)>,
+        st: Stuck,
+    ) {
+        let name = format!("{}-deploy", st.repo);
+        let push = ImagePush {
+            repository: st.repo.into(),
+            digest: fake_digest(st.repo, 0),
+            tags: vec![st.watched_tag.into()],
+            pushed_at: self.at(st.pushed),
+        };
+        let (account, role) = st.pusher;
+        let recipient = snap.identity.as_ref().map_or(A, |i| i.account.as_str()).to_string();
+        let arn = role.map(|r| format!("arn:aws:sts::{account}:assumed-role/{r}/build"));
+        let mut rec = record(&push, st.watched_tag, &recipient, arn);
+        rec.pusher.account = account.into();
+        if role.is_none() {
+            rec.pusher.identity_type = "AWSAccount".into();
         }
+        rec.pusher.cross_account = account != recipient;
+        records.push(rec);
+        snap.pipelines.push(Pipeline {
+            name: name.clone(),
+            sources: vec![source(st.repo, st.watched_tag)],
+            executions: st.runs,
+        });
+        snap.pushes.push(push);
+        rules.push((name, st.rules));
+    }
+
+    /// A finished or running execution started at `start` (seconds from the epoch).
+    fn run(&self, kind: &str, start: i64, status: ExecStatus, digest: Option<String>) -> Execution {
+        Execution {
+            id: fake_uuid(kind, start),
+            status,
+            trigger: "CloudWatchEvent".into(),
+            trigger_detail: Some(format!("arn:aws:events:ap-northeast-1:{A}:rule/{kind}")),
+            started_at: self.at(start),
+            updated_at: Some(self.at(start + 90)),
+            revisions: digest
+                .map(|d| vec![Revision { action: "Source".into(), revision_id: d, summary: None }])
+                .unwrap_or_default(),
+            status_summary: None,
+        }
+    }
+}
+
+const A: &str = "111111111111";
+const B: &str = "222222222222";
+
+/// One stuck pipeline of the demo.
+struct Stuck {
+    repo: &'static str,
+    watched_tag: &'static str,
+    /// Seconds from the epoch.
+    pushed: i64,
+    /// The pusher's account and, for an assumed role, the role name (`None`: the account itself).
+    pusher: (&'static str, Option<&'static str>),
+    rules: Vec<TriggerRule>,
+    runs: Vec<Execution>,
+}
+
+fn record(push: &ImagePush, tag: &str, account: &str, arn: Option<String>) -> PutImageRecord {
+    PutImageRecord {
+        event_id: format!("demo-{}", push.digest),
+        event_time: push.pushed_at,
+        repository: push.repository.clone(),
+        tag: Some(tag.to_string()),
+        digest: Some(push.digest.clone()),
+        recipient_account: Some(account.into()),
+        pusher: Pusher { arn, account: account.into(), identity_type: "AssumedRole".into(), cross_account: false },
+    }
+}
+
+fn native_rule(repo: &str, tag: &str, state: &str) -> TriggerRule {
+    TriggerRule {
+        name: format!("codepipeline-{repo}-{tag}-rule"),
+        state: state.into(),
+        pattern: Some(format!(
+            r#"{{"source":["aws.ecr"],"detail-type":["ECR Image Action"],"detail":{{"action-type":["PUSH"],"result":["SUCCESS"],"repository-name":["{repo}"],"image-tag":["{tag}"]}}}}"#
+        )),
+    }
+}
+
+fn diagnostics(records: Vec<PutImageRecord>, rules: Vec<(String, Vec<TriggerRule>)>, now: Timestamp) -> Diagnostics {
+    // CloudTrail delivers about 5 minutes late: the newest pushes have no record yet.
+    let delivered = now.saturating_sub(SignedDuration::from_secs(300)).unwrap_or(now);
+    Diagnostics {
+        put_images: Lookup::Done(CloudTrailRead {
+            records: records.into_iter().filter(|r| r.event_time <= delivered).collect(),
+            read_until: now,
+        }),
+        rules: Lookup::Done(rules),
     }
 }
 
@@ -197,8 +405,8 @@ impl Source for DemoSource {
     }
 }
 
-fn source(repo: &str) -> WatchedSource {
-    WatchedSource { action: "Source".into(), repository: repo.into(), tag: "latest".into() }
+fn source(repo: &str, tag: &str) -> WatchedSource {
+    WatchedSource { action: "Source".into(), repository: repo.into(), tag: tag.into() }
 }
 
 /// A stable, digest-shaped string for a (repository, n) pair.
@@ -245,6 +453,34 @@ mod tests {
         assert_eq!(run.status, ExecStatus::InProgress);
         assert!(report.pushes.iter().any(|p| p.profile == "account-b" && p.status == PushStatus::Unwatched));
         assert_eq!(report.exit_code(), 1);
+    }
+
+    #[test]
+    fn demo_shows_every_cause_once_with_its_pusher() {
+        use crate::diagnose::Code;
+        let epoch = Timestamp::from_second(1_764_000_000).unwrap();
+        let demo = DemoSource::new(epoch).without_failures();
+        let now = epoch.checked_add(SignedDuration::from_secs(130)).unwrap();
+        let snaps: Vec<_> = (0..2).map(|i| demo.snapshot(i, now)).collect();
+        let report = Report::build(demo.profiles(), &[&snaps[0], &snaps[1]], now, std::time::Duration::from_secs(300));
+        let cause = |repo: &str| -> Vec<Code> {
+            let p = report.pushes.iter().find(|p| p.repository == repo && !p.findings.is_empty()).unwrap();
+            p.findings.iter().map(|f| f.code).collect()
+        };
+        assert_eq!(cause("api"), vec![Code::CrossAccountPush]);
+        assert_eq!(cause("worker"), vec![Code::NoTriggerRule]);
+        assert_eq!(cause("batch"), vec![Code::RuleDisabled]);
+        assert_eq!(cause("legacy"), vec![Code::CloudtrailPatternWithoutTrail]);
+        assert_eq!(cause("admin"), vec![Code::RulePatternMismatch]);
+        assert_eq!(cause("report"), vec![Code::RunSuperseded]);
+        assert_eq!(cause("jobs"), vec![Code::Unknown]);
+        assert_eq!(cause("web"), vec![Code::TagNotWatched]);
+        let api = report.pushes.iter().find(|p| p.repository == "api").unwrap();
+        let pusher = api.pusher.as_ref().unwrap();
+        assert_eq!(
+            (pusher.account.as_str(), pusher.identity_type.as_str(), pusher.cross_account),
+            ("222222222222", "AWSAccount", true)
+        );
     }
 
     #[test]

@@ -4,24 +4,30 @@
 //! profile's clients are built from that one config so they share one credential cache, which the SDK refreshes
 //! before the session expires. Credentials are never printed or logged by this code.
 
+mod enrich;
 mod errors;
+mod limiter;
 mod read;
+mod state;
+mod stats;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
+use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{Region, SdkConfig};
-use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 use tokio::sync::Semaphore;
 
 pub use read::poll_clients;
+pub use state::ProfileState;
 
 use crate::config::{CredentialSource, Profile};
 use crate::model::{ProfileMeta, ProfileSnapshot};
@@ -45,6 +51,8 @@ pub struct ProfileClients {
     pub sts: aws_sdk_sts::Client,
     pub ecr: aws_sdk_ecr::Client,
     pub codepipeline: aws_sdk_codepipeline::Client,
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
+    pub events: aws_sdk_eventbridge::Client,
 }
 
 impl ProfileClients {
@@ -54,22 +62,35 @@ impl ProfileClients {
             sts: aws_sdk_sts::Client::new(conf),
             ecr: aws_sdk_ecr::Client::new(conf),
             codepipeline: aws_sdk_codepipeline::Client::new(conf),
+            cloudtrail: aws_sdk_cloudtrail::Client::new(conf),
+            events: aws_sdk_eventbridge::Client::new(conf),
         }
     }
 }
 
 /// What to read in a profile besides what its pipelines watch.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Scope {
     /// Only these pipelines (None: every pipeline of the account).
     pub pipelines: Option<Vec<String>>,
     /// Extra repositories to read.
     pub repositories: Vec<String>,
+    /// Read CloudTrail `PutImage` records.
+    pub cloudtrail: bool,
+    /// Check EventBridge rules.
+    pub eventbridge: bool,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Self { pipelines: None, repositories: Vec::new(), cloudtrail: true, eventbridge: true }
+    }
 }
 
 struct ProfileEntry {
     clients: Result<ProfileClients, String>,
     scope: Scope,
+    state: ProfileState,
 }
 
 /// Polls real AWS accounts (or an emulator at `endpoint_url`).
@@ -86,7 +107,8 @@ impl AwsSource {
         let mut metas = Vec::with_capacity(profiles.len());
         let mut entries = Vec::with_capacity(profiles.len());
         for p in profiles {
-            let conf = sdk_config(p).await;
+            let state = ProfileState::default();
+            let conf = sdk_config(p, Arc::clone(&state.assume_role_calls)).await;
             let region = match &conf {
                 Ok(c) => c.region().map(|r| r.to_string()).unwrap_or_default(),
                 Err(_) => p.region.clone().unwrap_or_else(|| "?".into()),
@@ -94,7 +116,13 @@ impl AwsSource {
             metas.push(ProfileMeta { name: p.name.clone(), region });
             entries.push(ProfileEntry {
                 clients: conf.map(|c| ProfileClients::from_config(&c)),
-                scope: Scope { pipelines: p.pipelines.clone(), repositories: p.repositories.clone() },
+                scope: Scope {
+                    pipelines: p.pipelines.clone(),
+                    repositories: p.repositories.clone(),
+                    cloudtrail: p.cloudtrail,
+                    eventbridge: p.eventbridge,
+                },
+                state,
             });
         }
         Self { metas, entries, limit: Arc::new(Semaphore::new(GLOBAL_IN_FLIGHT)) }
@@ -102,8 +130,10 @@ impl AwsSource {
 
     /// A source over ready-made clients (tests use mocked clients).
     pub fn from_clients(profiles: Vec<(ProfileMeta, ProfileClients, Scope)>) -> Self {
-        let (metas, entries) =
-            profiles.into_iter().map(|(m, c, scope)| (m, ProfileEntry { clients: Ok(c), scope })).unzip();
+        let (metas, entries) = profiles
+            .into_iter()
+            .map(|(m, c, scope)| (m, ProfileEntry { clients: Ok(c), scope, state: ProfileState::default() }))
+            .unzip();
         Self { metas, entries, limit: Arc::new(Semaphore::new(GLOBAL_IN_FLIGHT)) }
     }
 }
@@ -118,14 +148,14 @@ impl Source for AwsSource {
             return ProfileSnapshot::failed(format!("no profile #{index}"));
         };
         match &entry.clients {
-            Ok(clients) => poll_clients(clients, &entry.scope, req, &self.limit).await,
+            Ok(clients) => poll_clients(clients, &entry.scope, &entry.state, req, &self.limit).await,
             Err(e) => ProfileSnapshot::failed(e.clone()),
         }
     }
 }
 
 /// Builds the SDK config of one profile: region, endpoint, source credentials and the assumed role.
-async fn sdk_config(p: &Profile) -> Result<SdkConfig, String> {
+async fn sdk_config(p: &Profile, assume_role_calls: Arc<AtomicU32>) -> Result<SdkConfig, String> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS).with_initial_backoff(INITIAL_BACKOFF))
         .timeout_config(TimeoutConfig::builder().connect_timeout(CONNECT_TIMEOUT).build());
@@ -170,6 +200,23 @@ async fn sdk_config(p: &Profile) -> Result<SdkConfig, String> {
     if let Some(d) = p.duration {
         builder = builder.session_length(d);
     }
-    let provider = builder.build().await;
+    let provider = Counting { inner: builder.build().await, calls: assume_role_calls };
     Ok(base.into_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build())
+}
+
+/// A credentials provider that counts how often it is asked (the SDK's cache asks once per session), for `--stats`.
+#[derive(Debug)]
+struct Counting<P> {
+    inner: P,
+    calls: Arc<AtomicU32>,
+}
+
+impl<P: ProvideCredentials> ProvideCredentials for Counting<P> {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.inner.provide_credentials()
+    }
 }

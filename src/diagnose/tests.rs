@@ -1,0 +1,203 @@
+use super::*;
+use crate::model::{CloudTrailRead, Execution, Pusher, TriggerRule, WatchedSource};
+use jiff::Timestamp;
+
+const T0: i64 = 1_764_000_000;
+const GRACE: Duration = Duration::from_secs(300);
+const NATIVE: &str = r#"{"source":["aws.ecr"],"detail-type":["ECR Image Action"],
+    "detail":{"action-type":["PUSH"],"result":["SUCCESS"],"repository-name":["web"],"image-tag":["latest"]}}"#;
+
+fn ts(o: i64) -> Timestamp {
+    Timestamp::from_second(T0 + o).unwrap()
+}
+
+fn push(tags: &[&str]) -> ImagePush {
+    ImagePush {
+        repository: "web".into(),
+        digest: "sha256:d1".into(),
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        pushed_at: ts(-3600),
+    }
+}
+
+fn pipeline(execs: Vec<Execution>) -> Pipeline {
+    Pipeline {
+        name: "web-deploy".into(),
+        sources: vec![WatchedSource { action: "Source".into(), repository: "web".into(), tag: "latest".into() }],
+        executions: execs,
+    }
+}
+
+fn record(pusher_account: &str, tag: &str) -> PutImageRecord {
+    PutImageRecord {
+        event_id: "e1".into(),
+        event_time: ts(-3600),
+        repository: "web".into(),
+        tag: Some(tag.into()),
+        digest: Some("sha256:d1".into()),
+        recipient_account: Some("111111111111".into()),
+        pusher: Pusher {
+            arn: None,
+            account: pusher_account.into(),
+            identity_type: "AWSAccount".into(),
+            cross_account: pusher_account != "111111111111",
+        },
+    }
+}
+
+fn rule(state: &str, pattern: &str) -> TriggerRule {
+    TriggerRule { name: "web-rule".into(), state: state.into(), pattern: Some(pattern.into()) }
+}
+
+fn diag(records: Vec<PutImageRecord>, rules: Option<Vec<TriggerRule>>) -> Diagnostics {
+    Diagnostics {
+        put_images: Lookup::Done(CloudTrailRead { records, read_until: ts(0) }),
+        rules: match rules {
+            Some(r) => Lookup::Done(vec![("web-deploy".into(), r)]),
+            None => Lookup::Skipped("disabled in the config".into()),
+        },
+    }
+}
+
+fn run(push: &ImagePush, status: PushStatus, pipes: &[Pipeline], d: &Diagnostics) -> Vec<Finding> {
+    let cx = Context {
+        push,
+        status,
+        watchers: if status == PushStatus::Unwatched { vec![] } else { pipes.iter().collect() },
+        pipelines: pipes,
+        diagnostics: d,
+        record: record_for(push, d),
+        grace: GRACE,
+    };
+    diagnose(&cx)
+}
+
+fn codes(f: &[Finding]) -> Vec<Code> {
+    f.iter().map(|f| f.code).collect()
+}
+
+#[test]
+fn cross_account_push_is_named_with_its_fix() {
+    let p = push(&["latest"]);
+    let d = diag(vec![record("222222222222", "latest")], Some(vec![rule("ENABLED", NATIVE)]));
+    let f = run(&p, PushStatus::Untriggered, &[pipeline(vec![])], &d);
+    assert_eq!(codes(&f), vec![Code::CrossAccountPush]);
+    assert!(f[0].message.contains("pushed from account 222222222222 by the account's own identity (AWSAccount) into account 111111111111's repository"), "{}", f[0].message);
+    assert!(f[0].fix.contains("arn:aws:iam::111111111111:role/<push-role>"), "{}", f[0].fix);
+    assert!(f[0].fix.contains("credential_source = EcsContainer"));
+}
+
+#[test]
+fn no_rule_disabled_rule_mismatch_and_cloudtrail_pattern() {
+    let p = push(&["latest"]);
+    let pipes = [pipeline(vec![])];
+    let same = || vec![record("111111111111", "latest")];
+
+    let f = run(&p, PushStatus::Untriggered, &pipes, &diag(same(), Some(vec![])));
+    assert_eq!(codes(&f), vec![Code::NoTriggerRule]);
+    assert!(f[0].fix.contains(r#"repository-name ["web"], image-tag ["latest"]"#), "{}", f[0].fix);
+
+    let f = run(&p, PushStatus::Untriggered, &pipes, &diag(same(), Some(vec![rule("DISABLED", NATIVE)])));
+    assert_eq!(codes(&f), vec![Code::RuleDisabled]);
+    assert_eq!(f[0].fix, "aws events enable-rule --name web-rule");
+
+    let wrong_tag = NATIVE.replace(r#"["latest"]"#, r#"["stable"]"#);
+    let f = run(&p, PushStatus::Untriggered, &pipes, &diag(same(), Some(vec![rule("ENABLED", &wrong_tag)])));
+    assert_eq!(codes(&f), vec![Code::RulePatternMismatch]);
+    assert!(f[0].message.contains(r#"detail.image-tag is ["stable"]"#), "{}", f[0].message);
+
+    let trail = r#"{"source":["aws.ecr"],"detail-type":["AWS API Call via CloudTrail"],
+        "detail":{"eventName":["PutImage"],"requestParameters":{"repositoryName":["web"]}}}"#;
+    let f = run(&p, PushStatus::Untriggered, &pipes, &diag(same(), Some(vec![rule("ENABLED", trail)])));
+    assert_eq!(codes(&f), vec![Code::CloudtrailPatternWithoutTrail]);
+}
+
+#[test]
+fn matching_rule_and_same_account_push_leave_unknown_with_what_was_checked() {
+    let p = push(&["latest"]);
+    let f = run(
+        &p,
+        PushStatus::Untriggered,
+        &[pipeline(vec![])],
+        &diag(vec![record("111111111111", "latest")], Some(vec![rule("ENABLED", NATIVE)])),
+    );
+    assert_eq!(codes(&f), vec![Code::Unknown]);
+    assert!(f[0].message.contains("rule web-rule matches web:latest and is enabled"), "{}", f[0].message);
+    assert!(f[0].message.contains("pushed from the repository's own account"), "{}", f[0].message);
+}
+
+#[test]
+fn skipped_checks_are_said() {
+    let p = push(&["latest"]);
+    let d = Diagnostics {
+        put_images: Lookup::Skipped("AccessDenied: needs cloudtrail:LookupEvents".into()),
+        rules: Lookup::Skipped("disabled in the config".into()),
+    };
+    let f = run(&p, PushStatus::Untriggered, &[pipeline(vec![])], &d);
+    assert_eq!(codes(&f), vec![Code::Unknown]);
+    assert!(f[0].message.contains("could not check CloudTrail (AccessDenied: needs cloudtrail:LookupEvents)"));
+    assert!(f[0].message.contains("EventBridge rules (disabled in the config)"));
+}
+
+#[test]
+fn young_push_without_record_is_not_yet_in_cloudtrail() {
+    let mut p = push(&["latest"]);
+    p.pushed_at = ts(-60);
+    let f = run(&p, PushStatus::Untriggered, &[pipeline(vec![])], &diag(vec![], Some(vec![rule("ENABLED", NATIVE)])));
+    assert!(f[0].message.contains("no PutImage record yet"), "{}", f[0].message);
+}
+
+#[test]
+fn running_execution_absorbs_the_push() {
+    let running = Execution {
+        id: "busy".into(),
+        status: ExecStatus::InProgress,
+        trigger: "CloudWatchEvent".into(),
+        trigger_detail: None,
+        started_at: ts(-3700),
+        updated_at: None,
+        revisions: vec![],
+        status_summary: None,
+    };
+    let p = push(&["latest"]);
+    let f = run(
+        &p,
+        PushStatus::Untriggered,
+        &[pipeline(vec![running])],
+        &diag(vec![record("111111111111", "latest")], Some(vec![rule("ENABLED", NATIVE)])),
+    );
+    assert_eq!(codes(&f), vec![Code::RunSuperseded]);
+    assert!(f[0].message.contains("run busy of web-deploy was InProgress"));
+}
+
+#[test]
+fn unwatched_tag_says_what_is_watched() {
+    let p = push(&["v1.2"]);
+    let f = run(&p, PushStatus::Unwatched, &[pipeline(vec![])], &diag(vec![], None));
+    assert_eq!(codes(&f), vec![Code::TagNotWatched]);
+    assert_eq!(f[0].message, "web-deploy watches web:latest; this push was web:v1.2");
+}
+
+#[test]
+fn pending_push_gets_only_definite_findings() {
+    let p = push(&["latest"]);
+    let ok = diag(vec![record("111111111111", "latest")], Some(vec![rule("ENABLED", NATIVE)]));
+    assert!(run(&p, PushStatus::Pending, &[pipeline(vec![])], &ok).is_empty());
+    let cross = diag(vec![record("222222222222", "latest")], Some(vec![rule("ENABLED", NATIVE)]));
+    assert_eq!(codes(&run(&p, PushStatus::Pending, &[pipeline(vec![])], &cross)), vec![Code::CrossAccountPush]);
+}
+
+#[test]
+fn triggered_pushes_get_no_findings() {
+    let p = push(&["latest"]);
+    assert!(run(&p, PushStatus::Triggered, &[pipeline(vec![])], &diag(vec![], None)).is_empty());
+}
+
+#[test]
+fn record_for_prefers_the_tag_the_image_still_holds() {
+    let p = push(&["latest"]);
+    let mut old = record("111111111111", "v1");
+    old.event_time = ts(-100);
+    let d = diag(vec![old, record("222222222222", "latest")], None);
+    assert_eq!(record_for(&p, &d).unwrap().tag.as_deref(), Some("latest"));
+}
