@@ -11,7 +11,8 @@
 #      into it (reused when present);
 #   2. `cargo build --release` (the first release build takes ~5 minutes on 2 cores);
 #   3. starts `moto_server -H 127.0.0.1 -p PORT` on a free port (stopped on exit), seeds it, and writes a
-#      pipewatch config with one profile per account (`role_arn`, `endpoint_url`, `region`);
+#      pipewatch config with one profile per account (`role_arn`, `endpoint_url`, `region`, and
+#      `cloudtrail = false`, `eventbridge = false` so that pipewatch makes the same reads as the CLI script);
 #   4. checks that both sides read the whole scenario (600 images, 15 pipelines, 300 executions), then runs
 #      each side once to warm up and RUNS times more, alternating, and prints both medians, the ratio, and the
 #      peak RSS of pipewatch (max resident set size from /usr/bin/time, or VmHWM when it is missing).
@@ -82,6 +83,10 @@ CONFIG=$WORK/config.toml
         echo "role_arn = \"arn:aws:iam::$a:role/pipewatch-read\""
         echo "endpoint_url = \"$ENDPOINT\""
         echo 'region = "ap-northeast-1"'
+        # The same reads as the CLI script: no CloudTrail (moto does not implement LookupEvents) and no
+        # EventBridge rule check.
+        echo 'cloudtrail = false'
+        echo 'eventbridge = false'
     done
 } >"$CONFIG"
 
@@ -110,11 +115,17 @@ errors = sum(1 for p in r["profiles"] if p["error"])
 print(len(r["pushes"]), len(r["pipelines"]), sum(len(p["executions"]) for p in r["pipelines"]), errors)
 PY
 )
+pw_calls=$("$PIPEWATCH" --once --stats --output json --config "$CONFIG" 2>&1 >/dev/null \
+    | sed -n 's/^stats: \([0-9]*\) API calls.*/\1/p' || true)
+# The CLI script makes 2 calls per account (assume-role, get-caller-identity), 1 list-pipelines, and 2 per pipeline
+# and 1 per repository (one page each at this size).
 cli_images=$(grep -c '"imageDigest"' "$WORK/cli.out" || true)
 cli_execs=$(grep -c '"pipelineExecutionId"' "$WORK/cli.out" || true)
 cli_pipes=$(grep -c '^# pipeline ' "$WORK/cli.out" || true)
 echo "pipewatch read: $pw_pushes images, $pw_pipes pipelines, $pw_execs executions, $pw_errors failed profiles"
 echo "CLI script read: $cli_images images, $cli_pipes pipelines, $cli_execs executions"
+cli_repos=$(grep -c '^# repository ' "$WORK/cli.out" || true)
+echo "API calls: pipewatch ${pw_calls:-?} (--stats), CLI script $((${#ACCOUNTS[@]} * 3 + cli_pipes * 2 + cli_repos))"
 if [[ "$pw_pushes $pw_pipes $pw_execs $pw_errors" != "600 15 300 0" || "$cli_images $cli_pipes $cli_execs" != "600 15 300" ]]
 then
     echo "the two sides did not read the whole scenario; see $WORK/" >&2

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
-use self::hash::{FastMap, Hashed, PassThrough, str_hash};
+use self::hash::{FastMap, PassThrough, str_hash};
 use crate::model::{Execution, ImagePush, Pipeline, ProfileSnapshot};
 
 /// Tolerated clock difference between ECR's push time and CodePipeline's start time.
@@ -142,8 +142,7 @@ pub fn correlate_parts(pipelines: &[Pipeline], pushes: &[ImagePush], now: Timest
         .collect();
     for (i, push) in pushes.iter().enumerate() {
         let Some(repo) = push_repos[i] else { continue };
-        let key = Hashed { hash: digest_hashes[i], text: &push.digest };
-        if let Some(c) = digests.earliest(&key, &repo.pipelines) {
+        if let Some(c) = digests.earliest(&push.digest, digest_hashes[i], &repo.pipelines) {
             verdicts[i].matched = Some(Match { pipeline: c.pipeline, execution: c.execution, by: MatchedBy::Digest });
             push_unique(&mut verdicts[i].watchers, c.pipeline);
         }
@@ -185,19 +184,24 @@ struct RepoWatch<'a> {
 }
 
 /// Revision id -> the executions carrying it, over the pipelines with an ECR source (the others match no push).
+///
+/// Keyed by the 64-bit hash alone, so a bucket is 16 bytes and the table stays in cache at 100k executions; ids
+/// whose hashes collide share a chain, and [`DigestIndex::earliest`] compares the text of each candidate.
 struct DigestIndex<'a> {
-    /// Last candidate of each revision id.
-    heads: HashMap<Hashed<'a>, usize, BuildHasherDefault<PassThrough>>,
-    /// Candidates, each linked to the previous one with the same revision id.
+    pipelines: &'a [Pipeline],
+    /// [`str_hash`] of a revision id -> the last candidate with that hash.
+    heads: HashMap<u64, usize, BuildHasherDefault<PassThrough>>,
+    /// Candidates, each linked to the previous one with the same hash.
     cands: Vec<Candidate>,
+    /// The revision id of each candidate.
+    ids: Vec<&'a str>,
 }
 
 /// One execution carrying a revision id.
 struct Candidate {
     pipeline: usize,
     execution: usize,
-    started_at: Timestamp,
-    /// Previous candidate with the same revision id, or [`DigestIndex::END`].
+    /// Previous candidate with the same hash, or [`DigestIndex::END`].
     next: usize,
 }
 
@@ -206,35 +210,39 @@ impl<'a> DigestIndex<'a> {
 
     fn new(pipelines: &'a [Pipeline]) -> Self {
         // Gather, hash, insert: three passes rather than one loop (see `correlate_parts`).
-        let mut cands = Vec::new();
-        let mut ids: Vec<&str> = Vec::new();
-        for (p, pipe) in pipelines.iter().enumerate().filter(|(_, pipe)| !pipe.sources.is_empty()) {
+        let with_ecr = || pipelines.iter().enumerate().filter(|(_, pipe)| !pipe.sources.is_empty());
+        let n = with_ecr().flat_map(|(_, pipe)| &pipe.executions).map(|ex| ex.revisions.len()).sum();
+        let mut cands = Vec::with_capacity(n);
+        let mut ids = Vec::with_capacity(n);
+        for (p, pipe) in with_ecr() {
             for (e, ex) in pipe.executions.iter().enumerate() {
                 for r in &ex.revisions {
-                    cands.push(Candidate { pipeline: p, execution: e, started_at: ex.started_at, next: Self::END });
-                    ids.push(&r.revision_id);
+                    cands.push(Candidate { pipeline: p, execution: e, next: Self::END });
+                    ids.push(r.revision_id.as_str());
                 }
             }
         }
         let hashes: Vec<u64> = ids.iter().map(|id| str_hash(id)).collect();
-        let mut heads = HashMap::with_capacity_and_hasher(ids.len(), Default::default());
-        for (c, (&text, &hash)) in ids.iter().zip(&hashes).enumerate() {
-            cands[c].next = heads.insert(Hashed { hash, text }, c).unwrap_or(Self::END);
+        let mut heads = HashMap::with_capacity_and_hasher(n, Default::default());
+        for (c, &hash) in hashes.iter().enumerate() {
+            cands[c].next = heads.insert(hash, c).unwrap_or(Self::END);
         }
-        Self { heads, cands }
+        Self { pipelines, heads, cands, ids }
     }
 
     fn is_empty(&self) -> bool {
         self.cands.is_empty()
     }
 
-    /// The earliest execution (then lowest pipeline and execution index) among `pipelines` carrying `digest`.
-    fn earliest(&self, digest: &Hashed<'_>, pipelines: &[usize]) -> Option<&Candidate> {
-        let key = |c: &Candidate| (c.started_at, c.pipeline, c.execution);
+    /// The earliest execution (then lowest pipeline and execution index) among `pipelines` whose revision id is
+    /// `digest`, of hash `hash`.
+    fn earliest(&self, digest: &str, hash: u64, pipelines: &[usize]) -> Option<&Candidate> {
+        let key =
+            |c: &Candidate| (self.pipelines[c.pipeline].executions[c.execution].started_at, c.pipeline, c.execution);
         let mut best: Option<&Candidate> = None;
-        let mut c = self.heads.get(digest).copied().unwrap_or(Self::END);
+        let mut c = self.heads.get(&hash).copied().unwrap_or(Self::END);
         while let Some(cand) = self.cands.get(c) {
-            if pipelines.contains(&cand.pipeline) && best.is_none_or(|b| key(cand) < key(b)) {
+            if pipelines.contains(&cand.pipeline) && self.ids[c] == digest && best.is_none_or(|b| key(cand) < key(b)) {
                 best = Some(cand);
             }
             c = cand.next;

@@ -1,36 +1,15 @@
-//! Hashing for correlation: a fast unkeyed hasher for its string keys, and keys that carry their hash.
+//! Hashing for correlation: a fast unkeyed hasher for its string keys, and a pass-through one for precomputed hashes.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 
-/// A string with its [`str_hash`], so the digest index hashes each string once and compares strings only
-/// when the full hashes are equal.
-pub struct Hashed<'a> {
-    pub hash: u64,
-    pub text: &'a str,
-}
-
-impl Hash for Hashed<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.hash);
-    }
-}
-
-impl PartialEq for Hashed<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.hash == other.hash && self.text == other.text
-    }
-}
-
-impl Eq for Hashed<'_> {}
-
-/// The hasher of [`Hashed`] keys: passes their precomputed hash through.
+/// The hasher of maps keyed by a precomputed [`str_hash`]: passes it through.
 #[derive(Default)]
 pub struct PassThrough(u64);
 
 impl Hasher for PassThrough {
     fn write(&mut self, bytes: &[u8]) {
-        // Not reached ([`Hashed`] writes one u64); hashes anyway, to stay a correct hasher.
+        // Not reached (u64 keys write one u64); hashes anyway, to stay a correct hasher.
         let mut h = FastHasher(self.0);
         h.write(bytes);
         self.0 = h.finish();
@@ -123,13 +102,5 @@ mod tests {
         // Random hashing puts at most ~10 keys in the fullest of 65536 buckets, and ~512 ± 70 in each tag.
         assert!(low.iter().max().copied().unwrap_or(0) < 16);
         assert!(top.iter().all(|&c| (350..700).contains(&c)), "{top:?}");
-    }
-
-    #[test]
-    fn hashed_keys_compare_text_not_only_hash() {
-        let a = Hashed { hash: 7, text: "sha256:a" };
-        let b = Hashed { hash: 7, text: "sha256:b" };
-        assert!(a != b);
-        assert!(a == Hashed { hash: 7, text: "sha256:a" });
     }
 }

@@ -289,3 +289,13 @@ fn fast_correlation_decides_like_the_reference() {
     // The generator must exercise matching, not only empty cases.
     assert!(matched > 5_000, "only {matched} matches");
 }
+
+#[test]
+fn digest_index_compares_text_when_hashes_collide() {
+    let pipes = vec![pipe("d", &[("web", "latest")], vec![exec("e", 10, &[("Source", "sha256:a")])])];
+    let index = DigestIndex::new(&pipes);
+    let a = hash::str_hash("sha256:a");
+    assert_eq!(index.earliest("sha256:a", a, &[0]).map(|c| c.execution), Some(0));
+    // Another id under the same hash (a collision) is not a match.
+    assert!(index.earliest("sha256:b", a, &[0]).is_none());
+}
