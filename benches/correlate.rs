@@ -1,5 +1,5 @@
 //! Pure-code benchmarks: push-to-run correlation at 1k, 10k and 100k pushes × executions, and the JSON report of
-//! 10k pushes. Run with `cargo bench --bench correlate`; figures and targets are in BENCHMARKS.md.
+//! 10k pushes. Run with `cargo bench` (or `cargo bench --bench correlate`); figures and targets are in BENCHMARKS.md.
 
 mod support;
 
@@ -7,22 +7,33 @@ use std::hint::black_box;
 use std::io;
 use std::time::Duration;
 
-use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use pipewatch::correlate::correlate_parts;
 use pipewatch::report::{self, Report};
 
 /// Grace period used throughout (the default of the config).
 const GRACE: Duration = Duration::from_secs(300);
 
+/// Sizes of the correlation benchmark: pushes, and as many executions. `PIPEWATCH_BENCH_SIZES=1000,30000,1000000`
+/// measures others (BENCHMARKS.md uses it to show where the time per push jumps).
+fn sizes() -> Vec<usize> {
+    match std::env::var("PIPEWATCH_BENCH_SIZES") {
+        Ok(list) => list.split(',').map(|n| n.trim().parse().expect("PIPEWATCH_BENCH_SIZES: numbers")).collect(),
+        Err(_) => vec![1_000, 10_000, 100_000],
+    }
+}
+
 fn correlation(c: &mut Criterion) {
     let mut group = c.benchmark_group("correlate");
-    for n in [1_000, 10_000, 100_000] {
+    for n in sizes() {
         let snap = support::snapshot(n, n, 42);
         let now = support::now_after(&snap);
         group.throughput(Throughput::Elements(n as u64));
-        if n >= 100_000 {
-            group.sample_size(30);
-        }
+        group.sample_size(match n {
+            ..100_000 => 100,
+            100_000..300_000 => 30,
+            _ => 10,
+        });
         group.bench_with_input(BenchmarkId::from_parameter(n), &snap, |b, snap| {
             b.iter(|| correlate_parts(black_box(&snap.pipelines), black_box(&snap.pushes), now, GRACE))
         });
@@ -43,16 +54,12 @@ fn json_report(c: &mut Criterion) {
     group.bench_function("json_write", |b| {
         b.iter(|| report::json::write(black_box(&built), io::sink()).expect("a sink never fails"))
     });
+    // What `--once --output json` does after polling: build, write, free.
     group.bench_function("build_and_json_write", |b| {
-        b.iter_batched(
-            || (),
-            |()| {
-                let r = Report::build(&metas, &refs, now, GRACE);
-                report::json::write(&r, io::sink()).expect("a sink never fails");
-                r
-            },
-            BatchSize::SmallInput,
-        )
+        b.iter(|| {
+            let r = Report::build(black_box(&metas), black_box(&refs), now, GRACE);
+            report::json::write(&r, io::sink()).expect("a sink never fails");
+        })
     });
     group.finish();
 }
