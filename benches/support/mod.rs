@@ -1,13 +1,10 @@
 //! Synthetic snapshots for the benchmarks: deterministic, shaped like a busy account.
 //!
-//! Shape: seven repositories, five pipelines watching five of them (one pipeline has two ECR sources), two
+//! Shape: seven repositories, six pipelines watching five of them (one pipeline has two ECR sources), two
 //! repositories nobody watches. Pushes arrive every 1–6 s; executions are spread over the same period:
 //! about half carry the pushed digest, a third carry no ECR revision (time-matched), the rest are re-runs of
 //! older digests or runs whose revision matches nothing. Every push keeps a watched tag (ECR would move it to
 //! the newest image): the worst case for correlation, where every push goes through both matching passes.
-
-// Each bench binary uses a different part of this module.
-#![allow(dead_code)]
 
 use jiff::{SignedDuration, Timestamp};
 use pipewatch::model::{
