@@ -9,6 +9,7 @@ use jiff::Timestamp;
 
 use pipewatch::cli::{Cli, Command, Output};
 use pipewatch::config::{self, Overrides, Settings};
+use pipewatch::logging;
 use pipewatch::poll;
 use pipewatch::report::{self, Report, exit};
 use pipewatch::source::Source;
@@ -37,6 +38,10 @@ fn run(cli: Cli) -> Result<u8, String> {
     if let Some(Command::IamPolicy) = cli.command {
         print!("{}", IAM_POLICY);
         return Ok(exit::HEALTHY);
+    }
+    if cli.once {
+        // Only `--once`: log lines on stderr would tear through the dashboard.
+        logging::init_from_env()?;
     }
     let overrides = Overrides {
         refresh: cli.refresh,
