@@ -61,6 +61,10 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub refresh: Option<Duration>,
 
+    /// With --once: print the API calls and phase times of each profile's poll to stderr
+    #[arg(long)]
+    pub stats: bool,
+
     /// Bound on one poll of one profile (e.g. 10s)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,

@@ -91,6 +91,10 @@ async fn dispatch<S: Source>(cli: &Cli, source: Arc<S>, settings: &Settings) -> 
         return exit::USAGE;
     }
     let snapshots = poll::poll_all(Arc::clone(&source), settings.lookback, settings.timeout).await;
+    if cli.stats {
+        let mut err = io::stderr().lock();
+        let _ = report::stats::write(source.profiles(), &snapshots, &mut err);
+    }
     let refs: Vec<_> = snapshots.iter().collect();
     let now = Timestamp::now().round(jiff::Unit::Second).unwrap_or_else(|_| Timestamp::now());
     let report = Report::build(source.profiles(), &refs, now, settings.grace);

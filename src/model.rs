@@ -134,6 +134,17 @@ pub struct ProfileSnapshot {
     pub warnings: Vec<String>,
     /// What CloudTrail and EventBridge say, to explain untriggered pushes.
     pub diagnostics: Diagnostics,
+    /// What the poll cost (API calls, phase times), for `--stats`.
+    pub stats: PollStats,
+}
+
+/// What one poll of one profile cost.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PollStats {
+    /// Calls per API (`service:Operation`), sorted by name.
+    pub calls: Vec<(String, u32)>,
+    /// Wall time of each phase, in the order they finished.
+    pub phases: Vec<(String, std::time::Duration)>,
 }
 
 impl ProfileSnapshot {

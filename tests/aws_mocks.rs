@@ -34,7 +34,7 @@ use pipewatch::correlate::{MatchedBy, PushStatus};
 use pipewatch::model::ProfileMeta;
 use pipewatch::report::Report;
 use pipewatch::source::PollRequest;
-use pipewatch::source::aws::{EnrichState, ProfileClients, Scope, poll_clients};
+use pipewatch::source::aws::{ProfileClients, ProfileState, Scope, poll_clients};
 
 const NOW: i64 = 1_764_000_000;
 const DIGEST: &str = "sha256:acd3ca9941a85e8ed16515bfc5328e4e2f8c128caa72959a58a127b7801ee01f";
@@ -157,7 +157,7 @@ fn core() -> Scope {
 }
 
 async fn poll(c: &ProfileClients, scope: &Scope) -> pipewatch::model::ProfileSnapshot {
-    poll_clients(c, scope, &EnrichState::default(), request(), &Semaphore::new(8)).await
+    poll_clients(c, scope, &ProfileState::default(), request(), &Semaphore::new(8)).await
 }
 
 fn build_report(snap: &pipewatch::model::ProfileSnapshot) -> Report {
@@ -388,7 +388,7 @@ async fn cloudtrail_pages_are_rate_limited_and_attribute_the_cross_account_push(
     let (names, describe) = rules_for_web();
     let (id, lp, gp, im, ex) = (identity_ok(), list_pipelines(), get_pipeline(), images(), no_runs());
     let c = clients_with(&[&id], &[&lp, &gp, &ex], &[&im], &[&page1, &page2, &page3], &[&names, &describe]);
-    let state = EnrichState::default();
+    let state = ProfileState::default();
     let snap = poll_clients(&c, &Scope::default(), &state, request(), &Semaphore::new(8)).await;
 
     assert!(snap.errors.is_empty() && snap.warnings.is_empty(), "{:?} {:?}", snap.errors, snap.warnings);
@@ -425,7 +425,7 @@ async fn cloudtrail_reads_are_incremental_between_polls() {
     let (names, describe) = rules_for_web();
     let (id, lp, gp, im, ex) = (identity_ok(), list_pipelines(), get_pipeline(), images(), no_runs());
     let c = clients_with(&[&id], &[&lp, &gp, &ex], &[&im], &[&lookup], &[&names, &describe]);
-    let state = EnrichState::default();
+    let state = ProfileState::default();
     poll_clients(&c, &Scope::default(), &state, request(), &Semaphore::new(8)).await;
     let later = PollRequest { now: Timestamp::from_second(NOW + 60).unwrap(), ..request() };
     let snap = poll_clients(&c, &Scope::default(), &state, later, &Semaphore::new(8)).await;
@@ -460,7 +460,7 @@ async fn cloudtrail_and_eventbridge_failures_are_warnings_not_profile_failures()
         .build();
     let (id, lp, gp, im, ex) = (identity_ok(), list_pipelines(), get_pipeline(), images(), no_runs());
     let c = clients_with(&[&id], &[&lp, &gp, &ex], &[&im], &[&denied], &[&throttled]);
-    let snap = poll_clients(&c, &Scope::default(), &EnrichState::default(), request(), &Semaphore::new(8)).await;
+    let snap = poll_clients(&c, &Scope::default(), &ProfileState::default(), request(), &Semaphore::new(8)).await;
 
     assert!(snap.errors.is_empty(), "{:?}", snap.errors);
     assert_eq!(
@@ -479,4 +479,74 @@ async fn cloudtrail_and_eventbridge_failures_are_warnings_not_profile_failures()
     let f = &report.pushes[0].findings[0];
     assert_eq!(f.code.as_str(), "unknown");
     assert!(f.message.contains("could not check CloudTrail (cloudtrail:LookupEvents failed"), "{}", f.message);
+}
+
+fn calls(snap: &pipewatch::model::ProfileSnapshot) -> Vec<(&str, u32)> {
+    snap.stats.calls.iter().map(|(k, v)| (k.as_str(), *v)).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn steady_state_poll_reuses_identity_definitions_executions_and_rules() {
+    let version = Arc::new(Mutex::new(1));
+    let v = Arc::clone(&version);
+    let list = mock!(aws_sdk_codepipeline::Client::list_pipelines).then_compute_output(move |_| {
+        let summary = PipelineSummary::builder().name("web-deploy").version(*v.lock().unwrap()).build();
+        ListPipelinesOutput::builder().pipelines(summary).build()
+    });
+    let page = mock!(aws_sdk_codepipeline::Client::list_pipeline_executions)
+        .match_requests(|r| r.next_token().is_none())
+        .then_output(|| {
+            ListPipelineExecutionsOutput::builder()
+                .pipeline_execution_summaries(summary("e2", -60, None))
+                .pipeline_execution_summaries(summary("e1", -600, None))
+                .next_token("older")
+                .build()
+        });
+    let older = mock!(aws_sdk_codepipeline::Client::list_pipeline_executions)
+        .match_requests(|r| r.next_token() == Some("older"))
+        .then_output(|| {
+            ListPipelineExecutionsOutput::builder().pipeline_execution_summaries(summary("e0", -1200, None)).build()
+        });
+    let lookup = mock!(aws_sdk_cloudtrail::Client::lookup_events).then_output(|| lookup_page(vec![], None));
+    let (names, describe) = rules_for_web();
+    let (id, gp, im) = (identity_ok(), get_pipeline(), images());
+    let c = clients_with(&[&id], &[&list, &gp, &page, &older], &[&im], &[&lookup], &[&names, &describe]);
+    let state = ProfileState::default();
+
+    let first = poll_clients(&c, &Scope::default(), &state, request(), &Semaphore::new(8)).await;
+    assert_eq!(
+        calls(&first),
+        [
+            ("cloudtrail:LookupEvents", 1),
+            ("codepipeline:GetPipeline", 1),
+            ("codepipeline:ListPipelineExecutions", 2),
+            ("codepipeline:ListPipelines", 1),
+            ("ecr:DescribeImages", 1),
+            ("events:DescribeRule", 1),
+            ("events:ListRuleNamesByTarget", 1),
+            ("sts:GetCallerIdentity", 1),
+        ]
+    );
+    assert!(first.stats.phases.iter().any(|(p, _)| p == "total"));
+
+    // A minute later: one call per pipeline and repository page, plus one per profile (ListPipelines, LookupEvents).
+    let later = PollRequest { now: Timestamp::from_second(NOW + 60).unwrap(), ..request() };
+    let second = poll_clients(&c, &Scope::default(), &state, later, &Semaphore::new(8)).await;
+    assert_eq!(
+        calls(&second),
+        [
+            ("cloudtrail:LookupEvents", 1),
+            ("codepipeline:ListPipelineExecutions", 1),
+            ("codepipeline:ListPipelines", 1),
+            ("ecr:DescribeImages", 1),
+        ]
+    );
+    let ids: Vec<_> = second.pipelines[0].executions.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["e2", "e1", "e0"], "the older page is remembered, not re-read");
+    assert_eq!(second.identity, first.identity);
+
+    // A new pipeline version is read again.
+    *version.lock().unwrap() = 2;
+    let third = poll_clients(&c, &Scope::default(), &state, later, &Semaphore::new(8)).await;
+    assert!(calls(&third).contains(&("codepipeline:GetPipeline", 1)), "{:?}", calls(&third));
 }

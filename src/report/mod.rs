@@ -1,6 +1,7 @@
 //! The correlated view of every profile: built once per poll result (pure), rendered by text, JSON and the TUI.
 
 pub mod json;
+pub mod stats;
 pub mod text;
 
 use std::time::Duration;

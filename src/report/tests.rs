@@ -61,6 +61,7 @@ fn account_a() -> ProfileSnapshot {
         errors: vec![],
         warnings: vec![],
         diagnostics: Default::default(),
+        stats: Default::default(),
     }
 }
 

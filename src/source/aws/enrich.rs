@@ -1,24 +1,20 @@
 //! Enrichment reads: CloudTrail `PutImage` records (incremental, rate-limited) and the EventBridge rules that target
 //! each pipeline (cached). Their failures become warnings and skipped checks, never profile failures.
 
-use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 use aws_sdk_codepipeline::primitives::DateTime;
 use futures::StreamExt;
 use jiff::{SignedDuration, Timestamp};
-use tokio::sync::{Mutex, Semaphore};
 use tokio::time::Instant;
 
+use super::PROFILE_IN_FLIGHT;
 use super::errors::describe;
-use super::limiter::RateLimiter;
-use super::{PROFILE_IN_FLIGHT, ProfileClients};
+use super::read::Ctx;
 use crate::cloudtrail::parse_put_image;
-use crate::model::{CloudTrailRead, PutImageRecord, TriggerRule};
+use crate::model::{CloudTrailRead, TriggerRule};
 
-/// CloudTrail's LookupEvents limit: 2 requests per second per account and region.
-pub const LOOKUP_INTERVAL: Duration = Duration::from_millis(500);
 /// Records arrive late (about 5 minutes): each incremental read re-reads this much of the window already read.
 pub const TRAIL_OVERLAP: Duration = Duration::from_secs(15 * 60);
 /// Pages of 50 events read at most per poll.
@@ -26,40 +22,13 @@ pub const MAX_TRAIL_PAGES: usize = 20;
 /// How long EventBridge rules are trusted before they are read again.
 pub const RULES_TTL: Duration = Duration::from_secs(10 * 60);
 
-/// What a profile remembers between polls for enrichment.
-#[derive(Debug)]
-pub struct EnrichState {
-    trail: Mutex<TrailCache>,
-    limiter: RateLimiter,
-    rules: Mutex<HashMap<String, (Instant, Vec<TriggerRule>)>>,
-}
-
-impl Default for EnrichState {
-    fn default() -> Self {
-        Self {
-            trail: Mutex::new(TrailCache::default()),
-            limiter: RateLimiter::new(LOOKUP_INTERVAL),
-            rules: Mutex::new(HashMap::new()),
-        }
-    }
-}
-
-#[derive(Debug, Default)]
-struct TrailCache {
-    records: BTreeMap<String, PutImageRecord>,
-    read_until: Option<Timestamp>,
-}
-
 /// Reads the `PutImage` records since the last read (or `since` the first time), merged with what was read before.
-pub async fn read_cloudtrail(
-    c: &ProfileClients,
-    state: &EnrichState,
-    since: Timestamp,
-    now: Timestamp,
+pub(super) async fn read_cloudtrail(
+    cx: &Ctx<'_>,
     account: Option<&str>,
-    limit: &Semaphore,
 ) -> Result<(CloudTrailRead, Option<String>), String> {
-    let mut cache = state.trail.lock().await;
+    let (since, now) = (cx.since, cx.now);
+    let mut cache = cx.state.trail.lock().await;
     let overlap = SignedDuration::try_from(TRAIL_OVERLAP).unwrap_or(SignedDuration::ZERO);
     let start = match cache.read_until {
         Some(u) => u.saturating_sub(overlap).unwrap_or(u).max(since),
@@ -70,10 +39,10 @@ pub async fn read_cloudtrail(
     let mut truncated = None;
     let mut fresh = Vec::new();
     loop {
-        state.limiter.wait().await;
+        cx.state.limiter.wait().await;
         let page = {
-            let _permit = limit.acquire().await.ok();
-            c.cloudtrail
+            let _slot = cx.slot("cloudtrail:LookupEvents").await;
+            cx.c.cloudtrail
                 .lookup_events()
                 .lookup_attributes(
                     LookupAttribute::builder()
@@ -122,23 +91,18 @@ pub async fn read_cloudtrail(
 type PipelineRules = (String, Vec<TriggerRule>);
 
 /// The rules targeting each `(pipeline name, pipeline ARN)`, from the cache while it is fresh.
-pub async fn read_rules(
-    c: &ProfileClients,
-    state: &EnrichState,
-    pipelines: Vec<(String, String)>,
-    limit: &Semaphore,
-) -> Result<Vec<PipelineRules>, String> {
+pub(super) async fn read_rules(cx: &Ctx<'_>, pipelines: Vec<(String, String)>) -> Result<Vec<PipelineRules>, String> {
     let mut results: Vec<(usize, Result<PipelineRules, String>)> =
         futures::stream::iter(pipelines.into_iter().enumerate())
             .map(|(i, (name, arn))| async move {
-                if let Some((at, rules)) = state.rules.lock().await.get(&arn)
+                if let Some((at, rules)) = cx.state.rules.lock().await.get(&arn)
                     && at.elapsed() < RULES_TTL
                 {
                     return (i, Ok((name, rules.clone())));
                 }
-                let read = rules_of(c, &arn, limit).await;
+                let read = rules_of(cx, &arn).await;
                 if let Ok(rules) = &read {
-                    state.rules.lock().await.insert(arn.clone(), (Instant::now(), rules.clone()));
+                    cx.state.rules.lock().await.insert(arn.clone(), (Instant::now(), rules.clone()));
                 }
                 (i, read.map(|r| (name, r)))
             })
@@ -149,13 +113,13 @@ pub async fn read_rules(
     results.into_iter().map(|(_, r)| r).collect()
 }
 
-async fn rules_of(c: &ProfileClients, target_arn: &str, limit: &Semaphore) -> Result<Vec<TriggerRule>, String> {
+async fn rules_of(cx: &Ctx<'_>, target_arn: &str) -> Result<Vec<TriggerRule>, String> {
     let mut names = Vec::new();
     let mut token: Option<String> = None;
     loop {
         let page = {
-            let _permit = limit.acquire().await.ok();
-            c.events
+            let _slot = cx.slot("events:ListRuleNamesByTarget").await;
+            cx.c.events
                 .list_rule_names_by_target()
                 .target_arn(target_arn)
                 .set_next_token(token.take())
@@ -172,8 +136,8 @@ async fn rules_of(c: &ProfileClients, target_arn: &str, limit: &Semaphore) -> Re
     let mut rules = Vec::with_capacity(names.len());
     for name in names {
         let out = {
-            let _permit = limit.acquire().await.ok();
-            c.events
+            let _slot = cx.slot("events:DescribeRule").await;
+            cx.c.events
                 .describe_rule()
                 .name(&name)
                 .send()

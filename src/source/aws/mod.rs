@@ -8,8 +8,11 @@ mod enrich;
 mod errors;
 mod limiter;
 mod read;
+mod state;
+mod stats;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -20,11 +23,11 @@ use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{Region, SdkConfig};
-use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 use tokio::sync::Semaphore;
 
-pub use enrich::EnrichState;
 pub use read::poll_clients;
+pub use state::ProfileState;
 
 use crate::config::{CredentialSource, Profile};
 use crate::model::{ProfileMeta, ProfileSnapshot};
@@ -87,7 +90,7 @@ impl Default for Scope {
 struct ProfileEntry {
     clients: Result<ProfileClients, String>,
     scope: Scope,
-    state: EnrichState,
+    state: ProfileState,
 }
 
 /// Polls real AWS accounts (or an emulator at `endpoint_url`).
@@ -104,7 +107,8 @@ impl AwsSource {
         let mut metas = Vec::with_capacity(profiles.len());
         let mut entries = Vec::with_capacity(profiles.len());
         for p in profiles {
-            let conf = sdk_config(p).await;
+            let state = ProfileState::default();
+            let conf = sdk_config(p, Arc::clone(&state.assume_role_calls)).await;
             let region = match &conf {
                 Ok(c) => c.region().map(|r| r.to_string()).unwrap_or_default(),
                 Err(_) => p.region.clone().unwrap_or_else(|| "?".into()),
@@ -118,7 +122,7 @@ impl AwsSource {
                     cloudtrail: p.cloudtrail,
                     eventbridge: p.eventbridge,
                 },
-                state: EnrichState::default(),
+                state,
             });
         }
         Self { metas, entries, limit: Arc::new(Semaphore::new(GLOBAL_IN_FLIGHT)) }
@@ -128,7 +132,7 @@ impl AwsSource {
     pub fn from_clients(profiles: Vec<(ProfileMeta, ProfileClients, Scope)>) -> Self {
         let (metas, entries) = profiles
             .into_iter()
-            .map(|(m, c, scope)| (m, ProfileEntry { clients: Ok(c), scope, state: EnrichState::default() }))
+            .map(|(m, c, scope)| (m, ProfileEntry { clients: Ok(c), scope, state: ProfileState::default() }))
             .unzip();
         Self { metas, entries, limit: Arc::new(Semaphore::new(GLOBAL_IN_FLIGHT)) }
     }
@@ -151,7 +155,7 @@ impl Source for AwsSource {
 }
 
 /// Builds the SDK config of one profile: region, endpoint, source credentials and the assumed role.
-async fn sdk_config(p: &Profile) -> Result<SdkConfig, String> {
+async fn sdk_config(p: &Profile, assume_role_calls: Arc<AtomicU32>) -> Result<SdkConfig, String> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS).with_initial_backoff(INITIAL_BACKOFF))
         .timeout_config(TimeoutConfig::builder().connect_timeout(CONNECT_TIMEOUT).build());
@@ -196,6 +200,23 @@ async fn sdk_config(p: &Profile) -> Result<SdkConfig, String> {
     if let Some(d) = p.duration {
         builder = builder.session_length(d);
     }
-    let provider = builder.build().await;
+    let provider = Counting { inner: builder.build().await, calls: assume_role_calls };
     Ok(base.into_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build())
+}
+
+/// A credentials provider that counts how often it is asked (the SDK's cache asks once per session), for `--stats`.
+#[derive(Debug)]
+struct Counting<P> {
+    inner: P,
+    calls: Arc<AtomicU32>,
+}
+
+impl<P: ProvideCredentials> ProvideCredentials for Counting<P> {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.inner.provide_credentials()
+    }
 }

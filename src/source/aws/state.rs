@@ -1,0 +1,61 @@
+//! What a profile remembers between polls, so a steady-state poll costs few API calls: the caller identity,
+//! pipeline definitions by version, executions already seen, CloudTrail records already read, and rules.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use super::limiter::RateLimiter;
+use crate::model::{Execution, Identity, PutImageRecord, TriggerRule, WatchedSource};
+
+/// How long the caller identity is trusted before GetCallerIdentity is called again.
+pub const IDENTITY_TTL: Duration = Duration::from_secs(10 * 60);
+/// CloudTrail's LookupEvents limit: 2 requests per second per account and region.
+pub const LOOKUP_INTERVAL: Duration = Duration::from_millis(500);
+
+/// A pipeline definition as read by GetPipeline, kept until ListPipelines reports another version.
+#[derive(Debug, Clone)]
+pub struct Definition {
+    pub version: Option<i32>,
+    pub sources: Vec<WatchedSource>,
+    pub arn: Option<String>,
+}
+
+/// CloudTrail records read so far and how far the read reached.
+#[derive(Debug, Default)]
+pub struct TrailCache {
+    pub records: BTreeMap<String, PutImageRecord>,
+    pub read_until: Option<Timestamp>,
+}
+
+/// Per-profile memory across polls.
+#[derive(Debug)]
+pub struct ProfileState {
+    pub(super) identity: Mutex<Option<(Instant, Identity)>>,
+    pub(super) definitions: Mutex<HashMap<String, Definition>>,
+    pub(super) executions: Mutex<HashMap<String, Vec<Execution>>>,
+    pub(super) trail: Mutex<TrailCache>,
+    pub(super) limiter: RateLimiter,
+    pub(super) rules: Mutex<HashMap<String, (Instant, Vec<TriggerRule>)>>,
+    /// AssumeRole calls made by this profile's credential provider (the SDK caches the session).
+    pub(super) assume_role_calls: Arc<AtomicU32>,
+}
+
+impl Default for ProfileState {
+    fn default() -> Self {
+        Self {
+            identity: Mutex::new(None),
+            definitions: Mutex::new(HashMap::new()),
+            executions: Mutex::new(HashMap::new()),
+            trail: Mutex::new(TrailCache::default()),
+            limiter: RateLimiter::new(LOOKUP_INTERVAL),
+            rules: Mutex::new(HashMap::new()),
+            assume_role_calls: Arc::new(AtomicU32::new(0)),
+        }
+    }
+}
