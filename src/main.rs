@@ -72,7 +72,7 @@ fn run(cli: Cli) -> Result<u8, String> {
     let config = config::load(&path).and_then(|c| c.apply(&overrides)).map_err(|e| e.to_string())?;
     let settings = config.settings.clone();
     Ok(runtime.block_on(async {
-        let source = Arc::new(AwsSource::new(&config.profiles).await);
+        let source = Arc::new(AwsSource::new(&config.profiles).await.with_poll_timeout(settings.timeout));
         dispatch(&cli, source, &settings).await
     }))
 }

@@ -3,5 +3,6 @@
 //! Run: `cargo test --test it` (the first run installs moto into target/moto-venv: about a minute).
 
 mod diagnose;
+mod faults;
 mod once;
 mod support;

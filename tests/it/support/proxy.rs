@@ -16,7 +16,7 @@
 //! proxy is dropped.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -145,11 +145,15 @@ pub struct FaultProxy {
 impl FaultProxy {
     /// A proxy in front of the shared moto server, with no rules (a transparent proxy).
     pub fn start() -> FaultProxy {
-        let moto = Moto::shared();
+        FaultProxy::start_to(Moto::shared().port())
+    }
+
+    /// A proxy in front of the moto server on 127.0.0.1:`port` (a child process reaching its parent's moto).
+    pub fn start_to(port: u16) -> FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding the fault proxy");
         let addr = listener.local_addr().expect("proxy address");
         let shared = Arc::new(Shared {
-            upstream: SocketAddr::from(([127, 0, 0, 1], moto.port())),
+            upstream: SocketAddr::from(([127, 0, 0, 1], port)),
             state: Mutex::new(State::default()),
             closed: AtomicBool::new(false),
         });
@@ -168,7 +172,9 @@ impl FaultProxy {
                             // A client going away mid-request is normal (a timed-out poll drops its connections).
                             if !matches!(
                                 e.kind(),
-                                io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe | io::ErrorKind::UnexpectedEof
+                                io::ErrorKind::ConnectionReset
+                                    | io::ErrorKind::BrokenPipe
+                                    | io::ErrorKind::UnexpectedEof
                             ) {
                                 shared.state().problems.push(format!("connection: {e}"));
                             }
@@ -460,11 +466,9 @@ fn forward(shared: &Shared, mut req: Request, op: &str) -> io::Result<Response> 
     };
     if op == "AssumeRole" && response.status == 200 {
         let body = String::from_utf8_lossy(&response.body);
-        if let (Some(access_key_id), Some(secret_access_key), Some(session_token)) = (
-            xml_field(&body, "AccessKeyId"),
-            xml_field(&body, "SecretAccessKey"),
-            xml_field(&body, "SessionToken"),
-        ) {
+        if let (Some(access_key_id), Some(secret_access_key), Some(session_token)) =
+            (xml_field(&body, "AccessKeyId"), xml_field(&body, "SecretAccessKey"), xml_field(&body, "SessionToken"))
+        {
             shared.state().issued.push(IssuedSecrets { access_key_id, secret_access_key, session_token });
         }
     }
@@ -521,9 +525,8 @@ fn read_request(reader: &mut BufReader<TcpStream>, writer: &mut TcpStream) -> io
     let mut parts = line.split(' ');
     let (Some(method), Some(target)) = (parts.next(), parts.next()) else { return Err(bad(&line)) };
     let (method, target) = (method.to_string(), target.to_string());
-    let expects_continue = headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("expect") && v.eq_ignore_ascii_case("100-continue"));
+    let expects_continue =
+        headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("expect") && v.eq_ignore_ascii_case("100-continue"));
     if expects_continue {
         writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
     }
