@@ -1,6 +1,6 @@
 //! The `pipewatch` binary: parse arguments, load the config, run `--once` or the dashboard, map to an exit code.
 
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -36,8 +36,12 @@ fn main() -> ExitCode {
 /// Runs the program; `Err` is a usage or configuration error (exit 2).
 fn run(cli: Cli) -> Result<u8, String> {
     if let Some(Command::IamPolicy) = cli.command {
-        print!("{}", IAM_POLICY);
-        return Ok(exit::HEALTHY);
+        // Not `print!`: it panics when the reader has gone (`pipewatch iam-policy | head -1`).
+        return match io::stdout().lock().write_all(IAM_POLICY.as_bytes()) {
+            Ok(()) => Ok(exit::HEALTHY),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(exit::HEALTHY),
+            Err(e) => Err(format!("cannot write the policy: {e}")),
+        };
     }
     if cli.once {
         // Only `--once`: log lines on stderr would tear through the dashboard.

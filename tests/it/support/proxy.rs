@@ -27,6 +27,9 @@ use serde_json::Value;
 
 use super::Moto;
 
+/// Header names and values in arrival order.
+type Headers = Vec<(String, String)>;
+
 /// Upper bound on one request's or response's header block.
 const MAX_HEAD: usize = 64 * 1024;
 /// Upper bound on waiting for moto (a stuck upstream fails the request instead of hanging the test).
@@ -270,7 +273,7 @@ enum Protocol {
 struct Request {
     method: String,
     target: String,
-    headers: Vec<(String, String)>,
+    headers: Headers,
     body: Vec<u8>,
 }
 
@@ -294,15 +297,11 @@ impl Request {
 struct Response {
     status: u16,
     reason: String,
-    headers: Vec<(String, String)>,
+    headers: Headers,
     body: Vec<u8>,
 }
 
 impl Response {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-
     fn head(&self) -> Vec<u8> {
         let mut head = format!("HTTP/1.1 {} {}\r\n", self.status, self.reason);
         for (k, v) in &self.headers {
@@ -447,8 +446,9 @@ fn xml_escape(s: &str) -> String {
 /// Sends the request to moto and returns its response (rewritten and inspected).
 fn forward(shared: &Shared, mut req: Request, op: &str) -> io::Result<Response> {
     let rewrite = shared.state().rewrite.clone();
+    let req_is_json = req.header("x-amz-target").is_some();
     if let Some(rw) = &rewrite
-        && req.header("x-amz-target").is_some()
+        && req_is_json
     {
         rewrite_json(&mut req.body, |v| rw(Direction::Request, op, v));
     }
@@ -473,7 +473,7 @@ fn forward(shared: &Shared, mut req: Request, op: &str) -> io::Result<Response> 
         }
     }
     if let Some(rw) = &rewrite
-        && response.header("content-type").is_some_and(|ct| ct.contains("json"))
+        && req_is_json
     {
         rewrite_json(&mut response.body, |v| rw(Direction::Response, op, v));
     }
@@ -535,7 +535,7 @@ fn read_request(reader: &mut BufReader<TcpStream>, writer: &mut TcpStream) -> io
 }
 
 /// The start line and headers; `None` on a clean EOF before the first byte.
-fn read_head(reader: &mut impl BufRead) -> io::Result<Option<(String, Vec<(String, String)>)>> {
+fn read_head(reader: &mut impl BufRead) -> io::Result<Option<(String, Headers)>> {
     let mut start = String::new();
     if reader.read_line(&mut start)? == 0 {
         return Ok(None);
@@ -562,7 +562,7 @@ fn read_head(reader: &mut impl BufRead) -> io::Result<Option<(String, Vec<(Strin
 }
 
 /// A body by `Content-Length`, chunked encoding, or (responses only) up to EOF.
-fn read_body(reader: &mut impl BufRead, headers: &[(String, String)], to_eof: bool) -> io::Result<Vec<u8>> {
+fn read_body(reader: &mut impl BufRead, headers: &Headers, to_eof: bool) -> io::Result<Vec<u8>> {
     let header = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
     let mut body = Vec::new();
     if header("transfer-encoding").is_some_and(|te| te.to_lowercase().contains("chunked")) {
