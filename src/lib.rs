@@ -15,3 +15,4 @@ pub mod poll;
 pub mod report;
 pub mod sanitize;
 pub mod source;
+pub mod tui;

@@ -91,8 +91,7 @@ fn apply(mut s: Settings, o: &Overrides) -> Settings {
 
 async fn dispatch<S: Source>(cli: &Cli, source: Arc<S>, settings: &Settings) -> u8 {
     if !cli.once {
-        eprintln!("pipewatch: the interactive dashboard is not built yet; use --once");
-        return exit::USAGE;
+        return pipewatch::tui::run(source, settings).await;
     }
     let snapshots = poll::poll_all(Arc::clone(&source), settings.lookback, settings.timeout).await;
     if cli.stats {

@@ -1,0 +1,244 @@
+//! The `Enter` popup: everything known about one push (and, when it never triggered a run, why that matters and
+//! what to check) or about one execution.
+
+use jiff::{SignedDuration, Timestamp};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::{centered, safe, width};
+use crate::correlate::{MatchedBy, PushStatus};
+use crate::report::{ExecutionReport, PipelineReport, PushReport, age};
+use crate::tui::app::App;
+use crate::tui::theme::push_badge;
+use crate::tui::view::{ExecKey, PushKey};
+
+const LABEL_W: usize = 12;
+
+fn field(label: &str, value: impl Into<String>, app: &App) -> Line<'static> {
+    Line::from(vec![Span::styled(format!("{label:<LABEL_W$}"), app.theme.dim()), Span::raw(value.into())])
+}
+
+fn styled_field(label: &str, value: impl Into<String>, style: Style, app: &App) -> Line<'static> {
+    Line::from(vec![Span::styled(format!("{label:<LABEL_W$}"), app.theme.dim()), Span::styled(value.into(), style)])
+}
+
+fn when(app: &App, at: Timestamp, now: Timestamp) -> String {
+    format!("{} ({} ago)", at.to_zoned(app.tz.clone()).strftime("%Y-%m-%d %H:%M:%S %Z"), age(now, at))
+}
+
+fn human(d: SignedDuration) -> String {
+    let s = d.as_secs().max(0);
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
+        _ => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+fn account_of(app: &App, profile: &str) -> String {
+    let id = app
+        .metas
+        .iter()
+        .position(|m| m.name == profile)
+        .and_then(|i| app.profiles[i].snapshot.as_ref()?.identity.as_ref().map(|id| id.account.clone()));
+    match id {
+        Some(acc) => format!("{} ({})", safe(profile), safe(&acc)),
+        None => safe(profile),
+    }
+}
+
+/// The lines of the push popup.
+fn push_lines(app: &App, p: &PushReport, now: Timestamp) -> Vec<Line<'static>> {
+    let t = app.theme;
+    let mut l = vec![
+        styled_field("Status", push_badge(p.status), t.push_status(p.status), app),
+        field("Profile", account_of(app, &p.profile), app),
+        field("Repository", safe(&p.repository), app),
+        field("Digest", safe(&p.digest), app),
+        field("Tags", if p.tags.is_empty() { "<untagged>".to_string() } else { safe(&p.tags.join(", ")) }, app),
+        field("Pushed at", when(app, p.pushed_at, now), app),
+        field(
+            "Watched by",
+            if p.watched_by.is_empty() { "no pipeline".to_string() } else { safe(&p.watched_by.join(", ")) },
+            app,
+        ),
+    ];
+    match &p.execution {
+        Some(e) => {
+            l.push(field("Matched run", format!("{} {}", safe(&e.pipeline), safe(&e.id)), app));
+            let how = match e.matched_by {
+                MatchedBy::Digest => "by digest: the run's source revision is this image",
+                MatchedBy::Time => "by time: the run carries no revision and started within the grace period",
+            };
+            l.push(field("Matched", how, app));
+        }
+        None => l.push(field("Matched run", "none", app)),
+    }
+    if let Some(who) = &p.pusher {
+        let arn = who.arn.as_deref().map_or_else(|| "the account's own identity".to_string(), safe);
+        let cross = if who.cross_account { ", from another account" } else { "" };
+        l.push(field(
+            "Pushed by",
+            format!("{arn} ({}, account {}{cross})", safe(&who.identity_type), safe(&who.account)),
+            app,
+        ));
+    }
+    if p.tags_from_cloudtrail {
+        l.push(field("", "the tag comes from CloudTrail: the image no longer holds it", app));
+    }
+    l.push(Line::raw(""));
+    let grace = SignedDuration::try_from(app.grace).unwrap_or(SignedDuration::MAX);
+    let account = account_of(app, &p.profile);
+    match p.status {
+        PushStatus::Untriggered => {
+            l.push(Line::styled("Why this matters", t.untriggered()));
+            l.push(Line::raw(format!(
+                "No run of {} started within {} of this push, so this image was never deployed.",
+                safe(&p.watched_by.join(", ")),
+                human(grace)
+            )));
+        }
+        PushStatus::Pending => {
+            let deadline = p.pushed_at.checked_add(grace).unwrap_or(p.pushed_at);
+            l.push(Line::styled("Pending", t.pending()));
+            l.push(Line::raw(format!(
+                "No run yet. Flagged as untriggered in {} (grace {}) if none starts.",
+                human(deadline.duration_since(now)),
+                human(grace)
+            )));
+        }
+        PushStatus::Triggered => {}
+        PushStatus::Unwatched => {
+            l.push(Line::raw(format!(
+                "No pipeline of {account} watches {} with one of these tags, so this push starts nothing by design.",
+                safe(&p.repository)
+            )));
+        }
+    }
+    if !p.findings.is_empty() {
+        l.push(Line::raw(""));
+        let title = if p.status == PushStatus::Unwatched { "Note" } else { "Why it did not trigger" };
+        l.push(Line::styled(title, t.title()));
+        for f in &p.findings {
+            let style = if p.status == PushStatus::Untriggered { t.untriggered() } else { t.pending() };
+            l.push(Line::from(vec![
+                Span::styled(format!("• {} ", f.code.as_str()), style),
+                Span::raw(safe(&f.message)),
+            ]));
+            if p.status != PushStatus::Unwatched {
+                l.push(Line::from(vec![Span::styled("  fix: ", t.dim()), Span::raw(safe(&f.fix))]));
+            }
+        }
+    }
+    l
+}
+
+/// The lines of the execution popup.
+fn exec_lines(app: &App, pl: &PipelineReport, e: &ExecutionReport, now: Timestamp) -> Vec<Line<'static>> {
+    let t = app.theme;
+    let mut l = vec![
+        field("Pipeline", safe(&pl.name), app),
+        field("Profile", account_of(app, &pl.profile), app),
+        field("Id", safe(&e.id), app),
+        styled_field("Status", safe(e.status.as_str()), t.exec_status(&e.status), app),
+    ];
+    if let Some(s) = &e.status_summary {
+        l.push(field("Summary", safe(s), app));
+    }
+    l.push(field("Trigger", safe(&e.trigger), app));
+    if let Some(d) = &e.trigger_detail {
+        l.push(field("  detail", safe(d), app));
+    }
+    l.push(field("Started", when(app, e.started_at, now), app));
+    let running = matches!(e.status, crate::model::ExecStatus::InProgress | crate::model::ExecStatus::Stopping);
+    let duration = if running {
+        format!("running for {}", human(now.duration_since(e.started_at)))
+    } else {
+        e.updated_at.map_or_else(|| "unknown".to_string(), |u| human(u.duration_since(e.started_at)))
+    };
+    l.push(field("Duration", duration, app));
+    let sources: Vec<String> = pl.sources.iter().map(|s| safe(&format!("{}:{}", s.repository, s.tag))).collect();
+    l.push(field("Watches", if sources.is_empty() { "no ECR source".to_string() } else { sources.join(", ") }, app));
+    l.push(Line::raw(""));
+    l.push(Line::styled("Source revisions", t.title()));
+    if e.source_revisions.is_empty() {
+        l.push(Line::raw("  none recorded"));
+    }
+    for r in &e.source_revisions {
+        l.push(Line::raw(format!("  {}  {}", safe(&r.action), safe(&r.revision_id))));
+        if let Some(s) = &r.summary {
+            l.push(Line::styled(format!("    {}", safe(s)), t.dim()));
+        }
+    }
+    let matched: Vec<String> = app
+        .report
+        .pushes
+        .iter()
+        .filter(|p| {
+            p.profile == pl.profile && p.execution.as_ref().is_some_and(|x| x.pipeline == pl.name && x.id == e.id)
+        })
+        .map(|p| {
+            format!("{} ({})", super::pushes::image(p), p.execution.as_ref().map_or("", |x| x.matched_by.as_str()))
+        })
+        .collect();
+    if !matched.is_empty() {
+        l.push(Line::raw(""));
+        l.push(field("Started by", matched.join(", "), app));
+    }
+    l
+}
+
+fn gone(app: &App) -> Vec<Line<'static>> {
+    vec![Line::styled("This item is no longer in the lookback window.", app.theme.dim())]
+}
+
+/// Rows `lines` take once wrapped at `w` columns (an estimate: words are not kept whole).
+fn wrapped_height(lines: &[Line], w: usize) -> usize {
+    lines.iter().map(|l| l.spans.iter().map(|s| width(&s.content)).sum::<usize>().div_ceil(w.max(1)).max(1)).sum()
+}
+
+fn draw_box(f: &mut Frame, area: Rect, app: &App, title: String, lines: Vec<Line<'static>>) {
+    let w = area.width.saturating_sub(4).min(110);
+    let inner_w = usize::from(w.saturating_sub(2));
+    // Word wrapping may need a few more rows than the estimate.
+    let need = wrapped_height(&lines, inner_w) + lines.len() / 10 + 2;
+    let h = u16::try_from(need).unwrap_or(u16::MAX).min(area.height.saturating_sub(2));
+    let popup = centered(area, w, h);
+    let visible = usize::from(h.saturating_sub(2));
+    let max = u16::try_from(need.saturating_sub(2).saturating_sub(visible)).unwrap_or(u16::MAX);
+    app.popup_max.set(max);
+    let scroll = app.popup_scroll.min(max);
+    f.render_widget(Clear, popup);
+    let footer = if max > 0 { " j/k scroll · Esc closes " } else { " Esc closes " };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.border(true))
+        .title(Line::styled(title, app.theme.title()))
+        .title_bottom(Line::styled(footer, app.theme.dim()).right_aligned());
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)).block(block), popup);
+}
+
+/// Draws the details of the push `key`.
+pub fn draw_push(f: &mut Frame, area: Rect, app: &App, key: &PushKey, now: Timestamp) {
+    let (title, lines) = match app.report.pushes.iter().find(|p| key.is(p)) {
+        Some(p) => (format!(" push {} ", super::pushes::image(p)), push_lines(app, p, now)),
+        None => (format!(" push {} ", safe(&key.repository)), gone(app)),
+    };
+    draw_box(f, area, app, title, lines);
+}
+
+/// Draws the details of the execution `key`.
+pub fn draw_execution(f: &mut Frame, area: Rect, app: &App, key: &ExecKey, now: Timestamp) {
+    let found = app
+        .report
+        .pipeline(&key.profile, &key.pipeline)
+        .and_then(|pl| Some((pl, pl.executions.iter().find(|e| e.id == key.id)?)));
+    let (title, lines) = match found {
+        Some((pl, e)) => (format!(" execution of {} ", safe(&pl.name)), exec_lines(app, pl, e, now)),
+        None => (format!(" execution of {} ", safe(&key.pipeline)), gone(app)),
+    };
+    draw_box(f, area, app, title, lines);
+}

@@ -1,0 +1,101 @@
+//! The screen layout: header, the two panes side by side, the footer, and any popup on top. Drawing only: a
+//! function of `&App` and `now`, no I/O and no clock.
+
+use jiff::Timestamp;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::app::{App, Popup};
+use super::panes::{self, details, executions, header, help, pushes, width};
+use crate::report::age;
+
+/// Smallest usable terminal.
+pub const MIN_WIDTH: u16 = 60;
+/// Smallest usable terminal.
+pub const MIN_HEIGHT: u16 = 15;
+
+/// Draws the whole screen.
+pub fn draw(f: &mut Frame, app: &App, now: Timestamp) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(f, area);
+        return;
+    }
+    let [head, body, foot] =
+        Layout::vertical([Constraint::Length(header::height(app)), Constraint::Min(5), Constraint::Length(1)])
+            .areas(area);
+    header::draw(f, head, app, now);
+    // Narrow screens give the pushes (the point of the tool) a larger share.
+    let left = if area.width < 120 { 60 } else { 55 };
+    let [l, r] = Layout::horizontal([Constraint::Percentage(left), Constraint::Percentage(100 - left)]).areas(body);
+    pushes::draw(f, l, app, now);
+    executions::draw(f, r, app, now);
+    footer(f, foot, app, now);
+    match &app.popup {
+        None => {}
+        Some(Popup::Help) => help::draw(f, body, app),
+        Some(Popup::Push(k)) => details::draw_push(f, area, app, k, now),
+        Some(Popup::Execution(k)) => details::draw_execution(f, area, app, k, now),
+    }
+}
+
+fn too_small(f: &mut Frame, area: Rect) {
+    let msg = format!(
+        "terminal too small ({}x{}), need at least {MIN_WIDTH}x{MIN_HEIGHT} (q quits)",
+        area.width, area.height
+    );
+    let h = u16::try_from(width(&msg).div_ceil(usize::from(area.width.max(1)))).unwrap_or(1);
+    let [_, mid, _] = Layout::vertical([Constraint::Fill(1), Constraint::Length(h), Constraint::Fill(1)]).areas(area);
+    f.render_widget(Paragraph::new(msg).centered().wrap(Wrap { trim: true }), mid);
+}
+
+fn footer(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
+    let t = app.theme;
+    let w = usize::from(area.width);
+    let right = match app.next_poll() {
+        _ if app.busy() => format!("{} polling", header::spinner(now)),
+        Some(at) if at > now => {
+            format!("next poll {} (in {})", at.to_zoned(app.tz.clone()).strftime("%H:%M:%S"), age(at, now))
+        }
+        Some(_) => "next poll now".to_string(),
+        None => "first poll…".to_string(),
+    };
+    let left: Vec<Span> = if app.editing {
+        vec![
+            Span::styled(" filter: ", t.title()),
+            Span::raw(panes::safe(&app.filters.text)),
+            Span::styled("█", t.dim()),
+            Span::styled("  Enter keeps · Esc clears", t.dim()),
+        ]
+    } else {
+        let keys = [
+            ("q", "quit"),
+            ("?", "help"),
+            ("Tab", "pane"),
+            ("↵", "details"),
+            ("/", "filter"),
+            ("f", "flagged"),
+            ("p", "profile"),
+            ("r", "poll"),
+        ];
+        let mut spans = Vec::new();
+        let mut used = 0;
+        for (k, what) in keys {
+            let piece = width(k) + width(what) + 3;
+            if used + piece + width(&right) + 1 > w {
+                break;
+            }
+            used += piece;
+            spans.push(Span::styled(format!(" {k}"), t.title()));
+            spans.push(Span::styled(format!(" {what} "), t.dim()));
+        }
+        spans
+    };
+    let used: usize = left.iter().map(|s| width(&s.content)).sum();
+    let mut spans = left;
+    spans.push(Span::raw(" ".repeat(w.saturating_sub(used + width(&right) + 1))));
+    spans.push(Span::styled(right, t.dim()));
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}

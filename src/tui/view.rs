@@ -1,0 +1,234 @@
+//! What each pane lists after the filters, and the cursor that keeps a selection on the same item across refreshes.
+//!
+//! Rows are indices into the current `Report`; items are identified by stable keys (pushes by profile, repository
+//! and digest; executions by profile, pipeline and id) so that a new push arriving at the top moves no selection.
+
+use std::cell::Cell;
+use std::collections::HashSet;
+
+use ratatui::layout::Rect;
+
+use crate::correlate::PushStatus;
+use crate::report::{ExecutionReport, PipelineReport, PushReport, Report};
+
+/// Identifies a push across refreshes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct PushKey {
+    pub profile: String,
+    pub repository: String,
+    pub digest: String,
+}
+
+impl PushKey {
+    /// The key of `p`.
+    pub fn of(p: &PushReport) -> Self {
+        Self { profile: p.profile.clone(), repository: p.repository.clone(), digest: p.digest.clone() }
+    }
+
+    /// True when `p` is the push this key names.
+    pub fn is(&self, p: &PushReport) -> bool {
+        self.profile == p.profile && self.repository == p.repository && self.digest == p.digest
+    }
+}
+
+/// Identifies an execution across refreshes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ExecKey {
+    pub profile: String,
+    pub pipeline: String,
+    pub id: String,
+}
+
+impl ExecKey {
+    /// The key of execution `e` of pipeline `p`.
+    pub fn of(p: &PipelineReport, e: &ExecutionReport) -> Self {
+        Self { profile: p.profile.clone(), pipeline: p.name.clone(), id: e.id.clone() }
+    }
+}
+
+/// One row of the executions pane: indices into `Report::pipelines` and that pipeline's executions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExecRow {
+    pub pipeline: usize,
+    pub execution: usize,
+}
+
+impl ExecRow {
+    /// The pipeline and execution this row shows.
+    pub fn get(self, report: &Report) -> Option<(&PipelineReport, &ExecutionReport)> {
+        let p = report.pipelines.get(self.pipeline)?;
+        Some((p, p.executions.get(self.execution)?))
+    }
+}
+
+/// The filters that narrow both panes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    /// Case-insensitive text matched against repository, tags, pipeline and profile names.
+    pub text: String,
+    /// Pushes: only untriggered ones. Executions: only those of pipelines that watch an untriggered push.
+    pub flagged_only: bool,
+    /// Only this profile (by name).
+    pub profile: Option<String>,
+}
+
+fn contains(hay: &str, needle_lower: &str) -> bool {
+    hay.to_lowercase().contains(needle_lower)
+}
+
+/// The pushes (indices into `report.pushes`) that pass `f`, newest first.
+pub fn push_rows(report: &Report, f: &Filters) -> Vec<usize> {
+    let needle = f.text.to_lowercase();
+    report
+        .pushes
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| f.profile.as_ref().is_none_or(|name| *name == p.profile))
+        .filter(|(_, p)| !f.flagged_only || p.status == PushStatus::Untriggered)
+        .filter(|(_, p)| {
+            needle.is_empty()
+                || contains(&p.profile, &needle)
+                || contains(&p.repository, &needle)
+                || p.tags.iter().any(|t| contains(t, &needle))
+                || p.watched_by.iter().any(|w| contains(w, &needle))
+                || p.execution.as_ref().is_some_and(|e| contains(&e.pipeline, &needle))
+                || contains(&p.digest, &needle)
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The executions that pass `f`, newest first across pipelines.
+pub fn exec_rows(report: &Report, f: &Filters) -> Vec<ExecRow> {
+    let needle = f.text.to_lowercase();
+    let flagged: HashSet<(&str, &str)> = report
+        .pushes
+        .iter()
+        .filter(|p| p.status == PushStatus::Untriggered)
+        .flat_map(|p| p.watched_by.iter().map(move |w| (p.profile.as_str(), w.as_str())))
+        .collect();
+    let mut rows: Vec<ExecRow> = Vec::new();
+    for (pi, p) in report.pipelines.iter().enumerate() {
+        if f.profile.as_ref().is_some_and(|name| *name != p.profile) {
+            continue;
+        }
+        if f.flagged_only && !flagged.contains(&(p.profile.as_str(), p.name.as_str())) {
+            continue;
+        }
+        let pipeline_matches = needle.is_empty()
+            || contains(&p.profile, &needle)
+            || contains(&p.name, &needle)
+            || p.sources.iter().any(|s| contains(&s.repository, &needle) || contains(&s.tag, &needle));
+        for (ei, e) in p.executions.iter().enumerate() {
+            if pipeline_matches || contains(&e.id, &needle) {
+                rows.push(ExecRow { pipeline: pi, execution: ei });
+            }
+        }
+    }
+    let started = |r: &ExecRow| r.get(report).map(|(_, e)| e.started_at);
+    rows.sort_by(|a, b| {
+        started(b).cmp(&started(a)).then_with(|| (a.pipeline, a.execution).cmp(&(b.pipeline, b.execution)))
+    });
+    rows
+}
+
+/// A selection in a list, kept on its item by key; scroll state is written back by the drawing code.
+#[derive(Debug, Default)]
+pub struct Cursor<K> {
+    /// The selected item, when the list is not empty.
+    pub key: Option<K>,
+    /// Its position in the current rows.
+    pub index: usize,
+    /// First visible row (set while drawing, so that scrolling moves as little as possible).
+    pub offset: Cell<usize>,
+    /// Rows visible at the last draw (the PgUp/PgDn step).
+    pub page: Cell<usize>,
+    /// Where the pane was drawn (for the mouse).
+    pub area: Cell<Rect>,
+}
+
+impl<K: Clone + PartialEq> Cursor<K> {
+    /// Finds the selected key again in a list of `len` rows; falls back to the same position when it is gone.
+    pub fn reselect(&mut self, len: usize, key_at: impl Fn(usize) -> K) {
+        if let Some(k) = &self.key
+            && let Some(i) = (0..len).find(|&i| key_at(i) == *k)
+        {
+            self.index = i;
+            return;
+        }
+        self.index = self.index.min(len.saturating_sub(1));
+        self.key = (len > 0).then(|| key_at(self.index));
+    }
+
+    /// Moves the selection by `delta` rows, clamped to the list.
+    pub fn step(&mut self, delta: isize, len: usize, key_at: impl Fn(usize) -> K) {
+        if len == 0 {
+            return;
+        }
+        let i = self.index.saturating_add_signed(delta).min(len - 1);
+        self.select(i, len, key_at);
+    }
+
+    /// Selects row `i` (clamped).
+    pub fn select(&mut self, i: usize, len: usize, key_at: impl Fn(usize) -> K) {
+        if len == 0 {
+            return;
+        }
+        self.index = i.min(len - 1);
+        self.key = Some(key_at(self.index));
+    }
+
+    /// The page size for PgUp/PgDn (at least one row).
+    pub fn page_size(&self) -> isize {
+        isize::try_from(self.page.get().max(1)).unwrap_or(1)
+    }
+}
+
+/// The first visible row that keeps `selected` in view with the least movement from `prev`.
+pub fn scroll_offset(prev: usize, selected: usize, height: usize, len: usize) -> usize {
+    if height == 0 {
+        return 0;
+    }
+    let mut off = prev.min(len.saturating_sub(height));
+    if selected < off {
+        off = selected;
+    } else if selected >= off + height {
+        off = selected + 1 - height;
+    }
+    off
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scroll_offset_moves_minimally() {
+        assert_eq!(scroll_offset(0, 3, 10, 50), 0);
+        assert_eq!(scroll_offset(0, 12, 10, 50), 3);
+        assert_eq!(scroll_offset(5, 4, 10, 50), 4);
+        assert_eq!(scroll_offset(5, 9, 10, 50), 5);
+        assert_eq!(scroll_offset(45, 2, 10, 12), 2);
+        assert_eq!(scroll_offset(3, 0, 0, 12), 0);
+    }
+
+    #[test]
+    fn cursor_follows_its_key_and_falls_back_to_the_position() {
+        let mut c: Cursor<u32> = Cursor::default();
+        let rows = [10u32, 20, 30];
+        c.reselect(rows.len(), |i| rows[i]);
+        assert_eq!((c.index, c.key), (0, Some(10)));
+        c.step(2, rows.len(), |i| rows[i]);
+        assert_eq!(c.key, Some(30));
+        let rows = [5u32, 10, 20, 30];
+        c.reselect(rows.len(), |i| rows[i]);
+        assert_eq!((c.index, c.key), (3, Some(30)));
+        let rows = [5u32];
+        c.reselect(rows.len(), |i| rows[i]);
+        assert_eq!((c.index, c.key), (0, Some(5)));
+        c.reselect(0, |_| 0);
+        assert_eq!(c.key, None);
+        c.step(1, 0, |_| 0);
+        assert_eq!(c.key, None);
+    }
+}

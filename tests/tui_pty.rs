@@ -1,0 +1,208 @@
+//! End-to-end: the real `pipewatch --demo` in a pseudo-terminal, read back through a terminal emulator (vt100).
+//!
+//! Every wait is bounded, so a hung dashboard fails the test instead of hanging it.
+
+use std::io::{Read, Write};
+use std::num::NonZeroU16;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// A running dashboard: the pty master, the child, and everything it printed.
+struct Session {
+    master: Box<dyn MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    rx: mpsc::Receiver<Vec<u8>>,
+    raw: Vec<u8>,
+    screen: vt100::Parser,
+}
+
+fn nz(n: u16) -> NonZeroU16 {
+    NonZeroU16::new(n).expect("non-zero size")
+}
+
+impl Session {
+    fn start(cols: u16, rows: u16, args: &[&str]) -> Self {
+        Self::start_with(cols, rows, args, None)
+    }
+
+    fn start_with(cols: u16, rows: u16, args: &[&str], no_color: Option<&str>) -> Self {
+        let pair =
+            native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("open a pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_pipewatch"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        match no_color {
+            Some(v) => cmd.env("NO_COLOR", v),
+            None => cmd.env_remove("NO_COLOR"),
+        }
+        let child = pair.slave.spawn_command(cmd).expect("spawn pipewatch");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let writer = pair.master.take_writer().expect("pty writer");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            // Ends at EOF or EIO (the child closed the terminal).
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            master: pair.master,
+            writer,
+            child,
+            rx,
+            raw: Vec::new(),
+            screen: vt100::Parser::new(nz(rows), nz(cols), 0),
+        }
+    }
+
+    /// Takes what arrived within `d`; false once the output has ended.
+    fn pump(&mut self, d: Duration) -> bool {
+        match self.rx.recv_timeout(d) {
+            Ok(bytes) => {
+                self.screen.process(&bytes);
+                self.raw.extend_from_slice(&bytes);
+                true
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => true,
+            Err(mpsc::RecvTimeoutError::Disconnected) => false,
+        }
+    }
+
+    fn contents(&self) -> String {
+        self.screen.screen().contents()
+    }
+
+    /// Waits until the screen shows every one of `needles`.
+    fn wait_for(&mut self, needles: &[&str]) {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            let text = self.contents();
+            if needles.iter().all(|n| text.contains(n)) {
+                return;
+            }
+            if !self.pump(Duration::from_millis(50)) {
+                break;
+            }
+        }
+        panic!("timed out waiting for {needles:?}; the screen shows:\n{}", self.contents());
+    }
+
+    /// Waits until the screen no longer shows `needle`.
+    fn wait_gone(&mut self, needle: &str) {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            if !self.contents().contains(needle) {
+                return;
+            }
+            if !self.pump(Duration::from_millis(50)) {
+                break;
+            }
+        }
+        panic!("timed out waiting for {needle:?} to go; the screen shows:\n{}", self.contents());
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).expect("write to the pty");
+        self.writer.flush().expect("flush the pty");
+    }
+
+    fn resize(&mut self, cols: u16, rows: u16) {
+        self.master.resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("resize the pty");
+        self.screen.set_size(nz(rows), nz(cols));
+    }
+
+    /// Waits for the child to exit and for its output to end; returns the exit code.
+    fn wait_exit(&mut self) -> u32 {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("poll the child") {
+                // Drain what is left (bounded: the reader ends when the pty closes).
+                let drain = Instant::now() + Duration::from_secs(2);
+                while Instant::now() < drain && self.pump(Duration::from_millis(50)) {}
+                return status.exit_code();
+            }
+            assert!(Instant::now() < deadline, "pipewatch did not exit; the screen shows:\n{}", self.contents());
+            self.pump(Duration::from_millis(50));
+        }
+    }
+
+    /// Asserts that the output ends by leaving the alternate screen and showing the cursor.
+    fn assert_restored(&self) {
+        let raw = String::from_utf8_lossy(&self.raw);
+        let enter = raw.rfind("\x1b[?1049h").expect("entered the alternate screen");
+        let leave = raw.rfind("\x1b[?1049l").expect("left the alternate screen");
+        assert!(leave > enter, "the last alternate-screen switch is not a leave");
+        let tail = &raw[leave + "\x1b[?1049l".len()..];
+        assert!(tail.contains("\x1b[?25h"), "cursor not shown after leaving: {tail:?}");
+        assert!(tail.replace("\x1b[?25h", "").trim().is_empty(), "output after the restore: {tail:?}");
+        assert!(raw.contains("\x1b[?1000l"), "mouse capture not disabled");
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[test]
+fn demo_dashboard_shows_both_accounts_and_the_flagged_push_then_quits_cleanly() {
+    let started = Instant::now();
+    let mut s = Session::start(120, 40, &["--demo"]);
+    s.wait_for(&["account-a", "account-b", "111111111111", "222222222222", "UNTRIGGERED", "api:latest"]);
+
+    s.send("?");
+    s.wait_for(&["keys (Esc closes)", "flagged only"]);
+    s.send("\x1b");
+    s.wait_gone("keys (Esc closes)");
+
+    // Resizing below the minimum shows the message; growing again brings the dashboard back.
+    s.resize(50, 12);
+    s.wait_for(&["terminal too small (50x12)"]);
+    s.resize(120, 40);
+    s.wait_for(&["account-a", "Executions"]);
+
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+    assert!(String::from_utf8_lossy(&s.raw).contains("38;5;"), "colour is on without NO_COLOR");
+    eprintln!("e2e run took {:?}", started.elapsed());
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut s = Session::start(100, 30, &["--demo"]);
+    s.wait_for(&["account-a", "UNTRIGGERED"]);
+    let pid = s.child.process_id().expect("child pid");
+    let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("run kill");
+    assert!(killed.success());
+    assert_eq!(s.wait_exit(), 128 + 15);
+    s.assert_restored();
+}
+
+#[test]
+fn no_color_sends_no_colour_but_keeps_the_markers() {
+    let mut s = Session::start_with(120, 40, &["--demo"], Some("1"));
+    s.wait_for(&["account-a", "!! UNTRIGGERED"]);
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    let raw = String::from_utf8_lossy(&s.raw);
+    // Colours are `38;5;N` / `48;5;N` (or `;2;` for RGB); `ESC[38;1H` is only a cursor move.
+    let colour = ["38;5;", "38;2;", "48;5;", "48;2;"].iter().find_map(|c| raw.find(c));
+    assert!(
+        colour.is_none(),
+        "colour escapes despite NO_COLOR: {:?}",
+        colour.map(|i| raw[i..].chars().take(40).collect::<String>())
+    );
+    assert!(raw.contains("\x1b[1m"), "bold is kept");
+    s.assert_restored();
+}
