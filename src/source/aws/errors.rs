@@ -136,6 +136,25 @@ mod tests {
     }
 
     #[test]
+    fn unreadable_answers_are_named_by_status() {
+        assert_eq!(
+            not_understood(500, "unhandled error: Error at offset 0: unexpected token '<'"),
+            "HTTP 500, response not understood (Error at offset 0: unexpected token '<')"
+        );
+        assert_eq!(
+            not_understood(200, "invalid input: unterminated string"),
+            "HTTP 200, response not understood (unterminated string)"
+        );
+    }
+
+    #[test]
+    fn expired_sessions_are_recognised() {
+        assert!(is_expired_session("codepipeline:ListPipelines: ExpiredTokenException: The security token ..."));
+        assert!(is_expired_session("sts:GetCallerIdentity: ExpiredToken: The security token included ..."));
+        assert!(!is_expired_session("ecr:DescribeImages web: AccessDeniedException: denied"));
+    }
+
+    #[test]
     fn tidy_names_credential_failures() {
         assert_eq!(
             tidy("dispatch failure: other: an error occurred while loading credentials: failed to assume role"),

@@ -108,6 +108,8 @@ struct ProfileEntry {
     clients: std::sync::Mutex<Result<ProfileClients, String>>,
     /// What the clients were built from (None for ready-made clients).
     profile: Option<Profile>,
+    /// The last poll said the session expired: rebuild the clients before the next one.
+    renew: std::sync::atomic::AtomicBool,
     scope: Scope,
     state: ProfileState,
 }
@@ -142,6 +144,7 @@ impl AwsSource {
             entries.push(ProfileEntry {
                 clients: std::sync::Mutex::new(conf.map(|c| ProfileClients::from_config(&c))),
                 profile: Some(p.clone()),
+                renew: Default::default(),
                 scope: Scope {
                     pipelines: p.pipelines.clone(),
                     repositories: p.repositories.clone(),
@@ -171,7 +174,16 @@ impl AwsSource {
             .into_iter()
             .map(|(m, c, scope)| {
                 let clients = std::sync::Mutex::new(Ok(c));
-                (m, ProfileEntry { clients, profile: None, scope, state: ProfileState::default() })
+                (
+                    m,
+                    ProfileEntry {
+                        clients,
+                        profile: None,
+                        renew: Default::default(),
+                        scope,
+                        state: ProfileState::default(),
+                    },
+                )
             })
             .unzip();
         Self { metas, entries, limit: Arc::new(Semaphore::new(GLOBAL_IN_FLIGHT)) }
@@ -187,18 +199,21 @@ impl Source for AwsSource {
         let Some(entry) = self.entries.get(index) else {
             return ProfileSnapshot::failed(format!("no profile #{index}"));
         };
+        // The SDK's credential cache keeps a session until the expiry it was given, even when AWS said it expired
+        // sooner (revoked, clock skew): after such a poll, start afresh so that this poll assumes the role again.
+        if entry.renew.swap(false, Ordering::Relaxed)
+            && let Some(p) = &entry.profile
+            && let Ok(conf) = sdk_config(p, Arc::clone(&entry.state.assume_role_calls)).await
+        {
+            *entry.clients.lock().unwrap_or_else(|e| e.into_inner()) = Ok(ProfileClients::from_config(&conf));
+        }
         let clients = match entry.clients() {
             Ok(clients) => clients,
             Err(e) => return ProfileSnapshot::failed(e),
         };
         let snapshot = poll_clients(&clients, &entry.scope, &entry.state, req, &self.limit).await;
-        // The SDK's credential cache keeps a session until the expiry it was given, even when AWS says it expired
-        // sooner (revoked, clock skew): start afresh, so that the next poll assumes the role again.
-        if snapshot.errors.iter().any(|e| errors::is_expired_session(e))
-            && let Some(p) = &entry.profile
-            && let Ok(conf) = sdk_config(p, Arc::clone(&entry.state.assume_role_calls)).await
-        {
-            *entry.clients.lock().unwrap_or_else(|e| e.into_inner()) = Ok(ProfileClients::from_config(&conf));
+        if snapshot.errors.iter().any(|e| errors::is_expired_session(e)) {
+            entry.renew.store(true, Ordering::Relaxed);
         }
         snapshot
     }
