@@ -34,7 +34,7 @@ use crate::model::{ProfileMeta, ProfileSnapshot};
 use crate::source::{PollRequest, Source};
 
 /// Requests in flight at once across every profile (keeps a 50-account poll polite to the APIs).
-pub const GLOBAL_IN_FLIGHT: usize = 32;
+pub const GLOBAL_IN_FLIGHT: usize = 64;
 /// Attempts per request (the SDK retries throttling and transient errors with exponential backoff).
 const MAX_ATTEMPTS: u32 = 3;
 /// First retry delay: short, so a refused connection is reported well within the poll timeout.
