@@ -15,7 +15,7 @@ cargo build --release --quiet
 tmux kill-session -t pw-soak 2>/dev/null || true
 tmux new-session -d -s pw-soak -x 160 -y 45 "target/release/pipewatch --demo --refresh 1s"
 sleep 3
-PID=$(pgrep -f "target/release/pipewatch --demo --refresh 1s" | head -1)
+PID=$(pgrep -x pipewatch | head -1)
 TICK=$(getconf CLK_TCK)
 echo "t_s,rss_kb,threads,cpu_s,max_poll_age_s" >"$WORK/samples.csv"
 fail=0
