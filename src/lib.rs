@@ -9,6 +9,7 @@ pub mod cloudtrail;
 pub mod config;
 pub mod correlate;
 pub mod diagnose;
+pub mod logging;
 pub mod model;
 pub mod poll;
 pub mod report;

@@ -1,6 +1,6 @@
 //! The `pipewatch` binary: parse arguments, load the config, run `--once` or the dashboard, map to an exit code.
 
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -9,6 +9,7 @@ use jiff::Timestamp;
 
 use pipewatch::cli::{Cli, Command, Output};
 use pipewatch::config::{self, Overrides, Settings};
+use pipewatch::logging;
 use pipewatch::poll;
 use pipewatch::report::{self, Report, exit};
 use pipewatch::source::Source;
@@ -35,8 +36,16 @@ fn main() -> ExitCode {
 /// Runs the program; `Err` is a usage or configuration error (exit 2).
 fn run(cli: Cli) -> Result<u8, String> {
     if let Some(Command::IamPolicy) = cli.command {
-        print!("{}", IAM_POLICY);
-        return Ok(exit::HEALTHY);
+        // Not `print!`: it panics when the reader has gone (`pipewatch iam-policy | head -1`).
+        return match io::stdout().lock().write_all(IAM_POLICY.as_bytes()) {
+            Ok(()) => Ok(exit::HEALTHY),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(exit::HEALTHY),
+            Err(e) => Err(format!("cannot write the policy: {e}")),
+        };
+    }
+    if cli.once {
+        // Only `--once`: log lines on stderr would tear through the dashboard.
+        logging::init_from_env()?;
     }
     let overrides = Overrides {
         refresh: cli.refresh,
@@ -67,7 +76,7 @@ fn run(cli: Cli) -> Result<u8, String> {
     let config = config::load(&path).and_then(|c| c.apply(&overrides)).map_err(|e| e.to_string())?;
     let settings = config.settings.clone();
     Ok(runtime.block_on(async {
-        let source = Arc::new(AwsSource::new(&config.profiles).await);
+        let source = Arc::new(AwsSource::new(&config.profiles).await.with_poll_timeout(settings.timeout));
         dispatch(&cli, source, &settings).await
     }))
 }

@@ -13,13 +13,22 @@ use crate::source::{PollRequest, Source};
 
 /// Polls one profile, turning a timeout into an error snapshot.
 pub async fn poll_profile<S: Source>(source: &S, index: usize, req: PollRequest, timeout: Duration) -> ProfileSnapshot {
-    match tokio::time::timeout(timeout, source.poll(index, req)).await {
+    let started = tokio::time::Instant::now();
+    let snapshot = match tokio::time::timeout(timeout, source.poll(index, req)).await {
         Ok(snapshot) => snapshot,
         Err(_) => ProfileSnapshot::failed(format!(
             "poll timed out after {} (endpoint not answering?)",
             humantime::format_duration(timeout)
         )),
-    }
+    };
+    tracing::debug!(
+        profile = source.profiles().get(index).map_or("?", |p| p.name.as_str()),
+        elapsed = ?started.elapsed(),
+        errors = snapshot.errors.len(),
+        warnings = snapshot.warnings.len(),
+        "poll finished"
+    );
+    snapshot
 }
 
 /// Polls every profile once, concurrently; the result is in profile order.

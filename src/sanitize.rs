@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 /// True for characters that must never reach a terminal verbatim.
-fn is_hostile(c: char) -> bool {
+pub fn is_hostile(c: char) -> bool {
     c.is_control()
         || matches!(c,
             '\u{200B}'..='\u{200F}' // zero-width, LRM/RLM

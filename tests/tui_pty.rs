@@ -31,6 +31,10 @@ impl Session {
     }
 
     fn start_with(cols: u16, rows: u16, args: &[&str], no_color: Option<&str>) -> Self {
+        Self::start_env(cols, rows, args, no_color, &[])
+    }
+
+    fn start_env(cols: u16, rows: u16, args: &[&str], no_color: Option<&str>, env: &[(&str, &str)]) -> Self {
         let pair =
             native_pty_system().openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).expect("open a pty");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_pipewatch"));
@@ -39,6 +43,9 @@ impl Session {
         match no_color {
             Some(v) => cmd.env("NO_COLOR", v),
             None => cmd.env_remove("NO_COLOR"),
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
         }
         let child = pair.slave.spawn_command(cmd).expect("spawn pipewatch");
         drop(pair.slave);
@@ -187,6 +194,66 @@ fn sigterm_restores_the_terminal() {
     assert!(killed.success());
     assert_eq!(s.wait_exit(), 128 + 15);
     s.assert_restored();
+}
+
+/// SIGINT and SIGHUP end the dashboard like SIGTERM: terminal restored, exit code 128 + the signal's number.
+#[test]
+fn sigint_and_sighup_restore_the_terminal() {
+    for (signal, code) in [("INT", 128 + 2), ("HUP", 128 + 1)] {
+        let mut s = Session::start(100, 30, &["--demo"]);
+        s.wait_for(&["account-a", "UNTRIGGERED"]);
+        let pid = s.child.process_id().expect("child pid");
+        let sent = std::process::Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status();
+        assert!(sent.expect("run kill").success());
+        assert_eq!(s.wait_exit(), code, "SIG{signal}");
+        s.assert_restored();
+    }
+}
+
+/// A profile whose endpoint accepts connections and never answers keeps polling in the background; SIGTERM and
+/// `q` still end the dashboard at once, with the terminal restored.
+#[test]
+fn a_hung_poll_does_not_delay_quitting() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new(); // accepted, never answered
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("pipewatch.toml");
+    let toml = format!(
+        "[settings]\nregion = \"ap-northeast-1\"\ntimeout = \"60s\"\n\n[profiles.stuck]\n\
+         role_arn = \"arn:aws:iam::111111111111:role/pipewatch-read\"\nendpoint_url = \"{endpoint}\"\n"
+    );
+    std::fs::write(&config, toml).expect("write config");
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing-secret"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_CONFIG_FILE", "/nonexistent/pipewatch-test/config"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/pipewatch-test/credentials"),
+    ];
+    let args = ["--config", config.to_str().expect("utf-8 path")];
+    for quit in ["signal", "q"] {
+        let mut s = Session::start_env(100, 30, &args, Some("1"), &env);
+        s.wait_for(&["stuck"]);
+        std::thread::sleep(Duration::from_millis(500)); // the poll is under way, waiting on the endpoint
+        let started = Instant::now();
+        let code = if quit == "q" {
+            s.send("q");
+            0
+        } else {
+            let pid = s.child.process_id().expect("child pid");
+            assert!(std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
+            128 + 15
+        };
+        assert_eq!(s.wait_exit(), code, "{quit}");
+        assert!(started.elapsed() < Duration::from_secs(3), "{quit}: took {:?} to quit", started.elapsed());
+        s.assert_restored();
+    }
 }
 
 #[test]

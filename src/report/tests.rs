@@ -163,3 +163,43 @@ fn short_digest_and_age() {
     assert_eq!(age(ts(0), ts(-86_400 * 2)), "2d");
     assert_eq!(age(ts(0), ts(30)), "0s");
 }
+
+#[test]
+fn cloudtrail_recovers_the_tag_of_a_push_whose_tag_moved() {
+    use crate::model::{CloudTrailRead, Diagnostics, Lookup, Pusher, PutImageRecord};
+    let mut a = account_a();
+    // The older image lost `latest` to a newer push; its run carried no revision, so it can only be matched by time
+    // once CloudTrail tells which tag it was pushed with.
+    a.pipelines[0].executions[0].revisions.clear();
+    a.pipelines[0].executions[0].started_at = ts(-3590);
+    a.diagnostics = Diagnostics {
+        put_images: Lookup::Done(CloudTrailRead {
+            records: vec![PutImageRecord {
+                event_id: "e1".into(),
+                event_time: ts(-3600),
+                repository: "web".into(),
+                tag: Some("latest".into()),
+                digest: Some("sha256:55e7a6f2bb43e38cc34285af03b4973d".into()),
+                recipient_account: Some("111111111111".into()),
+                pusher: Pusher {
+                    arn: Some("arn:aws:sts::111111111111:assumed-role/ci/build".into()),
+                    account: "111111111111".into(),
+                    identity_type: "AssumedRole".into(),
+                    cross_account: false,
+                },
+            }],
+            read_until: ts(0),
+        }),
+        rules: Lookup::Skipped("not checked".into()),
+    };
+    let r = Report::build(&metas()[..1], &[&a], ts(0), Duration::from_secs(300));
+    let old = r.pushes.iter().find(|p| p.digest.starts_with("sha256:55e7")).unwrap();
+    assert_eq!(old.tags, vec!["latest"]);
+    assert!(old.tags_from_cloudtrail);
+    assert_eq!(old.status, PushStatus::Triggered);
+    assert_eq!(old.execution.as_ref().unwrap().matched_by, MatchedBy::Time);
+    assert_eq!(old.pusher.as_ref().unwrap().identity_type, "AssumedRole");
+    // Without the record the image is untagged and nobody watches it.
+    let r = Report::build(&metas()[..1], &[&account_a()], ts(0), Duration::from_secs(300));
+    assert!(!r.pushes.iter().any(|p| p.tags_from_cloudtrail));
+}

@@ -97,8 +97,9 @@ pub fn write(report: &Report, mut out: impl Write, color: bool) -> io::Result<()
     let mut hidden = 0usize;
     let mut shown_quiet = 0usize;
     for push in &report.pushes {
-        // Flagged and pending pushes are always listed; quiet ones only up to a page.
-        if matches!(push.status, PushStatus::Triggered | PushStatus::Unwatched) {
+        // Flagged, pending and explained (a tag no pipeline watches) pushes are always listed; quiet ones only up
+        // to a page.
+        if push.status == PushStatus::Triggered || (push.status == PushStatus::Unwatched && push.findings.is_empty()) {
             if shown_quiet == QUIET_PUSHES {
                 hidden += 1;
                 continue;

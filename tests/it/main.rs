@@ -2,6 +2,11 @@
 //!
 //! Run: `cargo test --test it` (the first run installs moto into target/moto-venv: about a minute).
 
+mod bad_input;
 mod diagnose;
+mod faults;
+mod hostile;
+mod hygiene;
 mod once;
+mod secrets;
 mod support;

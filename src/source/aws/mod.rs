@@ -34,7 +34,7 @@ use crate::model::{ProfileMeta, ProfileSnapshot};
 use crate::source::{PollRequest, Source};
 
 /// Requests in flight at once across every profile (keeps a 50-account poll polite to the APIs).
-pub const GLOBAL_IN_FLIGHT: usize = 32;
+pub const GLOBAL_IN_FLIGHT: usize = 64;
 /// Attempts per request (the SDK retries throttling and transient errors with exponential backoff).
 const MAX_ATTEMPTS: u32 = 3;
 /// First retry delay: short, so a refused connection is reported well within the poll timeout.
@@ -79,18 +79,45 @@ pub struct Scope {
     pub cloudtrail: bool,
     /// Check EventBridge rules.
     pub eventbridge: bool,
+    /// The account the credentials must act in (the account of `role_arn`); a poll answered by another account is
+    /// a failure, and its data is dropped.
+    pub account: Option<String>,
+    /// Bound on the enrichment reads (CloudTrail, EventBridge) of one poll, from its start; past it they are
+    /// skipped with a warning, so that a slow or hung enrichment API never costs the profile its core data.
+    pub enrich_timeout: Option<Duration>,
 }
 
 impl Default for Scope {
     fn default() -> Self {
-        Self { pipelines: None, repositories: Vec::new(), cloudtrail: true, eventbridge: true }
+        Self {
+            pipelines: None,
+            repositories: Vec::new(),
+            cloudtrail: true,
+            eventbridge: true,
+            account: None,
+            enrich_timeout: None,
+        }
     }
 }
 
+/// The share of the poll timeout the enrichment reads may use ([`AwsSource::with_poll_timeout`]).
+pub const ENRICH_SHARE: f64 = 0.75;
+
 struct ProfileEntry {
-    clients: Result<ProfileClients, String>,
+    /// Replaced when the session expired under the SDK's credential cache (see [`AwsSource::poll`]).
+    clients: std::sync::Mutex<Result<ProfileClients, String>>,
+    /// What the clients were built from (None for ready-made clients).
+    profile: Option<Profile>,
+    /// The last poll said the session expired: rebuild the clients before the next one.
+    renew: std::sync::atomic::AtomicBool,
     scope: Scope,
     state: ProfileState,
+}
+
+impl ProfileEntry {
+    fn clients(&self) -> Result<ProfileClients, String> {
+        self.clients.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
 }
 
 /// Polls real AWS accounts (or an emulator at `endpoint_url`).
@@ -115,12 +142,16 @@ impl AwsSource {
             };
             metas.push(ProfileMeta { name: p.name.clone(), region });
             entries.push(ProfileEntry {
-                clients: conf.map(|c| ProfileClients::from_config(&c)),
+                clients: std::sync::Mutex::new(conf.map(|c| ProfileClients::from_config(&c))),
+                profile: Some(p.clone()),
+                renew: Default::default(),
                 scope: Scope {
                     pipelines: p.pipelines.clone(),
                     repositories: p.repositories.clone(),
                     cloudtrail: p.cloudtrail,
                     eventbridge: p.eventbridge,
+                    account: p.role_arn.as_deref().and_then(|arn| arn.split(':').nth(4)).map(str::to_string),
+                    enrich_timeout: None,
                 },
                 state,
             });
@@ -128,11 +159,32 @@ impl AwsSource {
         Self { metas, entries, limit: Arc::new(Semaphore::new(GLOBAL_IN_FLIGHT)) }
     }
 
+    /// Bounds every profile's enrichment reads by [`ENRICH_SHARE`] of the poll `timeout`, so that they end (as
+    /// warnings) before the poll is cut off and the profile's core data survives a hung CloudTrail or EventBridge.
+    pub fn with_poll_timeout(mut self, timeout: Duration) -> Self {
+        for e in &mut self.entries {
+            e.scope.enrich_timeout = Some(timeout.mul_f64(ENRICH_SHARE));
+        }
+        self
+    }
+
     /// A source over ready-made clients (tests use mocked clients).
     pub fn from_clients(profiles: Vec<(ProfileMeta, ProfileClients, Scope)>) -> Self {
         let (metas, entries) = profiles
             .into_iter()
-            .map(|(m, c, scope)| (m, ProfileEntry { clients: Ok(c), scope, state: ProfileState::default() }))
+            .map(|(m, c, scope)| {
+                let clients = std::sync::Mutex::new(Ok(c));
+                (
+                    m,
+                    ProfileEntry {
+                        clients,
+                        profile: None,
+                        renew: Default::default(),
+                        scope,
+                        state: ProfileState::default(),
+                    },
+                )
+            })
             .unzip();
         Self { metas, entries, limit: Arc::new(Semaphore::new(GLOBAL_IN_FLIGHT)) }
     }
@@ -147,10 +199,23 @@ impl Source for AwsSource {
         let Some(entry) = self.entries.get(index) else {
             return ProfileSnapshot::failed(format!("no profile #{index}"));
         };
-        match &entry.clients {
-            Ok(clients) => poll_clients(clients, &entry.scope, &entry.state, req, &self.limit).await,
-            Err(e) => ProfileSnapshot::failed(e.clone()),
+        // The SDK's credential cache keeps a session until the expiry it was given, even when AWS said it expired
+        // sooner (revoked, clock skew): after such a poll, start afresh so that this poll assumes the role again.
+        if entry.renew.swap(false, Ordering::Relaxed)
+            && let Some(p) = &entry.profile
+            && let Ok(conf) = sdk_config(p, Arc::clone(&entry.state.assume_role_calls)).await
+        {
+            *entry.clients.lock().unwrap_or_else(|e| e.into_inner()) = Ok(ProfileClients::from_config(&conf));
         }
+        let clients = match entry.clients() {
+            Ok(clients) => clients,
+            Err(e) => return ProfileSnapshot::failed(e),
+        };
+        let snapshot = poll_clients(&clients, &entry.scope, &entry.state, req, &self.limit).await;
+        if snapshot.errors.iter().any(|e| errors::is_expired_session(e)) {
+            entry.renew.store(true, Ordering::Relaxed);
+        }
+        snapshot
     }
 }
 

@@ -3,10 +3,11 @@
 //! repository page.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use aws_sdk_codepipeline::primitives::DateTime;
 use aws_sdk_codepipeline::types::{ActionCategory, ActionOwner, PipelineExecutionSummary};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use jiff::Timestamp;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
@@ -76,6 +77,7 @@ pub async fn poll_clients(
 }
 
 async fn poll(cx: &Ctx<'_>) -> ProfileSnapshot {
+    let enrich_deadline = cx.scope.enrich_timeout.map(|t| (Instant::now() + t, t));
     let (identity, (pipelines, mut failures, mut warnings)) =
         tokio::join!(cx.timed("identity", read_identity(cx)), cx.timed("pipelines", read_pipelines(cx)));
     let (pipelines, arns): (Vec<Pipeline>, Vec<Option<String>>) = pipelines.into_iter().unzip();
@@ -86,6 +88,17 @@ async fn poll(cx: &Ctx<'_>) -> ProfileSnapshot {
             None
         }
     };
+    if let (Some(id), Some(want)) = (&identity, &cx.scope.account)
+        && id.account != *want
+    {
+        // Whatever was read belongs to another account: drop it rather than show it under this profile.
+        let error = format!(
+            "sts:GetCallerIdentity: the credentials act in account {}, not in the role's account {want}; \
+             nothing of that account is shown (check role_arn, and the source credentials that assume it)",
+            id.account
+        );
+        return ProfileSnapshot { identity, ..ProfileSnapshot::failed(error) };
+    }
 
     // Repositories: those the pipelines watch (in pipeline order), then the extra ones.
     let mut repos: Vec<String> = Vec::new();
@@ -102,18 +115,23 @@ async fn poll(cx: &Ctx<'_>) -> ProfileSnapshot {
             .collect::<Vec<(usize, Result<Vec<ImagePush>, ImageError>)>>(),
     );
     let account = identity.as_ref().map(|i| i.account.clone());
-    let trail = cx.timed("cloudtrail", async {
-        if !cx.scope.cloudtrail {
-            return (Lookup::Skipped("switched off with `cloudtrail = false`".into()), None);
-        }
-        if repos.is_empty() {
-            return (Lookup::Skipped("no watched repository in this profile".into()), None);
-        }
-        match enrich::read_cloudtrail(cx, account.as_deref()).await {
-            Ok((read, note)) => (Lookup::Done(read), note),
-            Err(e) => (Lookup::Skipped(format!("cloudtrail:LookupEvents failed: {e}")), None),
-        }
-    });
+    let trail = bounded(
+        enrich_deadline,
+        "cloudtrail:LookupEvents",
+        cx.timed("cloudtrail", async {
+            if !cx.scope.cloudtrail {
+                return (Lookup::Skipped("switched off with `cloudtrail = false`".into()), None);
+            }
+            if repos.is_empty() {
+                return (Lookup::Skipped("no watched repository in this profile".into()), None);
+            }
+            match enrich::read_cloudtrail(cx, account.as_deref()).await {
+                Ok((read, note)) => (Lookup::Done(read), note),
+                Err(e) => (Lookup::Skipped(format!("cloudtrail:LookupEvents failed: {e}")), None),
+            }
+        }),
+    )
+    .map(|r| r.unwrap_or_else(|late| (Lookup::Skipped(late), None)));
     let with_ecr: Vec<(String, String)> = pipelines
         .iter()
         .zip(&arns)
@@ -126,18 +144,23 @@ async fn poll(cx: &Ctx<'_>) -> ProfileSnapshot {
             (p.name.clone(), arn)
         })
         .collect();
-    let rules = cx.timed("rules", async {
-        if !cx.scope.eventbridge {
-            return Lookup::Skipped("switched off with `eventbridge = false`".into());
-        }
-        if with_ecr.is_empty() {
-            return Lookup::Done(Vec::new());
-        }
-        match enrich::read_rules(cx, with_ecr.clone()).await {
-            Ok(r) => Lookup::Done(r),
-            Err(e) => Lookup::Skipped(e),
-        }
-    });
+    let rules = bounded(
+        enrich_deadline,
+        "events:ListRuleNamesByTarget/DescribeRule",
+        cx.timed("rules", async {
+            if !cx.scope.eventbridge {
+                return Lookup::Skipped("switched off with `eventbridge = false`".into());
+            }
+            if with_ecr.is_empty() {
+                return Lookup::Done(Vec::new());
+            }
+            match enrich::read_rules(cx, with_ecr.clone()).await {
+                Ok(r) => Lookup::Done(r),
+                Err(e) => Lookup::Skipped(e),
+            }
+        }),
+    )
+    .map(|r| r.unwrap_or_else(Lookup::Skipped));
     let (mut results, (put_images, trail_note), rules) = tokio::join!(images, trail, rules);
     if let Lookup::Skipped(why) = &put_images
         && cx.scope.cloudtrail
@@ -173,6 +196,16 @@ async fn poll(cx: &Ctx<'_>) -> ProfileSnapshot {
         warnings,
         diagnostics: Diagnostics { put_images, rules },
         stats: Default::default(),
+    }
+}
+
+/// Runs an enrichment read until `deadline` (`None`: unbounded); `Err` says which API did not finish in time.
+async fn bounded<T>(deadline: Option<(Instant, Duration)>, api: &str, f: impl Future<Output = T>) -> Result<T, String> {
+    match deadline {
+        None => Ok(f.await),
+        Some((at, budget)) => tokio::time::timeout_at(at, f).await.map_err(|_| {
+            format!("{api} did not finish within {} (part of the poll timeout)", humantime::format_duration(budget))
+        }),
     }
 }
 

@@ -23,8 +23,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
         .title(Line::styled(title, t.border(focused)));
     app.set_pane_area(Pane::Executions, area);
     let inner = block.inner(area);
-    let execs: Vec<_> = app.exec_rows.iter().filter_map(|r| r.get(&app.report)).collect();
-    if execs.is_empty() {
+    if app.exec_rows.is_empty() {
         let shown: Vec<_> = app
             .report
             .pipelines
@@ -47,8 +46,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
         return;
     }
 
+    // Only the visible rows are built: a frame costs the same with 40 executions or 10,000.
+    let height = usize::from(inner.height.saturating_sub(1));
+    let offset = scroll_offset(app.execs.offset.get(), app.execs.index, height, app.exec_rows.len());
+    app.execs.offset.set(offset);
+    app.execs.page.set(height);
+    let end = (offset + height).min(app.exec_rows.len());
+    let execs: Vec<_> = app.exec_rows[offset..end].iter().filter_map(|r| r.get(&app.report)).collect();
     // The profile column only when the rows come from more than one profile.
-    let several = execs.iter().any(|(p, _)| p.profile != execs[0].0.profile);
+    let several = execs.iter().any(|(p, _)| execs.first().is_some_and(|(f, _)| p.profile != f.profile));
     let profile_w =
         if several { execs.iter().map(|(p, _)| width(&safe(&p.profile))).max().unwrap_or(0).min(16) } else { 0 };
     let pipe_w = execs.iter().map(|(p, _)| width(&safe(&p.name))).max().unwrap_or(0).min(32);
@@ -102,17 +108,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
         })
         .collect();
     let shown = [wa, ws, wp, wpl, wt, wr];
-    let height = usize::from(inner.height.saturating_sub(1));
-    let offset = scroll_offset(app.execs.offset.get(), app.execs.index, height, rows.len());
-    app.execs.offset.set(offset);
-    app.execs.page.set(height);
     let table = Table::new(rows, constraints(&shown))
         .header(Row::new(h).style(t.header()))
         .block(block)
         .column_spacing(1)
         .highlight_symbol(">")
         .row_highlight_style(t.selected(focused));
-    let mut state = TableState::default().with_offset(offset).with_selected(Some(app.execs.index));
+    let mut state = TableState::default().with_selected(app.execs.index.checked_sub(offset));
     f.render_stateful_widget(table, area, &mut state);
 }
 

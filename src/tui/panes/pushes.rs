@@ -90,7 +90,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
         return;
     }
 
-    let pushes: Vec<&PushReport> = app.push_rows.iter().map(|&i| &app.report.pushes[i]).collect();
+    // Only the visible rows are built: a frame costs the same with 40 pushes or 10,000.
+    let height = usize::from(inner.height.saturating_sub(1));
+    let offset = scroll_offset(app.pushes.offset.get(), app.pushes.index, height, app.push_rows.len());
+    app.pushes.offset.set(offset);
+    app.pushes.page.set(height);
+    let end = (offset + height).min(app.push_rows.len());
+    let pushes: Vec<&PushReport> = app.push_rows[offset..end].iter().map(|&i| &app.report.pushes[i]).collect();
     // The profile column only when the rows come from more than one profile.
     let several = pushes.iter().any(|p| p.profile != pushes[0].profile);
     let profile_w =
@@ -157,16 +163,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
         })
         .collect();
     let shown = [ws, wa, wp, wi, wd, wr];
-    let height = usize::from(inner.height.saturating_sub(1));
-    let offset = scroll_offset(app.pushes.offset.get(), app.pushes.index, height, rows.len());
-    app.pushes.offset.set(offset);
-    app.pushes.page.set(height);
     let table = Table::new(rows, constraints(&shown))
         .header(header)
         .block(block)
         .column_spacing(1)
         .highlight_symbol(">")
         .row_highlight_style(t.selected(focused));
-    let mut state = TableState::default().with_offset(offset).with_selected(Some(app.pushes.index));
+    let mut state = TableState::default().with_selected(app.pushes.index.checked_sub(offset));
     f.render_stateful_widget(table, area, &mut state);
 }

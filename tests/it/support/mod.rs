@@ -1,6 +1,7 @@
 //! Helpers for the integration tests: moto, seeding, configs, and running the pipewatch binary.
 
 pub mod moto;
+pub mod proxy;
 mod selftest;
 
 use std::io::Write;

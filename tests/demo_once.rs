@@ -1,0 +1,62 @@
+//! `pipewatch --demo --once` names every diagnosis code with its fix, in text and in JSON (the demo has one stuck
+//! pipeline per cause), and exits 1 for its untriggered pushes.
+
+use assert_cmd::Command;
+
+const CODES: [&str; 8] = [
+    "cross_account_push",
+    "no_trigger_rule",
+    "rule_disabled",
+    "rule_pattern_mismatch",
+    "cloudtrail_pattern_without_trail",
+    "tag_not_watched",
+    "run_superseded",
+    "unknown",
+];
+
+fn demo(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pipewatch"))
+        .args(["--demo", "--once"])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn text_names_every_cause_with_its_fix() {
+    let (code, text) = demo(&[]);
+    assert_eq!(code, 1, "{text}");
+    for c in CODES {
+        assert!(text.contains(&format!("[{c}]")), "{c} missing from:\n{text}");
+    }
+    // Findings wrap at 80 columns: compare with whitespace folded.
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("pushed from account 222222222222 by the account's own identity (AWSAccount)"), "{text}");
+    assert!(flat.contains("fix: assume a role in account 111111111111 before pushing"), "{text}");
+    assert!(flat.contains("fix: aws events enable-rule --name codepipeline-batch-latest-rule"), "{text}");
+}
+
+#[test]
+fn json_carries_pusher_and_findings_for_every_cause() {
+    let (code, out) = demo(&["--output", "json"]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let pushes = doc["pushes"].as_array().unwrap();
+    for c in CODES {
+        let p = pushes
+            .iter()
+            .find(|p| p["findings"].as_array().unwrap().iter().any(|f| f["code"] == c))
+            .unwrap_or_else(|| panic!("no push with {c}"));
+        let f = p["findings"].as_array().unwrap().iter().find(|f| f["code"] == c).unwrap();
+        assert!(!f["message"].as_str().unwrap().is_empty() && !f["fix"].as_str().unwrap().is_empty(), "{f}");
+    }
+    let api = pushes.iter().find(|p| p["repository"] == "api").unwrap();
+    assert_eq!(
+        api["pusher"],
+        serde_json::json!({"arn": null, "account": "222222222222", "type": "AWSAccount", "cross_account": true})
+    );
+    assert_eq!(doc["profiles"][0]["warnings"], serde_json::json!([]));
+}
