@@ -2,32 +2,12 @@
 //! lines must end with exit 2, a clear one-line-or-so message on stderr, nothing on stdout and no panic.
 //! (tests/config_corpus.rs checks the same corpus through the library.)
 
-use std::path::{Path, PathBuf};
+#[path = "../common/corpus.rs"]
+mod corpus;
+
+use corpus::{corpus, expectation};
 
 use crate::support::{Run, config_toml, dead_endpoint, fresh_account, pipewatch, run_pipewatch, write_config};
-
-fn corpus() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_configs");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
-        .collect();
-    files.sort();
-    files
-}
-
-/// The `# expect: ...` first line of a corpus file.
-fn expectation(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
-    let first = std::str::from_utf8(first).expect("first line is UTF-8");
-    first
-        .strip_prefix("# expect: ")
-        .unwrap_or_else(|| panic!("{}: no `# expect:` line", path.display()))
-        .trim_end()
-        .into()
-}
 
 /// The common verdict on a usage error: exit 2, empty stdout, no panic, stderr naming every `needle`.
 fn usage_error(what: &str, run: &Run, needles: &[&str]) -> Vec<String> {
