@@ -50,15 +50,15 @@ pub struct Cli {
     pub profiles: Vec<String>,
 
     /// How long a watched push may wait for a run before it is flagged (e.g. 5m)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     pub grace: Option<Duration>,
 
     /// How far back pushes and runs are read (e.g. 24h)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     pub lookback: Option<Duration>,
 
     /// Dashboard poll interval (e.g. 30s)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     pub refresh: Option<Duration>,
 
     /// With --once: print the API calls and phase times of each profile's poll to stderr
@@ -66,7 +66,7 @@ pub struct Cli {
     pub stats: bool,
 
     /// Bound on one poll of one profile (e.g. 10s)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     pub timeout: Option<Duration>,
 }
 

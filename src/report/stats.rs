@@ -10,7 +10,7 @@ pub fn write(metas: &[ProfileMeta], snapshots: &[ProfileSnapshot], mut out: impl
     for (meta, snap) in metas.iter().zip(snapshots) {
         let calls: u32 = snap.stats.calls.iter().map(|(_, n)| n).sum();
         total += calls;
-        writeln!(out, "stats {}: {calls} API calls", meta.name)?;
+        writeln!(out, "stats {}: {calls} API calls", crate::sanitize::clean(&meta.name))?;
         for (api, n) in &snap.stats.calls {
             writeln!(out, "  {api:<40} {n:>5}")?;
         }

@@ -53,6 +53,7 @@ fn malformed_command_lines_exit_2() {
     let cases: &[(&[&str], &[&str])] = &[
         (&["--once", "--grace", "0s", "--config", config], &["'--grace <DURATION>'", "must be greater than zero"]),
         (&["--once", "--grace", "soon", "--config", config], &["invalid duration \"soon\"", "expected e.g. \"30s\""]),
+        (&["--once", "--refresh", "-5s", "--config", config], &["'--refresh <DURATION>'", "invalid duration \"-5s\""]),
         (&["--once", "--lookback", "5", "--config", config], &["'--lookback <DURATION>'", "time unit needed"]),
         (&["--once", "--timeout"], &["a value is required for '--timeout <DURATION>'"]),
         (&["--once", "--bogus"], &["unexpected argument '--bogus'"]),
