@@ -68,6 +68,10 @@ pub struct Cli {
     /// Bound on one poll of one profile (e.g. 10s)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     pub timeout: Option<Duration>,
+
+    /// Test seam: take this RFC 3339 instant as the current time of `--once` (the demo's story starts there too)
+    #[arg(long, value_name = "TIMESTAMP", hide = true)]
+    pub now: Option<jiff::Timestamp>,
 }
 
 /// Subcommands besides the dashboard and `--once`.

@@ -68,7 +68,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         }
         let defaults = Settings { refresh: DEMO_REFRESH, ..Settings::default() };
         let settings = apply(defaults, &overrides);
-        let source = Arc::new(DemoSource::new(Timestamp::now()));
+        let source = Arc::new(DemoSource::new(cli.now.unwrap_or_else(Timestamp::now)));
         return Ok(runtime.block_on(dispatch(&cli, source, &settings)));
     }
 
@@ -93,13 +93,15 @@ async fn dispatch<S: Source>(cli: &Cli, source: Arc<S>, settings: &Settings) -> 
     if !cli.once {
         return pipewatch::tui::run(source, settings).await;
     }
-    let snapshots = poll::poll_all(Arc::clone(&source), settings.lookback, settings.timeout).await;
+    let started = cli.now.unwrap_or_else(Timestamp::now);
+    let snapshots = poll::poll_all(Arc::clone(&source), started, settings.lookback, settings.timeout).await;
     if cli.stats {
         let mut err = io::stderr().lock();
         let _ = report::stats::write(source.profiles(), &snapshots, &mut err);
     }
     let refs: Vec<_> = snapshots.iter().collect();
-    let now = Timestamp::now().round(jiff::Unit::Second).unwrap_or_else(|_| Timestamp::now());
+    let now = cli.now.unwrap_or_else(Timestamp::now);
+    let now = now.round(jiff::Unit::Second).unwrap_or(now);
     let report = Report::build(source.profiles(), &refs, now, settings.grace);
     let stdout = io::stdout().lock();
     let written = match cli.output {

@@ -31,9 +31,13 @@ pub async fn poll_profile<S: Source>(source: &S, index: usize, req: PollRequest,
     snapshot
 }
 
-/// Polls every profile once, concurrently; the result is in profile order.
-pub async fn poll_all<S: Source>(source: Arc<S>, lookback: Duration, timeout: Duration) -> Vec<ProfileSnapshot> {
-    let now = Timestamp::now();
+/// Polls every profile once at `now`, concurrently; the result is in profile order.
+pub async fn poll_all<S: Source>(
+    source: Arc<S>,
+    now: Timestamp,
+    lookback: Duration,
+    timeout: Duration,
+) -> Vec<ProfileSnapshot> {
     let req = PollRequest { now, lookback };
     let tasks: Vec<_> = (0..source.profiles().len())
         .map(|i| {

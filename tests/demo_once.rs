@@ -60,3 +60,16 @@ fn json_carries_pusher_and_findings_for_every_cause() {
     );
     assert_eq!(doc["profiles"][0]["warnings"], serde_json::json!([]));
 }
+
+/// The whole `--once` output of the demo at a fixed instant, text and JSON: a refactoring must leave both
+/// byte-for-byte unchanged (a change to the demo's story or to the report's wording shows up here on purpose).
+#[test]
+fn demo_output_at_a_fixed_instant_is_stable() {
+    let at = "2026-11-29T10:00:00Z";
+    let (code, text) = demo(&["--now", at]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("demo_once_text", text);
+    let (code, json) = demo(&["--now", at, "--output", "json"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!("demo_once_json", json);
+}
