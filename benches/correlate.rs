@@ -8,7 +8,7 @@ use std::io;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use pipewatch::correlate::correlate_parts;
+use pipewatch::analysis::correlate::correlate_parts;
 use pipewatch::report::{self, Report};
 
 /// Grace period used throughout (the default of the config).

@@ -5,10 +5,9 @@
 //! (text and JSON) and `tui`.
 
 pub mod cli;
+pub mod analysis;
 pub mod cloudtrail;
 pub mod config;
-pub mod correlate;
-pub mod diagnose;
 pub mod logging;
 pub mod model;
 pub mod poll;

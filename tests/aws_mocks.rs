@@ -30,7 +30,7 @@ use aws_smithy_types::retry::RetryConfig;
 use jiff::Timestamp;
 use tokio::sync::Semaphore;
 
-use pipewatch::correlate::{MatchedBy, PushStatus};
+use pipewatch::analysis::correlate::{MatchedBy, PushStatus};
 use pipewatch::model::ProfileMeta;
 use pipewatch::report::Report;
 use pipewatch::source::PollRequest;

@@ -9,8 +9,8 @@ use std::time::Duration;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::correlate::{self, MatchedBy, PushStatus};
-use crate::diagnose::{self, Finding};
+use crate::analysis::correlate::{self, MatchedBy, PushStatus};
+use crate::analysis::diagnose::{self, Finding};
 use crate::model::{ExecStatus, Identity, ProfileMeta, ProfileSnapshot, Pusher, Revision, WatchedSource};
 
 /// Everything the front ends show; serialises to the `--output json` contract.

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use unicode_width::UnicodeWidthStr;
 
 use super::{Report, age, short_digest};
-use crate::correlate::PushStatus;
+use crate::analysis::correlate::PushStatus;
 use crate::sanitize::clean;
 
 const RED: &str = "\x1b[31;1m";

@@ -433,7 +433,7 @@ fn fake_uuid(kind: &str, n: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::correlate::PushStatus;
+    use crate::analysis::correlate::PushStatus;
     use crate::report::Report;
 
     #[test]
@@ -457,7 +457,7 @@ mod tests {
 
     #[test]
     fn demo_shows_every_cause_once_with_its_pusher() {
-        use crate::diagnose::Code;
+        use crate::analysis::diagnose::Code;
         let epoch = Timestamp::from_second(1_764_000_000).unwrap();
         let demo = DemoSource::new(epoch).without_failures();
         let now = epoch.checked_add(SignedDuration::from_secs(130)).unwrap();

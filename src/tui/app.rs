@@ -15,7 +15,7 @@ use ratatui::layout::{Position, Rect};
 use super::msg::{Effect, Msg};
 use super::theme::Theme;
 use super::view::{self, Cursor, ExecKey, ExecRow, Filters, PushKey};
-use crate::correlate::PushStatus;
+use crate::analysis::correlate::PushStatus;
 use crate::model::{ProfileMeta, ProfileSnapshot};
 use crate::poll::PollEvent;
 use crate::report::Report;

@@ -3,7 +3,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::correlate::PushStatus;
+use crate::analysis::correlate::PushStatus;
 use crate::model::ExecStatus;
 
 /// The styles the panes use; `color == false` keeps modifiers only.

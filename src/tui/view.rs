@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use ratatui::layout::Rect;
 
-use crate::correlate::PushStatus;
+use crate::analysis::correlate::PushStatus;
 use crate::report::{ExecutionReport, PipelineReport, PushReport, Report};
 
 /// Identifies a push across refreshes.

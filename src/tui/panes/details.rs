@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{centered, safe, width};
-use crate::correlate::{MatchedBy, PushStatus};
+use crate::analysis::correlate::{MatchedBy, PushStatus};
 use crate::report::{ExecutionReport, PipelineReport, PushReport, age};
 use crate::tui::app::App;
 use crate::tui::theme::push_badge;

@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{column_widths, constraints, fit, safe, width};
-use crate::correlate::PushStatus;
-use crate::diagnose::Code;
+use crate::analysis::correlate::PushStatus;
+use crate::analysis::diagnose::Code;
 use crate::report::{PushReport, age, short_digest};
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::push_badge;

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 pub use pattern::{RuleMatch, judge_rule};
 
-use crate::correlate::PushStatus;
+use crate::analysis::correlate::PushStatus;
 use crate::model::{Diagnostics, ExecStatus, ImagePush, Lookup, Pipeline, PutImageRecord};
 
 /// How long CloudTrail may take to deliver a record; a push younger than this may simply not be there yet.
