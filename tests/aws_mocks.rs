@@ -30,9 +30,9 @@ use aws_smithy_types::retry::RetryConfig;
 use jiff::Timestamp;
 use tokio::sync::Semaphore;
 
+use pipewatch::analysis::Analysis;
 use pipewatch::analysis::correlate::{MatchedBy, PushStatus};
 use pipewatch::model::ProfileMeta;
-use pipewatch::report::Report;
 use pipewatch::source::PollRequest;
 use pipewatch::source::aws::{ProfileClients, ProfileState, Scope, poll_clients};
 
@@ -160,9 +160,9 @@ async fn poll(c: &ProfileClients, scope: &Scope) -> pipewatch::model::ProfileSna
     poll_clients(c, scope, &ProfileState::default(), request(), &Semaphore::new(8)).await
 }
 
-fn build_report(snap: &pipewatch::model::ProfileSnapshot) -> Report {
+fn build_report(snap: &pipewatch::model::ProfileSnapshot) -> Analysis {
     let meta = [ProfileMeta { name: "account-a".into(), region: "ap-northeast-1".into() }];
-    Report::build(&meta, &[snap], request().now, Duration::from_secs(300))
+    Analysis::new(&meta, &[snap], request().now, Duration::from_secs(300))
 }
 
 #[tokio::test]
@@ -216,7 +216,7 @@ async fn access_denied_on_identity_keeps_the_other_apis() {
     assert_eq!(snap.pipelines.len(), 1);
     assert_eq!(snap.pushes.len(), 1);
     let report = build_report(&snap);
-    assert_eq!(report.exit_code(), 3);
+    assert_eq!(pipewatch::exit::of(&report), 3);
     // Watched, an hour old, no run: untriggered even while the profile is marked failed.
     assert_eq!(report.pushes[0].status, PushStatus::Untriggered);
 }
@@ -475,7 +475,7 @@ async fn cloudtrail_and_eventbridge_failures_are_warnings_not_profile_failures()
         ]
     );
     let report = build_report(&snap);
-    assert_eq!(report.exit_code(), 1, "enrichment failures do not make the profile fail");
+    assert_eq!(pipewatch::exit::of(&report), 1, "enrichment failures do not make the profile fail");
     let f = &report.pushes[0].findings[0];
     assert_eq!(f.code.as_str(), "unknown");
     assert!(f.message.contains("could not check CloudTrail (cloudtrail:LookupEvents failed"), "{}", f.message);
