@@ -13,7 +13,7 @@ use ratatui::backend::TestBackend;
 use pipewatch::model::{
     ExecStatus, Execution, Identity, ImagePush, Pipeline, ProfileMeta, ProfileSnapshot, Revision, WatchedSource,
 };
-use pipewatch::poll::PollEvent;
+use pipewatch::poller::PollEvent;
 use pipewatch::tui::app::App;
 use pipewatch::tui::msg::Msg;
 use pipewatch::tui::theme::Theme;

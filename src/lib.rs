@@ -1,7 +1,7 @@
 //! pipewatch: which ECR pushes never triggered their CodePipeline run, across AWS accounts, and why.
 //!
 //! Layers: `config` (parsing), `source` (the data-source trait; `source::aws` is the only SDK code, `source::demo`
-//! the simulation), `model` and `correlate` (pure domain), `poll` (tokio tasks), and the front ends `report`
+//! the simulation), `model` and `correlate` (pure domain), `poller` (tokio tasks), and the front ends `report`
 //! (text and JSON) and `tui`.
 
 pub mod analysis;
@@ -12,7 +12,7 @@ pub mod display;
 pub mod exit;
 pub mod logging;
 pub mod model;
-pub mod poll;
+pub mod poller;
 pub mod report;
 pub mod sanitize;
 pub mod source;

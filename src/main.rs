@@ -11,7 +11,7 @@ use pipewatch::analysis::Analysis;
 use pipewatch::cli::{Cli, Command, Output};
 use pipewatch::config::{self, Overrides, Settings};
 use pipewatch::logging;
-use pipewatch::poll;
+use pipewatch::poller;
 use pipewatch::report;
 use pipewatch::source::Source;
 use pipewatch::source::aws::AwsSource;
@@ -96,7 +96,7 @@ async fn dispatch<S: Source>(cli: &Cli, source: Arc<S>, settings: &Settings) -> 
         return pipewatch::tui::run(source, settings).await;
     }
     let started = cli.now.unwrap_or_else(Timestamp::now);
-    let snapshots = poll::poll_all(Arc::clone(&source), started, settings.lookback, settings.timeout).await;
+    let snapshots = poller::poll_every_profile(Arc::clone(&source), started, settings.lookback, settings.timeout).await;
     if cli.stats {
         let mut err = io::stderr().lock();
         let _ = report::stats::write(source.profiles(), &snapshots, &mut err);

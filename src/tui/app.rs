@@ -17,7 +17,7 @@ use super::theme::Theme;
 use super::view::{self, Cursor, ExecKey, ExecRow, Filters, PushKey};
 use crate::analysis::Analysis;
 use crate::model::{ProfileMeta, ProfileSnapshot};
-use crate::poll::PollEvent;
+use crate::poller::PollEvent;
 
 /// What the dashboard knows about one profile.
 #[derive(Debug, Clone, Default)]

@@ -2,8 +2,9 @@
 //! `App::update` and draws once per burst of messages.
 //!
 //! Terminal input is read on a dedicated thread (blocking on `event::read`) and forwarded into a tokio channel;
-//! poll results arrive from the `Poller`; ticks come only as fast as the screen needs (a spinner, or once a
-//! second for ages). The terminal is restored on quit, on error, on panic and on SIGTERM/SIGHUP/SIGINT.
+//! poll results arrive from the `Poller`, whose tasks end when the dashboard quits; ticks come only as fast as the
+//! screen needs (a spinner, or once a second for ages). The terminal is restored on quit, on error, on panic and on
+//! SIGTERM/SIGHUP/SIGINT.
 
 pub mod app;
 pub mod msg;
@@ -30,7 +31,7 @@ use tokio::sync::mpsc;
 
 use crate::config::Settings;
 use crate::exit;
-use crate::poll::{PollEvent, Poller};
+use crate::poller::{PollEvent, Poller};
 use crate::source::Source;
 use app::App;
 use msg::{Effect, Msg};
@@ -40,6 +41,8 @@ use theme::Theme;
 const FAST_TICK: Duration = Duration::from_millis(150);
 /// Tick otherwise (ages move by the second).
 const SLOW_TICK: Duration = Duration::from_secs(1);
+/// How long quitting waits for the poll tasks to end.
+const SHUTDOWN_WAIT: Duration = Duration::from_millis(500);
 
 /// Runs the dashboard on `source` until the user quits; returns the process exit code.
 pub async fn run<S: Source>(source: Arc<S>, settings: &Settings) -> u8 {
@@ -128,7 +131,7 @@ async fn event_loop<S: Source>(
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let (poll_tx, mut poll_rx) = mpsc::unbounded_channel::<PollEvent>();
     spawn_input(tx)?;
-    let poller = Poller::spawn(source, settings.refresh, settings.lookback, settings.timeout, poll_tx);
+    let mut poller = Poller::spawn(source, settings.refresh, settings.lookback, settings.timeout, poll_tx);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -169,6 +172,8 @@ async fn event_loop<S: Source>(
             poller.poll_now();
         }
         if let Some(code) = app.exit {
+            // Every poll task ends before the terminal is given back; a task that does not end in time is dropped.
+            let _ = tokio::time::timeout(SHUTDOWN_WAIT, poller.shutdown()).await;
             return Ok(code);
         }
     }

@@ -13,7 +13,7 @@ use super::msg::Msg;
 use super::theme::Theme;
 use super::ui;
 use crate::model::ProfileSnapshot;
-use crate::poll::PollEvent;
+use crate::poller::PollEvent;
 use crate::source::Source;
 use crate::source::demo::DemoSource;
 

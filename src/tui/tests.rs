@@ -11,7 +11,7 @@ use super::msg::Msg;
 use super::testing::{app, at, ch, demo, feed, finished, key, loaded, now, render};
 use super::theme::Theme;
 use crate::model::{Identity, ProfileSnapshot};
-use crate::poll::PollEvent;
+use crate::poller::PollEvent;
 
 fn screen(app: &App, w: u16, h: u16) -> String {
     render(app, now(), w, h).backend().to_string()

@@ -87,7 +87,7 @@ fn credentials_never_reach_output_logs_or_files() {
             .expect("running pipewatch");
         let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert!(matches!(out.status.code(), Some(0 | 3)), "{args:?}: {}\n{stdout}\n{stderr}", out.status);
-        assert!(stderr.contains("pipewatch::poll: poll finished"), "PIPEWATCH_LOG=trace logs nothing:\n{stderr}");
+        assert!(stderr.contains("pipewatch::poller: poll finished"), "PIPEWATCH_LOG=trace logs nothing:\n{stderr}");
         outputs.push((format!("{args:?}"), stdout.into_owned(), stderr.into_owned()));
     }
     let issued = proxy.issued_secrets();

@@ -1,18 +1,22 @@
-//! The poller: runs profile polls concurrently, each bounded by the timeout, and reports results as messages.
+//! The poller: runs polls of the profiles concurrently, each bounded by the timeout, and reports them as messages.
 //!
-//! One task per profile; a profile never waits for another, and a hung profile is cut off at its timeout.
+//! "A poll" is one read of one profile by a source ([`Source::poll`]). [`poll_every_profile`] makes one poll of every
+//! profile (`--once`); a [`Poller`] owns one task per profile that polls again and again (the dashboard) until it is
+//! shut down or dropped. A profile never waits for another, and a hung poll is cut off at its timeout.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
 use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinSet;
 
 use crate::model::ProfileSnapshot;
 use crate::source::{PollRequest, Source};
 
-/// Polls one profile, turning a timeout into an error snapshot.
-pub async fn poll_profile<S: Source>(source: &S, index: usize, req: PollRequest, timeout: Duration) -> ProfileSnapshot {
+/// Makes one poll of profile `index`, cut off after `timeout` (the snapshot then says so).
+pub async fn poll_within<S: Source>(source: &S, index: usize, req: PollRequest, timeout: Duration) -> ProfileSnapshot {
     let started = tokio::time::Instant::now();
     let snapshot = match tokio::time::timeout(timeout, source.poll(index, req)).await {
         Ok(snapshot) => snapshot,
@@ -31,23 +35,31 @@ pub async fn poll_profile<S: Source>(source: &S, index: usize, req: PollRequest,
     snapshot
 }
 
-/// Polls every profile once at `now`, concurrently; the result is in profile order.
-pub async fn poll_all<S: Source>(
+/// Makes one poll of every profile at `now`, concurrently; the snapshots are in profile order.
+pub async fn poll_every_profile<S: Source>(
     source: Arc<S>,
     now: Timestamp,
     lookback: Duration,
     timeout: Duration,
 ) -> Vec<ProfileSnapshot> {
     let req = PollRequest { now, lookback };
-    let tasks: Vec<_> = (0..source.profiles().len())
-        .map(|i| {
-            let source = Arc::clone(&source);
-            tokio::spawn(async move { poll_profile(source.as_ref(), i, req, timeout).await })
-        })
-        .collect();
-    let mut out = Vec::with_capacity(tasks.len());
-    for t in tasks {
-        out.push(t.await.unwrap_or_else(|e| ProfileSnapshot::failed(format!("poll task failed: {e}"))));
+    let count = source.profiles().len();
+    let mut tasks = JoinSet::new();
+    let mut profile_of = HashMap::with_capacity(count);
+    for i in 0..count {
+        let source = Arc::clone(&source);
+        let task = tasks.spawn(async move { poll_within(source.as_ref(), i, req, timeout).await });
+        profile_of.insert(task.id(), i);
+    }
+    let mut out = vec![ProfileSnapshot::default(); count];
+    while let Some(done) = tasks.join_next_with_id().await {
+        let (id, snapshot) = match done {
+            Ok(done) => done,
+            Err(e) => (e.id(), ProfileSnapshot::failed(format!("poll task failed: {e}"))),
+        };
+        if let Some(&i) = profile_of.get(&id) {
+            out[i] = snapshot;
+        }
     }
     out
 }
@@ -61,14 +73,15 @@ pub enum PollEvent {
     Finished { profile: usize, at: Timestamp, snapshot: Box<ProfileSnapshot> },
 }
 
-/// Handle to the background pollers.
-#[derive(Debug, Clone)]
+/// The background polling of every profile: owns one task per profile; shutting it down (or dropping it) ends them.
+#[derive(Debug)]
 pub struct Poller {
     wake: Arc<Notify>,
+    tasks: JoinSet<()>,
 }
 
 impl Poller {
-    /// Starts one polling task per profile, each polling at once and then every `refresh`.
+    /// Starts one task per profile, each polling at once and then every `refresh`.
     ///
     /// A profile's next poll starts only after its previous one ended, so polls never pile up.
     pub fn spawn<S: Source>(
@@ -79,17 +92,18 @@ impl Poller {
         tx: mpsc::UnboundedSender<PollEvent>,
     ) -> Self {
         let wake = Arc::new(Notify::new());
+        let mut tasks = JoinSet::new();
         for profile in 0..source.profiles().len() {
             let source = Arc::clone(&source);
             let tx = tx.clone();
             let wake = Arc::clone(&wake);
-            tokio::spawn(async move {
+            tasks.spawn(async move {
                 loop {
                     if tx.send(PollEvent::Started { profile }).is_err() {
                         return;
                     }
                     let req = PollRequest { now: Timestamp::now(), lookback };
-                    let snapshot = poll_profile(source.as_ref(), profile, req, timeout).await;
+                    let snapshot = poll_within(source.as_ref(), profile, req, timeout).await;
                     let done = PollEvent::Finished { profile, at: Timestamp::now(), snapshot: Box::new(snapshot) };
                     if tx.send(done).is_err() {
                         return;
@@ -101,11 +115,27 @@ impl Poller {
                 }
             });
         }
-        Self { wake }
+        Self { wake, tasks }
     }
 
     /// Asks every idle profile to poll now (a profile mid-poll finishes its poll first).
     pub fn poll_now(&self) {
         self.wake.notify_waiters();
     }
+
+    /// How many of the profiles' tasks have not ended yet.
+    pub fn running(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Cancels every task (a poll in flight is cut, a sleep wakes) and waits until all have ended.
+    ///
+    /// Dropping the poller cancels them too, without waiting.
+    pub async fn shutdown(&mut self) {
+        self.tasks.abort_all();
+        while self.tasks.join_next().await.is_some() {}
+    }
 }
+
+#[cfg(test)]
+mod tests;
