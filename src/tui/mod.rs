@@ -7,17 +7,19 @@
 //! SIGTERM/SIGHUP/SIGINT.
 
 pub mod app;
+pub mod layout;
 pub mod msg;
 pub mod panes;
 pub mod theme;
 pub mod ui;
+mod update;
 pub mod view;
 
 use std::io::{self, IsTerminal, Stdout};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event};
 use crossterm::execute;
 use crossterm::terminal::{
     Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -135,6 +137,9 @@ async fn event_loop<S: Source>(
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
+    // Later sizes arrive as resize events.
+    let size = terminal.size()?;
+    app.update(Msg::Input(Event::Resize(size.width, size.height)), clock());
 
     loop {
         let now = clock();

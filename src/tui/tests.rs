@@ -113,7 +113,9 @@ fn push_details_untriggered() {
     let mut a = loaded();
     select_api(&mut a);
     a.update(key(KeyCode::Enter), now());
+    a.update(Msg::Input(crossterm::event::Event::Resize(80, 24)), now());
     assert_snapshot!("push_details_80x24", screen(&a, 80, 24));
+    a.update(Msg::Input(crossterm::event::Event::Resize(200, 50)), now());
     assert_snapshot!("push_details_200x50", screen(&a, 200, 50));
 }
 

@@ -1,16 +1,21 @@
-//! What each pane lists after the filters, and the cursor that keeps a selection on the same item across refreshes.
+//! What each pane lists after the filters, and the cursor that keeps a selection on the same item across refreshes
+//! and its rows in view.
 //!
 //! Rows are indices into the current `Analysis`; items are identified by stable keys (pushes by profile, repository
 //! and digest; executions by profile, pipeline and id) so that a new push arriving at the top moves no selection.
 
-use std::cell::Cell;
 use std::collections::HashSet;
-
-use ratatui::layout::Rect;
 
 use crate::analysis::correlate::PushStatus;
 use crate::analysis::{Analysis, PipelineHistory, PushVerdict};
 use crate::model::Execution;
+
+/// The two panes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Pushes,
+    Executions,
+}
 
 /// Identifies a push across refreshes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -133,19 +138,15 @@ pub fn exec_rows(report: &Analysis, f: &Filters) -> Vec<ExecRow> {
     rows
 }
 
-/// A selection in a list, kept on its item by key; scroll state is written back by the drawing code.
+/// A selection in a list, kept on its item by key, and the first row shown.
 #[derive(Debug, Default)]
 pub struct Cursor<K> {
     /// The selected item, when the list is not empty.
     pub key: Option<K>,
     /// Its position in the current rows.
     pub index: usize,
-    /// First visible row (set while drawing, so that scrolling moves as little as possible).
-    pub offset: Cell<usize>,
-    /// Rows visible at the last draw (the PgUp/PgDn step).
-    pub page: Cell<usize>,
-    /// Where the pane was drawn (for the mouse).
-    pub area: Cell<Rect>,
+    /// First visible row: follows the selection with the least movement ([`Cursor::follow`]).
+    pub offset: usize,
 }
 
 impl<K: Clone + PartialEq> Cursor<K> {
@@ -179,9 +180,10 @@ impl<K: Clone + PartialEq> Cursor<K> {
         self.key = Some(key_at(self.index));
     }
 
-    /// The page size for PgUp/PgDn (at least one row).
-    pub fn page_size(&self) -> isize {
-        isize::try_from(self.page.get().max(1)).unwrap_or(1)
+    /// Scrolls a list of `len` rows showing `height` of them so that the selection is in view, moving as little as
+    /// possible.
+    pub fn follow(&mut self, height: usize, len: usize) {
+        self.offset = scroll_offset(self.offset, self.index, height, len);
     }
 }
 

@@ -13,9 +13,8 @@ use crate::analysis::correlate::{MatchedBy, PushStatus};
 use crate::analysis::{PipelineHistory, PushVerdict};
 use crate::display::age;
 use crate::model::Execution;
-use crate::tui::app::App;
+use crate::tui::app::{App, Popup};
 use crate::tui::theme::push_badge;
-use crate::tui::view::{ExecKey, PushKey};
 
 const LABEL_W: usize = 12;
 
@@ -206,16 +205,49 @@ fn wrapped_height(lines: &[Line], w: usize) -> usize {
     lines.iter().map(|l| l.spans.iter().map(|s| width(&s.content)).sum::<usize>().div_ceil(w.max(1)).max(1)).sum()
 }
 
-fn draw_box(f: &mut Frame, area: Rect, app: &App, title: String, lines: Vec<Line<'static>>) {
+/// Where a popup of `lines` goes in `area`, and how far it can scroll (0 when everything fits).
+fn geometry(area: Rect, lines: &[Line]) -> (Rect, u16) {
     let w = area.width.saturating_sub(4).min(110);
     let inner_w = usize::from(w.saturating_sub(2));
     // Word wrapping may need a few more rows than the estimate.
-    let need = wrapped_height(&lines, inner_w) + lines.len() / 10 + 2;
+    let need = wrapped_height(lines, inner_w) + lines.len() / 10 + 2;
     let h = u16::try_from(need).unwrap_or(u16::MAX).min(area.height.saturating_sub(2));
-    let popup = centered(area, w, h);
     let visible = usize::from(h.saturating_sub(2));
     let max = u16::try_from(need.saturating_sub(2).saturating_sub(visible)).unwrap_or(u16::MAX);
-    app.popup_max.set(max);
+    (centered(area, w, h), max)
+}
+
+/// The title and lines of the popup `popup`, or `None` for one that is not a details popup.
+fn content(app: &App, popup: &Popup, now: Timestamp) -> Option<(String, Vec<Line<'static>>)> {
+    match popup {
+        Popup::Help => None,
+        Popup::Push(key) => Some(match app.analysis.pushes.iter().find(|p| key.is(p)) {
+            Some(p) => (format!(" push {} ", super::pushes::image(p)), push_lines(app, p, now)),
+            None => (format!(" push {} ", safe(&key.repository)), gone(app)),
+        }),
+        Popup::Execution(key) => {
+            let found = app
+                .analysis
+                .pipeline(&key.profile, &key.pipeline)
+                .and_then(|pl| Some((pl, pl.executions.iter().find(|e| e.id == key.id)?)));
+            Some(match found {
+                Some((pl, e)) => (format!(" execution of {} ", safe(&pl.name)), exec_lines(app, pl, e, now)),
+                None => (format!(" execution of {} ", safe(&key.pipeline)), gone(app)),
+            })
+        }
+    }
+}
+
+/// How far the open details popup can scroll on the app's terminal: its lines below the first screenful.
+pub fn scroll_limit(app: &App, now: Timestamp) -> u16 {
+    let Some((_, lines)) = app.popup.as_ref().and_then(|p| content(app, p, now)) else { return 0 };
+    geometry(app.area, &lines).1
+}
+
+/// Draws the details popup `popup` (a push or an execution) centred in `area`, scrolled to `app.popup_scroll`.
+pub fn draw(f: &mut Frame, area: Rect, app: &App, popup: &Popup, now: Timestamp) {
+    let Some((title, lines)) = content(app, popup, now) else { return };
+    let (popup, max) = geometry(area, &lines);
     let scroll = app.popup_scroll.min(max);
     f.render_widget(Clear, popup);
     let footer = if max > 0 { " j/k scroll · Esc closes " } else { " Esc closes " };
@@ -225,26 +257,4 @@ fn draw_box(f: &mut Frame, area: Rect, app: &App, title: String, lines: Vec<Line
         .title(Line::styled(title, app.theme.title()))
         .title_bottom(Line::styled(footer, app.theme.dim()).right_aligned());
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)).block(block), popup);
-}
-
-/// Draws the details of the push `key`.
-pub fn draw_push(f: &mut Frame, area: Rect, app: &App, key: &PushKey, now: Timestamp) {
-    let (title, lines) = match app.analysis.pushes.iter().find(|p| key.is(p)) {
-        Some(p) => (format!(" push {} ", super::pushes::image(p)), push_lines(app, p, now)),
-        None => (format!(" push {} ", safe(&key.repository)), gone(app)),
-    };
-    draw_box(f, area, app, title, lines);
-}
-
-/// Draws the details of the execution `key`.
-pub fn draw_execution(f: &mut Frame, area: Rect, app: &App, key: &ExecKey, now: Timestamp) {
-    let found = app
-        .analysis
-        .pipeline(&key.profile, &key.pipeline)
-        .and_then(|pl| Some((pl, pl.executions.iter().find(|e| e.id == key.id)?)));
-    let (title, lines) = match found {
-        Some((pl, e)) => (format!(" execution of {} ", safe(&pl.name)), exec_lines(app, pl, e, now)),
-        None => (format!(" execution of {} ", safe(&key.pipeline)), gone(app)),
-    };
-    draw_box(f, area, app, title, lines);
 }

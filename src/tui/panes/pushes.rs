@@ -12,9 +12,10 @@ use crate::analysis::PushVerdict;
 use crate::analysis::correlate::PushStatus;
 use crate::analysis::diagnose::Code;
 use crate::display::{age, short_digest};
-use crate::tui::app::{App, Pane};
+use crate::tui::app::App;
+use crate::tui::layout::list_height;
 use crate::tui::theme::push_badge;
-use crate::tui::view::scroll_offset;
+use crate::tui::view::{Pane, scroll_offset};
 
 /// `repo:tag` with ` +N` for N more tags (or `repo <untagged>`), cleaned; the popup lists every tag.
 pub fn image(p: &PushVerdict) -> String {
@@ -71,7 +72,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
         .borders(Borders::ALL)
         .border_style(t.border(focused))
         .title(Line::styled(title, t.border(focused)));
-    app.set_pane_area(Pane::Pushes, area);
     let inner = block.inner(area);
     if app.push_rows.is_empty() {
         let in_profile = |p: &&PushVerdict| app.filters.profile.as_ref().is_none_or(|n| *n == p.profile);
@@ -87,15 +87,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
         };
         let p = Paragraph::new(Line::styled(msg, t.dim())).wrap(Wrap { trim: true }).block(block);
         f.render_widget(p, area);
-        app.pushes.page.set(usize::from(inner.height.saturating_sub(1)));
         return;
     }
 
     // Only the visible rows are built: a frame costs the same with 40 pushes or 10,000.
-    let height = usize::from(inner.height.saturating_sub(1));
-    let offset = scroll_offset(app.pushes.offset.get(), app.pushes.index, height, app.push_rows.len());
-    app.pushes.offset.set(offset);
-    app.pushes.page.set(height);
+    // `update` keeps the offset in step with the selection; recomputing it keeps a frame of another size right.
+    let height = list_height(area);
+    let offset = scroll_offset(app.pushes.offset, app.pushes.index, height, app.push_rows.len());
     let end = (offset + height).min(app.push_rows.len());
     let pushes: Vec<&PushVerdict> = app.push_rows[offset..end].iter().map(|&i| &app.analysis.pushes[i]).collect();
     // The profile column only when the rows come from more than one profile.

@@ -2,7 +2,6 @@
 
 use crossterm::event::KeyModifiers;
 use crossterm::event::{Event, KeyCode, MouseEvent, MouseEventKind};
-use ratatui::layout::Rect;
 
 use super::*;
 use crate::analysis::correlate::PushStatus;
@@ -108,16 +107,16 @@ fn pane_switching() {
 fn movement_keys() {
     let mut a = loaded();
     let n = a.push_rows.len();
-    a.pushes.page.set(5);
+    a.update(Msg::Input(Event::Resize(80, 24)), now());
     let cases = [
         (ch('j'), 1),
         (key(KeyCode::Down), 2),
         (ch('k'), 1),
         (key(KeyCode::Up), 0),
         (key(KeyCode::Up), 0),
-        (key(KeyCode::PageDown), 5),
-        (key(KeyCode::PageDown), 10),
-        (key(KeyCode::PageUp), 5),
+        (key(KeyCode::PageDown), 17),
+        (key(KeyCode::PageDown), 34),
+        (key(KeyCode::PageUp), 17),
         (ch('G'), n - 1),
         (ch('j'), n - 1),
         (ch('g'), 0),
@@ -159,18 +158,21 @@ fn enter_opens_details_of_the_focused_selection() {
 #[test]
 fn popup_scrolls_within_its_bounds() {
     let mut a = loaded();
+    a.update(Msg::Input(Event::Resize(80, 24)), now());
+    select_push(&mut a, "api");
     a.update(key(KeyCode::Enter), now());
-    a.popup_max.set(3);
-    for _ in 0..5 {
+    let max = details::scroll_limit(&a, now());
+    assert!(max > 0);
+    for _ in 0..max + 2 {
         a.update(ch('j'), now());
     }
-    assert_eq!(a.popup_scroll, 3);
+    assert_eq!(a.popup_scroll, max);
     a.update(ch('k'), now());
-    assert_eq!(a.popup_scroll, 2);
+    assert_eq!(a.popup_scroll, max - 1);
     a.update(ch('g'), now());
     assert_eq!(a.popup_scroll, 0);
     a.update(ch('G'), now());
-    assert_eq!(a.popup_scroll, 3);
+    assert_eq!(a.popup_scroll, max);
 }
 
 #[test]
@@ -363,8 +365,7 @@ fn a_pending_push_is_flagged_on_a_tick_after_its_grace_period() {
 #[test]
 fn mouse_wheel_scrolls_the_pane_under_the_pointer_and_click_selects() {
     let mut a = loaded();
-    a.set_pane_area(Pane::Pushes, Rect::new(0, 3, 40, 20));
-    a.set_pane_area(Pane::Executions, Rect::new(40, 3, 40, 20));
+    a.update(Msg::Input(Event::Resize(80, 24)), now());
     let mouse =
         |kind, column, row| Msg::Input(Event::Mouse(MouseEvent { kind, column, row, modifiers: KeyModifiers::NONE }));
     a.update(mouse(MouseEventKind::ScrollDown, 50, 10), now());
@@ -374,7 +375,7 @@ fn mouse_wheel_scrolls_the_pane_under_the_pointer_and_click_selects() {
     a.update(mouse(MouseEventKind::ScrollUp, 10, 10), now());
     assert_eq!((a.focus, a.pushes.index), (Pane::Pushes, 1));
     // Row 3 is the border, 4 the column header, 5 the first row.
-    a.update(mouse(MouseEventKind::Down(crossterm::event::MouseButton::Left), 45, 8), now());
+    a.update(mouse(MouseEventKind::Down(crossterm::event::MouseButton::Left), 55, 8), now());
     assert_eq!((a.focus, a.execs.index), (Pane::Executions, 3));
 }
 
