@@ -189,6 +189,8 @@ fn merge(a: Effect, b: Effect) -> Effect {
 }
 
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
 mod testing;
 #[cfg(test)]
 mod tests;
