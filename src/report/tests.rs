@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::model::{Execution, ImagePush, Pipeline};
+use crate::model::{ErrorKind, Execution, ImagePush, Pipeline, PollError};
 
 const T0: i64 = 1_764_000_000;
 
@@ -71,7 +71,7 @@ fn report(b: ProfileSnapshot) -> Report {
 
 #[test]
 fn json_has_the_contract_shape() {
-    let r = report(ProfileSnapshot::failed("sts:GetCallerIdentity: AccessDenied: not authorized"));
+    let r = report(ProfileSnapshot::failed(denied()));
     let mut buf = Vec::new();
     json::write(&r, &mut buf).unwrap();
     let v: Value = serde_json::from_slice(&buf).unwrap();
@@ -108,14 +108,17 @@ fn exit_codes_follow_the_contract() {
     let healthy = Report::build(&metas()[..1], &[&ProfileSnapshot::default()], ts(0), Duration::from_secs(300));
     assert_eq!(healthy.exit_code(), exit::HEALTHY);
     assert_eq!(report(ProfileSnapshot::default()).exit_code(), exit::UNTRIGGERED);
-    assert_eq!(report(ProfileSnapshot::failed("boom")).exit_code(), exit::PROFILE_FAILED);
-    let c = report(ProfileSnapshot::failed("boom")).counts();
+    assert_eq!(
+        report(ProfileSnapshot::failed(PollError::new(ErrorKind::Service, "boom"))).exit_code(),
+        exit::PROFILE_FAILED
+    );
+    let c = report(ProfileSnapshot::failed(PollError::new(ErrorKind::Service, "boom"))).counts();
     assert_eq!(c, Counts { untriggered: 1, pending: 0, triggered: 1, unwatched: 0, failed_profiles: 1 });
 }
 
 #[test]
 fn text_report_snapshot() {
-    let r = report(ProfileSnapshot::failed("sts:GetCallerIdentity: AccessDenied: not authorized"));
+    let r = report(ProfileSnapshot::failed(denied()));
     let mut buf = Vec::new();
     text::write(&r, &mut buf, false).unwrap();
     let out = String::from_utf8(buf).unwrap();
@@ -202,4 +205,9 @@ fn cloudtrail_recovers_the_tag_of_a_push_whose_tag_moved() {
     // Without the record the image is untagged and nobody watches it.
     let r = Report::build(&metas()[..1], &[&account_a()], ts(0), Duration::from_secs(300));
     assert!(!r.pushes.iter().any(|p| p.tags_from_cloudtrail));
+}
+
+/// The failure of a profile whose identity was refused.
+fn denied() -> PollError {
+    PollError::of_call("sts:GetCallerIdentity", ErrorKind::AccessDenied, "AccessDenied: not authorized")
 }

@@ -5,6 +5,7 @@ use crossterm::event::{Event, KeyCode, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
 use super::*;
+use crate::model::{ErrorKind, PollError};
 use crate::tui::testing::{app, at, ch, ctrl, demo, feed, finished, key, loaded, now};
 
 fn selected_push(a: &App) -> &crate::report::PushReport {
@@ -314,7 +315,14 @@ fn selection_falls_back_to_the_same_position_when_its_item_is_gone() {
 fn a_failed_poll_keeps_the_last_good_data_and_shows_the_error() {
     let mut a = loaded();
     let pushes = a.report.pushes.len();
-    a.update(finished(1, ProfileSnapshot::failed("ExpiredTokenException"), at(135)), at(135));
+    a.update(
+        finished(
+            1,
+            ProfileSnapshot::failed(PollError::new(ErrorKind::ExpiredCredentials, "ExpiredTokenException")),
+            at(135),
+        ),
+        at(135),
+    );
     let b = &a.profiles[1];
     assert_eq!(b.error.as_deref(), Some("ExpiredTokenException"));
     assert!(b.snapshot.is_some());
@@ -331,13 +339,13 @@ fn a_failed_poll_keeps_the_last_good_data_and_shows_the_error() {
 fn a_failed_first_poll_keeps_partial_data() {
     let mut a = app();
     let mut snap = demo().snapshot(0, now());
-    snap.errors.push("codepipeline:ListPipelines: AccessDenied".into());
+    snap.errors.push(PollError::of_call("codepipeline:ListPipelines", ErrorKind::AccessDenied, "AccessDenied"));
     snap.pipelines.clear();
     a.update(finished(0, snap, now()), now());
     let p = &a.profiles[0];
     assert!(p.error.is_some() && p.snapshot.is_some() && p.last_success.is_none());
     assert!(!a.report.pushes.is_empty());
-    a.update(finished(1, ProfileSnapshot::failed("timeout"), now()), now());
+    a.update(finished(1, ProfileSnapshot::failed(PollError::new(ErrorKind::TimedOut, "timeout")), now()), now());
     assert!(a.profiles[1].snapshot.is_none());
 }
 
