@@ -108,11 +108,9 @@ fn exit_codes_follow_the_contract() {
     let healthy = Report::build(&metas()[..1], &[&ProfileSnapshot::default()], ts(0), Duration::from_secs(300));
     assert_eq!(healthy.exit_code(), exit::HEALTHY);
     assert_eq!(report(ProfileSnapshot::default()).exit_code(), exit::UNTRIGGERED);
-    assert_eq!(
-        report(ProfileSnapshot::failed(PollError::new(ErrorKind::Service, "boom"))).exit_code(),
-        exit::PROFILE_FAILED
-    );
-    let c = report(ProfileSnapshot::failed(PollError::new(ErrorKind::Service, "boom"))).counts();
+    let failed = || report(ProfileSnapshot::failed(PollError::new(ErrorKind::Service, "boom")));
+    assert_eq!(failed().exit_code(), exit::PROFILE_FAILED);
+    let c = failed().counts();
     assert_eq!(c, Counts { untriggered: 1, pending: 0, triggered: 1, unwatched: 0, failed_profiles: 1 });
 }
 

@@ -103,8 +103,9 @@ impl AwsSource {
         Self { metas, entries, limit: Arc::new(Semaphore::new(GLOBAL_IN_FLIGHT)) }
     }
 
-    /// Bounds every profile's enrichment reads by [`ENRICH_SHARE`] of the poll `timeout`, so that they end (as
-    /// warnings) before the poll is cut off and the profile's core data survives a hung CloudTrail or EventBridge.
+    /// Bounds every profile's enrichment reads by three quarters (`ENRICH_SHARE`) of the poll `timeout`, so that they
+    /// end (as warnings) before the poll is cut off and the profile's core data survives a hung CloudTrail or
+    /// EventBridge.
     pub fn with_poll_timeout(mut self, timeout: Duration) -> Self {
         for e in &mut self.entries {
             e.scope.enrich_timeout = Some(timeout.mul_f64(ENRICH_SHARE));

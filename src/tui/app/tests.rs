@@ -315,14 +315,8 @@ fn selection_falls_back_to_the_same_position_when_its_item_is_gone() {
 fn a_failed_poll_keeps_the_last_good_data_and_shows_the_error() {
     let mut a = loaded();
     let pushes = a.report.pushes.len();
-    a.update(
-        finished(
-            1,
-            ProfileSnapshot::failed(PollError::new(ErrorKind::ExpiredCredentials, "ExpiredTokenException")),
-            at(135),
-        ),
-        at(135),
-    );
+    let expired = ProfileSnapshot::failed(PollError::new(ErrorKind::ExpiredCredentials, "ExpiredTokenException"));
+    a.update(finished(1, expired, at(135)), at(135));
     let b = &a.profiles[1];
     assert_eq!(b.error.as_deref(), Some("ExpiredTokenException"));
     assert!(b.snapshot.is_some());
