@@ -8,8 +8,9 @@ use std::io;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use pipewatch::correlate::correlate_parts;
-use pipewatch::report::{self, Report};
+use pipewatch::analysis::Analysis;
+use pipewatch::analysis::correlate::correlate_parts;
+use pipewatch::report;
 
 /// Grace period used throughout (the default of the config).
 const GRACE: Duration = Duration::from_secs(300);
@@ -49,15 +50,15 @@ fn json_report(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("report_10k");
     group.throughput(Throughput::Elements(PUSHES as u64));
-    group.bench_function("build", |b| b.iter(|| Report::build(black_box(&metas), black_box(&refs), now, GRACE)));
-    let built = Report::build(&metas, &refs, now, GRACE);
+    group.bench_function("build", |b| b.iter(|| Analysis::new(black_box(&metas), black_box(&refs), now, GRACE)));
+    let built = Analysis::new(&metas, &refs, now, GRACE);
     group.bench_function("json_write", |b| {
         b.iter(|| report::json::write(black_box(&built), io::sink()).expect("a sink never fails"))
     });
     // What `--once --output json` does after polling: build, write, free.
     group.bench_function("build_and_json_write", |b| {
         b.iter(|| {
-            let r = Report::build(black_box(&metas), black_box(&refs), now, GRACE);
+            let r = Analysis::new(black_box(&metas), black_box(&refs), now, GRACE);
             report::json::write(&r, io::sink()).expect("a sink never fails");
         })
     });

@@ -78,7 +78,8 @@ fn render(c: &mut Criterion) {
         App::new(metas, Duration::from_secs(300), Duration::from_secs(30), TimeZone::UTC, Theme { color: true });
     let snap = Box::new(snapshot(now));
     app.update(Msg::Poll(PollEvent::Finished { profile: 0, at: now, snapshot: snap }), now);
-    assert_eq!(app.report.pushes.len(), n() as usize);
+    app.settle(now);
+    assert_eq!(app.analysis.pushes.len(), n() as usize);
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
     c.bench_function("render 200x50 frame, 10k pushes + 10k executions", |b| {
         b.iter(|| {

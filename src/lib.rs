@@ -4,11 +4,12 @@
 //! the simulation), `model` and `correlate` (pure domain), `poll` (tokio tasks), and the front ends `report`
 //! (text and JSON) and `tui`.
 
+pub mod analysis;
 pub mod cli;
 pub mod cloudtrail;
 pub mod config;
-pub mod correlate;
-pub mod diagnose;
+pub mod display;
+pub mod exit;
 pub mod logging;
 pub mod model;
 pub mod poll;

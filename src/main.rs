@@ -1,20 +1,22 @@
 //! The `pipewatch` binary: parse arguments, load the config, run `--once` or the dashboard, map to an exit code.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
 use jiff::Timestamp;
 
+use pipewatch::analysis::Analysis;
 use pipewatch::cli::{Cli, Command, Output};
 use pipewatch::config::{self, Overrides, Settings};
 use pipewatch::logging;
 use pipewatch::poll;
-use pipewatch::report::{self, Report, exit};
+use pipewatch::report;
 use pipewatch::source::Source;
 use pipewatch::source::aws::AwsSource;
 use pipewatch::source::demo::DemoSource;
+use pipewatch::{display, exit};
 
 /// The least-privilege policy shipped in `assets/`, printed by `pipewatch iam-policy`.
 const IAM_POLICY: &str = include_str!("../assets/iam-readonly-policy.json");
@@ -102,19 +104,15 @@ async fn dispatch<S: Source>(cli: &Cli, source: Arc<S>, settings: &Settings) -> 
     let refs: Vec<_> = snapshots.iter().collect();
     let now = cli.now.unwrap_or_else(Timestamp::now);
     let now = now.round(jiff::Unit::Second).unwrap_or(now);
-    let report = Report::build(source.profiles(), &refs, now, settings.grace);
-    let stdout = io::stdout().lock();
+    let analysis = Analysis::new(source.profiles(), &refs, now, settings.grace);
     let written = match cli.output {
-        Output::Json => report::json::write(&report, stdout),
-        Output::Text => {
-            let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            report::text::write(&report, stdout, color)
-        }
+        Output::Json => report::json::write(&analysis, io::stdout().lock()),
+        Output::Text => report::text::write(&analysis, io::stdout().lock(), display::use_color(&io::stdout())),
     };
     match written {
         // A closed pipe (`pipewatch --once | head -1`) is the reader's choice, not a failure.
-        Ok(()) => report.exit_code(),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => report.exit_code(),
+        Ok(()) => exit::of(&analysis),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => exit::of(&analysis),
         Err(e) => {
             eprintln!("pipewatch: error: cannot write the report: {e}");
             exit::PROFILE_FAILED

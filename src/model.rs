@@ -9,7 +9,7 @@ use jiff::Timestamp;
 pub use poll_error::{ErrorKind, PollError};
 
 /// Who the profile's credentials resolve to (STS GetCallerIdentity).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     /// 12-digit account id.
     pub account: String,
@@ -20,10 +20,9 @@ pub struct Identity {
 }
 
 /// One ECR source action of a pipeline: the (repository, tag) it watches.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WatchedSource {
     /// Name of the source action (matches `Revision::action`).
-    #[serde(skip)]
     pub action: String,
     /// ECR repository in the pipeline's own account.
     pub repository: String,
@@ -72,12 +71,6 @@ impl ExecStatus {
             Self::Cancelled => "Cancelled",
             Self::Other(s) => s,
         }
-    }
-}
-
-impl serde::Serialize for ExecStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
     }
 }
 
@@ -165,14 +158,13 @@ impl ProfileSnapshot {
 }
 
 /// Who made a push, from the repository account's CloudTrail `PutImage` record.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pusher {
     /// The caller's ARN (absent for `AWSAccount` identities, which only name the account).
     pub arn: Option<String>,
     /// The caller's account.
     pub account: String,
     /// `userIdentity.type`: `AssumedRole`, `IAMUser`, `AWSAccount`, …
-    #[serde(rename = "type")]
     pub identity_type: String,
     /// The caller's account is not the repository's: ECR emits no event in the repository account.
     pub cross_account: bool,

@@ -435,8 +435,8 @@ fn fake_uuid(kind: &str, n: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::correlate::PushStatus;
-    use crate::report::Report;
+    use crate::analysis::Analysis;
+    use crate::analysis::correlate::PushStatus;
 
     #[test]
     fn demo_has_triggered_running_and_the_untriggered_cross_account_push() {
@@ -444,29 +444,31 @@ mod tests {
         let demo = DemoSource::new(epoch).without_failures();
         let now = epoch.checked_add(SignedDuration::from_secs(130)).unwrap();
         let snaps: Vec<_> = (0..2).map(|i| demo.snapshot(i, now)).collect();
-        let report = Report::build(demo.profiles(), &[&snaps[0], &snaps[1]], now, std::time::Duration::from_secs(300));
-        let api = report.pushes.iter().find(|p| p.repository == "api").unwrap();
+        let analysis =
+            Analysis::new(demo.profiles(), &[&snaps[0], &snaps[1]], now, std::time::Duration::from_secs(300));
+        let api = analysis.pushes.iter().find(|p| p.push.repository == "api").unwrap();
         assert_eq!(api.status, PushStatus::Untriggered);
-        let newest_web = report.pushes.iter().find(|p| p.repository == "web").unwrap();
-        assert_eq!(newest_web.tags, vec!["latest", "build-1003"]);
+        let newest_web = analysis.pushes.iter().find(|p| p.push.repository == "web").unwrap();
+        assert_eq!(newest_web.push.tags, vec!["latest", "build-1003"]);
         // Pushed at +120 s, its run starts at +124 s and is still running at +130 s.
         assert_eq!(newest_web.status, PushStatus::Triggered);
-        let run = &report.pipeline("account-a", "web-deploy").unwrap().executions[0];
+        let run = &analysis.pipeline("account-a", "web-deploy").unwrap().executions[0];
         assert_eq!(run.status, ExecStatus::InProgress);
-        assert!(report.pushes.iter().any(|p| p.profile == "account-b" && p.status == PushStatus::Unwatched));
-        assert_eq!(report.exit_code(), 1);
+        assert!(analysis.pushes.iter().any(|p| p.profile == "account-b" && p.status == PushStatus::Unwatched));
+        assert_eq!(crate::exit::of(&analysis), 1);
     }
 
     #[test]
     fn demo_shows_every_cause_once_with_its_pusher() {
-        use crate::diagnose::Code;
+        use crate::analysis::diagnose::Code;
         let epoch = Timestamp::from_second(1_764_000_000).unwrap();
         let demo = DemoSource::new(epoch).without_failures();
         let now = epoch.checked_add(SignedDuration::from_secs(130)).unwrap();
         let snaps: Vec<_> = (0..2).map(|i| demo.snapshot(i, now)).collect();
-        let report = Report::build(demo.profiles(), &[&snaps[0], &snaps[1]], now, std::time::Duration::from_secs(300));
+        let analysis =
+            Analysis::new(demo.profiles(), &[&snaps[0], &snaps[1]], now, std::time::Duration::from_secs(300));
         let cause = |repo: &str| -> Vec<Code> {
-            let p = report.pushes.iter().find(|p| p.repository == repo && !p.findings.is_empty()).unwrap();
+            let p = analysis.pushes.iter().find(|p| p.push.repository == repo && !p.findings.is_empty()).unwrap();
             p.findings.iter().map(|f| f.code).collect()
         };
         assert_eq!(cause("api"), vec![Code::CrossAccountPush]);
@@ -477,7 +479,7 @@ mod tests {
         assert_eq!(cause("report"), vec![Code::RunSuperseded]);
         assert_eq!(cause("jobs"), vec![Code::Unknown]);
         assert_eq!(cause("web"), vec![Code::TagNotWatched]);
-        let api = report.pushes.iter().find(|p| p.repository == "api").unwrap();
+        let api = analysis.pushes.iter().find(|p| p.push.repository == "api").unwrap();
         let pusher = api.pusher.as_ref().unwrap();
         assert_eq!(
             (pusher.account.as_str(), pusher.identity_type.as_str(), pusher.cross_account),

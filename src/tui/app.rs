@@ -1,7 +1,7 @@
 //! The dashboard's state and its one entry point, `update(msg, now)`: no I/O and no clock, so it is unit-tested.
 //!
 //! Per profile it keeps the latest good snapshot, the last error, whether a poll is in flight and when the last
-//! poll succeeded. The `Report` is rebuilt when a poll finishes (or a pending push reaches its deadline), never
+//! poll succeeded. The `Analysis` is rebuilt when a poll finishes (or a pending push reaches its deadline), never
 //! per frame; the panes' rows and selections are recomputed from it.
 
 use std::cell::Cell;
@@ -15,10 +15,9 @@ use ratatui::layout::{Position, Rect};
 use super::msg::{Effect, Msg};
 use super::theme::Theme;
 use super::view::{self, Cursor, ExecKey, ExecRow, Filters, PushKey};
-use crate::correlate::PushStatus;
+use crate::analysis::Analysis;
 use crate::model::{ProfileMeta, ProfileSnapshot};
 use crate::poll::PollEvent;
-use crate::report::Report;
 
 /// What the dashboard knows about one profile.
 #[derive(Debug, Clone, Default)]
@@ -63,7 +62,7 @@ pub struct App {
     /// Zone for absolute times (the system's; UTC in tests).
     pub tz: TimeZone,
     pub theme: Theme,
-    pub report: Report,
+    pub analysis: Analysis,
     /// Visible pushes: indices into `report.pushes`.
     pub push_rows: Vec<usize>,
     /// Visible executions.
@@ -83,14 +82,16 @@ pub struct App {
     pub popup_max: Cell<u16>,
     /// Set when the dashboard should end, with the process exit code.
     pub exit: Option<u8>,
-    /// When a pending push becomes untriggered (the report is rebuilt then).
+    /// When a pending push becomes untriggered (the analysis is redone then).
     pub next_deadline: Option<Timestamp>,
+    /// New data arrived since the analysis was made: [`App::settle`] redoes it, once per burst of messages.
+    pub stale: bool,
 }
 
 impl App {
     /// A dashboard for `metas`, with nothing polled yet.
     pub fn new(metas: Vec<ProfileMeta>, grace: Duration, refresh: Duration, tz: TimeZone, theme: Theme) -> Self {
-        let report = Report::build(&[], &[], Timestamp::UNIX_EPOCH, grace);
+        let analysis = Analysis::new(&[], &[], Timestamp::UNIX_EPOCH, grace);
         Self {
             profiles: vec![ProfileState::default(); metas.len()],
             metas,
@@ -98,7 +99,7 @@ impl App {
             refresh,
             tz,
             theme,
-            report,
+            analysis,
             push_rows: Vec::new(),
             exec_rows: Vec::new(),
             pushes: Cursor::default(),
@@ -112,25 +113,33 @@ impl App {
             popup_max: Cell::new(0),
             exit: None,
             next_deadline: None,
+            stale: false,
         }
     }
 
     /// Applies one message; `now` is the loop's clock reading.
+    ///
+    /// Poll results only mark the analysis stale; the loop calls [`App::settle`] once the burst of waiting messages
+    /// is drained. Input acts on what is on screen, so it settles first.
     pub fn update(&mut self, msg: Msg, now: Timestamp) -> Effect {
         match msg {
-            Msg::Input(Event::Key(k)) => self.on_key(k),
+            Msg::Input(Event::Key(k)) => {
+                self.settle(now);
+                self.on_key(k)
+            }
             Msg::Input(Event::Mouse(m)) => {
+                self.settle(now);
                 self.on_mouse(m);
                 Effect::None
             }
             Msg::Input(_) => Effect::None,
             Msg::Poll(ev) => {
-                self.on_poll(ev, now);
+                self.on_poll(ev);
                 Effect::None
             }
             Msg::Tick => {
                 if self.next_deadline.is_some_and(|d| d <= now) {
-                    self.rebuild(now);
+                    self.stale = true;
                 }
                 Effect::None
             }
@@ -160,7 +169,7 @@ impl App {
         self.profiles.iter().filter_map(|p| p.last_finished?.checked_add(refresh).ok()).min()
     }
 
-    fn on_poll(&mut self, ev: PollEvent, now: Timestamp) {
+    fn on_poll(&mut self, ev: PollEvent) {
         match ev {
             PollEvent::Started { profile } => {
                 if let Some(p) = self.profiles.get_mut(profile) {
@@ -191,41 +200,39 @@ impl App {
                         }
                     }
                 }
-                self.rebuild(now);
+                self.stale = true;
             }
         }
     }
 
-    /// Correlates every profile's latest data again and re-derives the rows.
-    pub fn rebuild(&mut self, now: Timestamp) {
+    /// Analyses every profile's latest data again, if anything changed since the last time, and re-derives the
+    /// rows.
+    pub fn settle(&mut self, now: Timestamp) {
+        if !self.stale {
+            return;
+        }
+        self.stale = false;
         let empty = ProfileSnapshot::default();
         let snaps: Vec<&ProfileSnapshot> =
             self.profiles.iter().map(|p| p.snapshot.as_ref().unwrap_or(&empty)).collect();
-        self.report = Report::build(&self.metas, &snaps, now, self.grace);
-        let grace = SignedDuration::try_from(self.grace).unwrap_or(SignedDuration::MAX);
-        self.next_deadline = self
-            .report
-            .pushes
-            .iter()
-            .filter(|p| p.status == PushStatus::Pending)
-            .filter_map(|p| p.pushed_at.checked_add(grace).ok()?.checked_add(SignedDuration::from_secs(1)).ok())
-            .min();
+        self.analysis = Analysis::new(&self.metas, &snaps, now, self.grace);
+        self.next_deadline = self.analysis.next_deadline();
         self.refilter();
     }
 
     /// Re-derives the visible rows from the report and the filters, keeping each selection on its item.
     pub fn refilter(&mut self) {
         self.filters.profile = self.profile_filter.and_then(|i| self.metas.get(i)).map(|m| m.name.clone());
-        self.push_rows = view::push_rows(&self.report, &self.filters);
-        self.exec_rows = view::exec_rows(&self.report, &self.filters);
-        let (report, rows) = (&self.report, &self.push_rows);
+        self.push_rows = view::push_rows(&self.analysis, &self.filters);
+        self.exec_rows = view::exec_rows(&self.analysis, &self.filters);
+        let (report, rows) = (&self.analysis, &self.push_rows);
         self.pushes.reselect(rows.len(), |i| PushKey::of(&report.pushes[rows[i]]));
         let rows = &self.exec_rows;
         self.execs.reselect(rows.len(), |i| exec_key(report, rows[i]));
     }
 
     fn move_by(&mut self, delta: isize) {
-        let report = &self.report;
+        let report = &self.analysis;
         match self.focus {
             Pane::Pushes => {
                 let rows = &self.push_rows;
@@ -239,7 +246,7 @@ impl App {
     }
 
     fn select(&mut self, pane: Pane, i: usize) {
-        let report = &self.report;
+        let report = &self.analysis;
         match pane {
             Pane::Pushes => {
                 let rows = &self.push_rows;
@@ -426,7 +433,7 @@ impl App {
     }
 }
 
-fn exec_key(report: &Report, row: ExecRow) -> ExecKey {
+fn exec_key(report: &Analysis, row: ExecRow) -> ExecKey {
     row.get(report).map(|(p, e)| ExecKey::of(p, e)).unwrap_or_default()
 }
 

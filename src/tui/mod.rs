@@ -29,8 +29,8 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::config::Settings;
+use crate::exit;
 use crate::poll::{PollEvent, Poller};
-use crate::report::exit;
 use crate::source::Source;
 use app::App;
 use msg::{Effect, Msg};
@@ -47,7 +47,7 @@ pub async fn run<S: Source>(source: Arc<S>, settings: &Settings) -> u8 {
         eprintln!("pipewatch: error: the dashboard needs a terminal; use --once for a one-shot report");
         return exit::USAGE;
     }
-    let theme = Theme::from_no_color(std::env::var_os("NO_COLOR").as_deref());
+    let theme = Theme { color: crate::display::use_color(&io::stdout()) };
     let app = App::new(source.profiles().to_vec(), settings.grace, settings.refresh, TimeZone::system(), theme);
     install_panic_hook();
     let mut terminal = match setup() {
@@ -164,6 +164,7 @@ async fn event_loop<S: Source>(
             };
             effect = merge(effect, app.update(m, now));
         }
+        app.settle(now);
         if effect == Effect::PollNow {
             poller.poll_now();
         }

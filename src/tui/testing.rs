@@ -59,6 +59,7 @@ pub fn feed(app: &mut App, t: Timestamp) {
     for i in 0..2 {
         app.update(finished(i, d.snapshot(i, t), t), t);
     }
+    app.settle(t);
 }
 
 /// A dashboard with both profiles polled at `now()`.

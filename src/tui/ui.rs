@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::{App, Popup};
 use super::panes::{self, details, executions, header, help, pushes, width};
-use crate::report::age;
+use crate::display::age;
 
 /// Smallest usable terminal.
 pub const MIN_WIDTH: u16 = 60;

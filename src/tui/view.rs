@@ -1,6 +1,6 @@
 //! What each pane lists after the filters, and the cursor that keeps a selection on the same item across refreshes.
 //!
-//! Rows are indices into the current `Report`; items are identified by stable keys (pushes by profile, repository
+//! Rows are indices into the current `Analysis`; items are identified by stable keys (pushes by profile, repository
 //! and digest; executions by profile, pipeline and id) so that a new push arriving at the top moves no selection.
 
 use std::cell::Cell;
@@ -8,8 +8,9 @@ use std::collections::HashSet;
 
 use ratatui::layout::Rect;
 
-use crate::correlate::PushStatus;
-use crate::report::{ExecutionReport, PipelineReport, PushReport, Report};
+use crate::analysis::correlate::PushStatus;
+use crate::analysis::{Analysis, PipelineHistory, PushVerdict};
+use crate::model::Execution;
 
 /// Identifies a push across refreshes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -21,13 +22,13 @@ pub struct PushKey {
 
 impl PushKey {
     /// The key of `p`.
-    pub fn of(p: &PushReport) -> Self {
-        Self { profile: p.profile.clone(), repository: p.repository.clone(), digest: p.digest.clone() }
+    pub fn of(p: &PushVerdict) -> Self {
+        Self { profile: p.profile.clone(), repository: p.push.repository.clone(), digest: p.push.digest.clone() }
     }
 
     /// True when `p` is the push this key names.
-    pub fn is(&self, p: &PushReport) -> bool {
-        self.profile == p.profile && self.repository == p.repository && self.digest == p.digest
+    pub fn is(&self, p: &PushVerdict) -> bool {
+        self.profile == p.profile && self.repository == p.push.repository && self.digest == p.push.digest
     }
 }
 
@@ -41,12 +42,12 @@ pub struct ExecKey {
 
 impl ExecKey {
     /// The key of execution `e` of pipeline `p`.
-    pub fn of(p: &PipelineReport, e: &ExecutionReport) -> Self {
+    pub fn of(p: &PipelineHistory, e: &Execution) -> Self {
         Self { profile: p.profile.clone(), pipeline: p.name.clone(), id: e.id.clone() }
     }
 }
 
-/// One row of the executions pane: indices into `Report::pipelines` and that pipeline's executions.
+/// One row of the executions pane: indices into `Analysis::pipelines` and that pipeline's executions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExecRow {
     pub pipeline: usize,
@@ -55,7 +56,7 @@ pub struct ExecRow {
 
 impl ExecRow {
     /// The pipeline and execution this row shows.
-    pub fn get(self, report: &Report) -> Option<(&PipelineReport, &ExecutionReport)> {
+    pub fn get(self, report: &Analysis) -> Option<(&PipelineHistory, &Execution)> {
         let p = report.pipelines.get(self.pipeline)?;
         Some((p, p.executions.get(self.execution)?))
     }
@@ -77,7 +78,7 @@ fn contains(hay: &str, needle_lower: &str) -> bool {
 }
 
 /// The pushes (indices into `report.pushes`) that pass `f`, newest first.
-pub fn push_rows(report: &Report, f: &Filters) -> Vec<usize> {
+pub fn push_rows(report: &Analysis, f: &Filters) -> Vec<usize> {
     let needle = f.text.to_lowercase();
     report
         .pushes
@@ -88,18 +89,18 @@ pub fn push_rows(report: &Report, f: &Filters) -> Vec<usize> {
         .filter(|(_, p)| {
             needle.is_empty()
                 || contains(&p.profile, &needle)
-                || contains(&p.repository, &needle)
-                || p.tags.iter().any(|t| contains(t, &needle))
+                || contains(&p.push.repository, &needle)
+                || p.push.tags.iter().any(|t| contains(t, &needle))
                 || p.watched_by.iter().any(|w| contains(w, &needle))
                 || p.execution.as_ref().is_some_and(|e| contains(&e.pipeline, &needle))
-                || contains(&p.digest, &needle)
+                || contains(&p.push.digest, &needle)
         })
         .map(|(i, _)| i)
         .collect()
 }
 
 /// The executions that pass `f`, newest first across pipelines.
-pub fn exec_rows(report: &Report, f: &Filters) -> Vec<ExecRow> {
+pub fn exec_rows(report: &Analysis, f: &Filters) -> Vec<ExecRow> {
     let needle = f.text.to_lowercase();
     let flagged: HashSet<(&str, &str)> = report
         .pushes

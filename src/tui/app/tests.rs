@@ -5,17 +5,18 @@ use crossterm::event::{Event, KeyCode, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
 use super::*;
+use crate::analysis::correlate::PushStatus;
 use crate::model::{ErrorKind, PollError};
 use crate::tui::testing::{app, at, ch, ctrl, demo, feed, finished, key, loaded, now};
 
-fn selected_push(a: &App) -> &crate::report::PushReport {
-    &a.report.pushes[a.push_rows[a.pushes.index]]
+fn selected_push(a: &App) -> &crate::analysis::PushVerdict {
+    &a.analysis.pushes[a.push_rows[a.pushes.index]]
 }
 
 fn select_push(a: &mut App, repository: &str) {
     a.update(ch('g'), now());
     for _ in 0..a.push_rows.len() {
-        if selected_push(a).repository == repository {
+        if selected_push(a).push.repository == repository {
             return;
         }
         a.update(ch('j'), now());
@@ -35,10 +36,10 @@ fn starts_loading_and_polls_fill_it() {
     assert!(!a.loading() && !a.busy());
     assert_eq!(a.profiles[0].last_success, Some(now()));
     assert_eq!(a.next_poll(), Some(at(135)));
-    assert_eq!(a.push_rows.len(), a.report.pushes.len());
+    assert_eq!(a.push_rows.len(), a.analysis.pushes.len());
     assert_eq!(a.pushes.index, 0);
     // The demo's stuck pipelines: api, worker and batch in account-a; legacy, admin, report and jobs in account-b.
-    assert_eq!(a.report.counts().untriggered, 7);
+    assert_eq!(a.analysis.counts().untriggered, 7);
 }
 
 #[test]
@@ -146,7 +147,7 @@ fn enter_opens_details_of_the_focused_selection() {
     a.update(ch('j'), now());
     a.update(ch('f'), now());
     assert!(!a.filters.flagged_only);
-    assert_eq!(selected_push(&a).repository, "api");
+    assert_eq!(selected_push(&a).push.repository, "api");
     a.update(key(KeyCode::Enter), now());
     assert_eq!(a.popup, None);
 
@@ -202,7 +203,7 @@ fn text_filter_matches_repository_tag_pipeline_and_profile() {
         a.update(ch(c), now());
     }
     assert_eq!(a.push_rows.len(), 1);
-    assert_eq!(selected_push(&a).repository, "api");
+    assert_eq!(selected_push(&a).push.repository, "api");
     assert_eq!(a.exec_rows.len(), 1);
     a.update(key(KeyCode::Backspace), now());
     a.update(key(KeyCode::Backspace), now());
@@ -240,16 +241,16 @@ fn flagged_only_shows_untriggered_pushes_and_their_pipelines() {
     a.update(ch('f'), now());
     assert!(a.filters.flagged_only);
     assert_eq!(a.push_rows.len(), 7);
-    assert!(a.push_rows.iter().all(|&i| a.report.pushes[i].status == PushStatus::Untriggered));
-    assert_eq!(selected_push(&a).repository, "api");
+    assert!(a.push_rows.iter().all(|&i| a.analysis.pushes[i].status == PushStatus::Untriggered));
+    assert_eq!(selected_push(&a).push.repository, "api");
     // Only the runs of pipelines watching a flagged push: api-deploy's and report-deploy's.
     let pipelines: std::collections::BTreeSet<_> =
-        a.exec_rows.iter().filter_map(|r| r.get(&a.report).map(|(p, _)| p.name.clone())).collect();
+        a.exec_rows.iter().filter_map(|r| r.get(&a.analysis).map(|(p, _)| p.name.clone())).collect();
     assert_eq!(pipelines.into_iter().collect::<Vec<_>>(), ["api-deploy", "report-deploy"]);
     a.update(ch('f'), now());
-    assert_eq!(a.push_rows.len(), a.report.pushes.len());
+    assert_eq!(a.push_rows.len(), a.analysis.pushes.len());
     // The selection stayed on the flagged push.
-    assert_eq!(selected_push(&a).repository, "api");
+    assert_eq!(selected_push(&a).push.repository, "api");
 }
 
 #[test]
@@ -259,7 +260,7 @@ fn p_cycles_all_then_each_profile() {
     for _ in 0..4 {
         a.update(ch('p'), now());
         let profiles: std::collections::BTreeSet<_> =
-            a.push_rows.iter().map(|&i| a.report.pushes[i].profile.clone()).collect();
+            a.push_rows.iter().map(|&i| a.analysis.pushes[i].profile.clone()).collect();
         seen.push((a.filters.profile.clone(), profiles.into_iter().collect::<Vec<_>>()));
     }
     let s = |x: &str| x.to_string();
@@ -275,7 +276,7 @@ fn p_cycles_all_then_each_profile() {
     a.update(ch('p'), now());
     assert!(!a.exec_rows.is_empty());
     assert!(
-        a.exec_rows.iter().all(|r| r.get(&a.report).is_some_and(|(p, _)| p.profile == "account-b")),
+        a.exec_rows.iter().all(|r| r.get(&a.analysis).is_some_and(|(p, _)| p.profile == "account-b")),
         "only account-b's runs"
     );
 }
@@ -306,6 +307,7 @@ fn selection_falls_back_to_the_same_position_when_its_item_is_gone() {
     let mut snap = demo().snapshot(0, now());
     snap.pushes.truncate(3);
     a.update(finished(0, snap, now()), now());
+    a.settle(now());
     assert!(a.pushes.index < a.push_rows.len());
     assert!(a.pushes.index < last);
     assert!(a.pushes.key.as_ref().is_some_and(|k| k.is(selected_push(&a))));
@@ -314,7 +316,7 @@ fn selection_falls_back_to_the_same_position_when_its_item_is_gone() {
 #[test]
 fn a_failed_poll_keeps_the_last_good_data_and_shows_the_error() {
     let mut a = loaded();
-    let pushes = a.report.pushes.len();
+    let pushes = a.analysis.pushes.len();
     let expired = ProfileSnapshot::failed(PollError::new(ErrorKind::ExpiredCredentials, "ExpiredTokenException"));
     a.update(finished(1, expired, at(135)), at(135));
     let b = &a.profiles[1];
@@ -322,7 +324,7 @@ fn a_failed_poll_keeps_the_last_good_data_and_shows_the_error() {
     assert!(b.snapshot.is_some());
     assert_eq!(b.last_success, Some(now()));
     assert_eq!(b.last_finished, Some(at(135)));
-    assert_eq!(a.report.pushes.len(), pushes);
+    assert_eq!(a.analysis.pushes.len(), pushes);
     // The next good poll clears the error.
     a.update(finished(1, demo().snapshot(1, at(140)), at(140)), at(140));
     assert_eq!(a.profiles[1].error, None);
@@ -336,9 +338,10 @@ fn a_failed_first_poll_keeps_partial_data() {
     snap.errors.push(PollError::of_call("codepipeline:ListPipelines", ErrorKind::AccessDenied, "AccessDenied"));
     snap.pipelines.clear();
     a.update(finished(0, snap, now()), now());
+    a.settle(now());
     let p = &a.profiles[0];
     assert!(p.error.is_some() && p.snapshot.is_some() && p.last_success.is_none());
-    assert!(!a.report.pushes.is_empty());
+    assert!(!a.analysis.pushes.is_empty());
     a.update(finished(1, ProfileSnapshot::failed(PollError::new(ErrorKind::TimedOut, "timeout")), now()), now());
     assert!(a.profiles[1].snapshot.is_none());
 }
@@ -348,12 +351,14 @@ fn a_pending_push_is_flagged_on_a_tick_after_its_grace_period() {
     let mut a = app();
     // At +121 s the newest web push (+120 s) has no run yet: pending.
     feed(&mut a, at(121));
-    assert_eq!(a.report.pushes[0].status, PushStatus::Pending);
+    assert_eq!(a.analysis.pushes[0].status, PushStatus::Pending);
     assert_eq!(a.next_deadline, Some(at(120 + 300 + 1)));
     a.update(Msg::Tick, at(400));
-    assert_eq!(a.report.pushes[0].status, PushStatus::Pending);
+    a.settle(at(400));
+    assert_eq!(a.analysis.pushes[0].status, PushStatus::Pending);
     a.update(Msg::Tick, at(421));
-    assert_eq!(a.report.pushes[0].status, PushStatus::Untriggered);
+    a.settle(at(421));
+    assert_eq!(a.analysis.pushes[0].status, PushStatus::Untriggered);
     assert_eq!(a.next_deadline, None);
 }
 

@@ -9,8 +9,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{centered, safe, width};
-use crate::correlate::{MatchedBy, PushStatus};
-use crate::report::{ExecutionReport, PipelineReport, PushReport, age};
+use crate::analysis::correlate::{MatchedBy, PushStatus};
+use crate::analysis::{PipelineHistory, PushVerdict};
+use crate::display::age;
+use crate::model::Execution;
 use crate::tui::app::App;
 use crate::tui::theme::push_badge;
 use crate::tui::view::{ExecKey, PushKey};
@@ -51,15 +53,19 @@ fn account_of(app: &App, profile: &str) -> String {
 }
 
 /// The lines of the push popup.
-fn push_lines(app: &App, p: &PushReport, now: Timestamp) -> Vec<Line<'static>> {
+fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> {
     let t = app.theme;
     let mut l = vec![
         styled_field("Status", push_badge(p.status), t.push_status(p.status), app),
         field("Profile", account_of(app, &p.profile), app),
-        field("Repository", safe(&p.repository), app),
-        field("Digest", safe(&p.digest), app),
-        field("Tags", if p.tags.is_empty() { "<untagged>".to_string() } else { safe(&p.tags.join(", ")) }, app),
-        field("Pushed at", when(app, p.pushed_at, now), app),
+        field("Repository", safe(&p.push.repository), app),
+        field("Digest", safe(&p.push.digest), app),
+        field(
+            "Tags",
+            if p.push.tags.is_empty() { "<untagged>".to_string() } else { safe(&p.push.tags.join(", ")) },
+            app,
+        ),
+        field("Pushed at", when(app, p.push.pushed_at, now), app),
         field(
             "Watched by",
             if p.watched_by.is_empty() { "no pipeline".to_string() } else { safe(&p.watched_by.join(", ")) },
@@ -102,7 +108,7 @@ fn push_lines(app: &App, p: &PushReport, now: Timestamp) -> Vec<Line<'static>> {
             )));
         }
         PushStatus::Pending => {
-            let deadline = p.pushed_at.checked_add(grace).unwrap_or(p.pushed_at);
+            let deadline = p.push.pushed_at.checked_add(grace).unwrap_or(p.push.pushed_at);
             l.push(Line::styled("Pending", t.pending()));
             l.push(Line::raw(format!(
                 "No run yet. Flagged as untriggered in {} (grace {}) if none starts.",
@@ -114,7 +120,7 @@ fn push_lines(app: &App, p: &PushReport, now: Timestamp) -> Vec<Line<'static>> {
         PushStatus::Unwatched => {
             l.push(Line::raw(format!(
                 "No pipeline of {account} watches {} with one of these tags, so this push starts nothing by design.",
-                safe(&p.repository)
+                safe(&p.push.repository)
             )));
         }
     }
@@ -137,7 +143,7 @@ fn push_lines(app: &App, p: &PushReport, now: Timestamp) -> Vec<Line<'static>> {
 }
 
 /// The lines of the execution popup.
-fn exec_lines(app: &App, pl: &PipelineReport, e: &ExecutionReport, now: Timestamp) -> Vec<Line<'static>> {
+fn exec_lines(app: &App, pl: &PipelineHistory, e: &Execution, now: Timestamp) -> Vec<Line<'static>> {
     let t = app.theme;
     let mut l = vec![
         field("Pipeline", safe(&pl.name), app),
@@ -164,17 +170,17 @@ fn exec_lines(app: &App, pl: &PipelineReport, e: &ExecutionReport, now: Timestam
     l.push(field("Watches", if sources.is_empty() { "no ECR source".to_string() } else { sources.join(", ") }, app));
     l.push(Line::raw(""));
     l.push(Line::styled("Source revisions", t.title()));
-    if e.source_revisions.is_empty() {
+    if e.revisions.is_empty() {
         l.push(Line::raw("  none recorded"));
     }
-    for r in &e.source_revisions {
+    for r in &e.revisions {
         l.push(Line::raw(format!("  {}  {}", safe(&r.action), safe(&r.revision_id))));
         if let Some(s) = &r.summary {
             l.push(Line::styled(format!("    {}", safe(s)), t.dim()));
         }
     }
     let matched: Vec<String> = app
-        .report
+        .analysis
         .pushes
         .iter()
         .filter(|p| {
@@ -223,7 +229,7 @@ fn draw_box(f: &mut Frame, area: Rect, app: &App, title: String, lines: Vec<Line
 
 /// Draws the details of the push `key`.
 pub fn draw_push(f: &mut Frame, area: Rect, app: &App, key: &PushKey, now: Timestamp) {
-    let (title, lines) = match app.report.pushes.iter().find(|p| key.is(p)) {
+    let (title, lines) = match app.analysis.pushes.iter().find(|p| key.is(p)) {
         Some(p) => (format!(" push {} ", super::pushes::image(p)), push_lines(app, p, now)),
         None => (format!(" push {} ", safe(&key.repository)), gone(app)),
     };
@@ -233,7 +239,7 @@ pub fn draw_push(f: &mut Frame, area: Rect, app: &App, key: &PushKey, now: Times
 /// Draws the details of the execution `key`.
 pub fn draw_execution(f: &mut Frame, area: Rect, app: &App, key: &ExecKey, now: Timestamp) {
     let found = app
-        .report
+        .analysis
         .pipeline(&key.profile, &key.pipeline)
         .and_then(|pl| Some((pl, pl.executions.iter().find(|e| e.id == key.id)?)));
     let (title, lines) = match found {

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{column_widths, constraints, fit, safe, width};
-use crate::report::{age, short_digest};
+use crate::display::{age, short_digest};
 use crate::tui::app::{App, Pane};
 use crate::tui::view::scroll_offset;
 
@@ -15,7 +15,7 @@ use crate::tui::view::scroll_offset;
 pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
     let t = app.theme;
     let focused = app.focus == Pane::Executions;
-    let total: usize = app.report.pipelines.iter().map(|p| p.executions.len()).sum();
+    let total: usize = app.analysis.pipelines.iter().map(|p| p.executions.len()).sum();
     let title = format!(" Executions {}/{} ", app.exec_rows.len(), total);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -25,7 +25,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
     let inner = block.inner(area);
     if app.exec_rows.is_empty() {
         let shown: Vec<_> = app
-            .report
+            .analysis
             .pipelines
             .iter()
             .filter(|p| app.filters.profile.as_ref().is_none_or(|n| *n == p.profile))
@@ -52,7 +52,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
     app.execs.offset.set(offset);
     app.execs.page.set(height);
     let end = (offset + height).min(app.exec_rows.len());
-    let execs: Vec<_> = app.exec_rows[offset..end].iter().filter_map(|r| r.get(&app.report)).collect();
+    let execs: Vec<_> = app.exec_rows[offset..end].iter().filter_map(|r| r.get(&app.analysis)).collect();
     // The profile column only when the rows come from more than one profile.
     let several = execs.iter().any(|(p, _)| execs.first().is_some_and(|(f, _)| p.profile != f.profile));
     let profile_w =
@@ -101,7 +101,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
                 cells.push(Cell::from(fit(&shown, wt).into_owned()));
             }
             if wr > 0 {
-                let rev = e.revisions.first().map_or("-", |r| short_digest(r));
+                let rev = e.revisions.first().map_or("-", |r| short_digest(&r.revision_id));
                 cells.push(Cell::from(fit(&safe(rev), wr).into_owned()));
             }
             Row::new(cells)

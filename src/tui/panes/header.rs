@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{fit, safe, width};
-use crate::report::age;
+use crate::display::age;
 use crate::tui::app::{App, ProfileState};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -38,7 +38,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
 
 fn summary(app: &App, w: usize) -> Line<'static> {
     let t = app.theme;
-    let c = app.report.counts();
+    let c = app.analysis.counts();
     let mut spans = vec![Span::styled(" pipewatch ", t.title())];
     if app.loading() {
         spans.push(Span::styled("waiting for the first poll", t.dim()));

@@ -9,7 +9,7 @@ use aws_smithy_mocks::mock;
 use aws_smithy_types::error::ErrorMetadata;
 
 use super::*;
-use crate::correlate::{MatchedBy, PushStatus};
+use crate::analysis::correlate::{MatchedBy, PushStatus};
 use crate::model::ErrorKind;
 
 #[tokio::test]
@@ -62,7 +62,7 @@ async fn access_denied_on_identity_keeps_the_other_apis() {
     assert_eq!(snap.pipelines.len(), 1);
     assert_eq!(snap.pushes.len(), 1);
     let report = build_report(&snap);
-    assert_eq!(report.exit_code(), 3);
+    assert_eq!(crate::exit::of(&report), 3);
     // Watched, an hour old, no run: untriggered even while the profile is marked failed.
     assert_eq!(report.pushes[0].status, PushStatus::Untriggered);
 }

@@ -13,7 +13,7 @@ use aws_smithy_mocks::mock;
 use aws_smithy_types::error::ErrorMetadata;
 
 use super::*;
-use crate::correlate::PushStatus;
+use crate::analysis::correlate::PushStatus;
 
 fn trail_event(id: &str, account: &str, digest: &str, offset: i64) -> aws_sdk_cloudtrail::types::Event {
     let when = Timestamp::from_second(NOW + offset).unwrap();
@@ -181,7 +181,7 @@ async fn cloudtrail_and_eventbridge_failures_are_warnings_not_profile_failures()
         ]
     );
     let report = build_report(&snap);
-    assert_eq!(report.exit_code(), 1, "enrichment failures do not make the profile fail");
+    assert_eq!(crate::exit::of(&report), 1, "enrichment failures do not make the profile fail");
     let f = &report.pushes[0].findings[0];
     assert_eq!(f.code.as_str(), "unknown");
     assert!(f.message.contains("could not check CloudTrail (cloudtrail:LookupEvents failed"), "{}", f.message);

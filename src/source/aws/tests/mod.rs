@@ -28,8 +28,8 @@ use super::clients::ProfileClients;
 use super::memory::ProfileMemory;
 use super::orchestrate::poll_clients;
 use super::profile_poll::Scope;
+use crate::analysis::Analysis;
 use crate::model::{ProfileMeta, ProfileSnapshot};
-use crate::report::Report;
 use crate::source::PollRequest;
 
 const NOW: i64 = 1_764_000_000;
@@ -175,7 +175,7 @@ async fn poll_at(c: &ProfileClients, scope: &Scope, memory: &ProfileMemory, req:
 }
 
 /// What people are shown for the snapshot (the statuses and findings of its pushes, the exit code).
-fn build_report(snap: &ProfileSnapshot) -> Report {
+fn build_report(snap: &ProfileSnapshot) -> Analysis {
     let meta = [ProfileMeta { name: "account-a".into(), region: "ap-northeast-1".into() }];
-    Report::build(&meta, &[snap], request().now, Duration::from_secs(300))
+    Analysis::new(&meta, &[snap], request().now, Duration::from_secs(300))
 }

@@ -26,8 +26,7 @@ use crate::model::{Execution, ImagePush, Pipeline, ProfileSnapshot};
 pub const SKEW: Duration = Duration::from_secs(5);
 
 /// Where a push stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PushStatus {
     /// Watched and older than the grace period, yet no execution matches it.
     Untriggered,
@@ -52,8 +51,7 @@ impl PushStatus {
 }
 
 /// How a push was tied to an execution.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchedBy {
     /// The execution's source revision is the push's digest.
     Digest,

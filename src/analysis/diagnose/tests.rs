@@ -1,4 +1,5 @@
 use super::*;
+use crate::analysis::trail::TrailIndex;
 use crate::model::{CloudTrailRead, Execution, Pusher, TriggerRule, WatchedSource};
 use jiff::Timestamp;
 
@@ -60,16 +61,16 @@ fn diag(records: Vec<PutImageRecord>, rules: Option<Vec<TriggerRule>>) -> Diagno
 }
 
 fn run(push: &ImagePush, status: PushStatus, pipes: &[Pipeline], d: &Diagnostics) -> Vec<Finding> {
-    let cx = Context {
+    let evidence = Evidence {
         push,
         status,
         watchers: if status == PushStatus::Unwatched { vec![] } else { pipes.iter().collect() },
         pipelines: pipes,
         diagnostics: d,
-        record: record_for(push, d),
+        record: TrailIndex::new(d).record_for(push),
         grace: GRACE,
     };
-    diagnose(&cx)
+    diagnose(&evidence)
 }
 
 fn codes(f: &[Finding]) -> Vec<Code> {
@@ -191,13 +192,4 @@ fn pending_push_gets_only_definite_findings() {
 fn triggered_pushes_get_no_findings() {
     let p = push(&["latest"]);
     assert!(run(&p, PushStatus::Triggered, &[pipeline(vec![])], &diag(vec![], None)).is_empty());
-}
-
-#[test]
-fn record_for_prefers_the_tag_the_image_still_holds() {
-    let p = push(&["latest"]);
-    let mut old = record("111111111111", "v1");
-    old.event_time = ts(-100);
-    let d = diag(vec![old, record("222222222222", "latest")], None);
-    assert_eq!(record_for(&p, &d).unwrap().tag.as_deref(), Some("latest"));
 }

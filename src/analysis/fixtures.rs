@@ -1,0 +1,72 @@
+//! Small hand-built snapshots for the analysis and report tests: two profiles, one pipeline, a triggered and an
+//! untriggered push. Counts are named where they are built, so the tests never depend on the demo's story.
+
+use jiff::Timestamp;
+
+use crate::model::{
+    ExecStatus, Execution, Identity, ImagePush, Pipeline, ProfileMeta, ProfileSnapshot, Revision, WatchedSource,
+};
+
+/// The instant every fixture is relative to ("now" of the tests is `ts(0)`).
+pub const T0: i64 = 1_764_000_000;
+
+/// `offset` seconds from [`T0`].
+pub fn ts(offset: i64) -> Timestamp {
+    Timestamp::from_second(T0 + offset).expect("in range")
+}
+
+/// account-a and account-b, both in ap-northeast-1.
+pub fn metas() -> Vec<ProfileMeta> {
+    vec![
+        ProfileMeta { name: "account-a".into(), region: "ap-northeast-1".into() },
+        ProfileMeta { name: "account-b".into(), region: "ap-northeast-1".into() },
+    ]
+}
+
+/// account-a: pipeline web-deploy watching web:latest, with one run (`exec-1`, carrying the older push's digest);
+/// two pushes of web: the older, untagged one triggered `exec-1`, the newer one (web:latest, 15 minutes ago) never ran.
+pub fn account_a() -> ProfileSnapshot {
+    ProfileSnapshot {
+        identity: Some(Identity {
+            account: "111111111111".into(),
+            arn: "arn:aws:sts::111111111111:assumed-role/pipewatch-read/pipewatch".into(),
+            user_id: "AROAEXAMPLE:pipewatch".into(),
+        }),
+        pipelines: vec![Pipeline {
+            name: "web-deploy".into(),
+            sources: vec![WatchedSource { action: "Source".into(), repository: "web".into(), tag: "latest".into() }],
+            executions: vec![Execution {
+                id: "exec-1".into(),
+                status: ExecStatus::Succeeded,
+                trigger: "CloudWatchEvent".into(),
+                trigger_detail: Some("arn:aws:events:ap-northeast-1:111111111111:rule/x".into()),
+                started_at: ts(-3590),
+                updated_at: Some(ts(-3500)),
+                revisions: vec![Revision {
+                    action: "Source".into(),
+                    revision_id: "sha256:55e7a6f2bb43e38cc34285af03b4973d".into(),
+                    summary: None,
+                }],
+                status_summary: None,
+            }],
+        }],
+        pushes: vec![
+            ImagePush {
+                repository: "web".into(),
+                digest: "sha256:55e7a6f2bb43e38cc34285af03b4973d".into(),
+                tags: vec![],
+                pushed_at: ts(-3600),
+            },
+            ImagePush {
+                repository: "web".into(),
+                digest: "sha256:acd3ca9941a85e8ed16515bfc5328e4e".into(),
+                tags: vec!["latest".into()],
+                pushed_at: ts(-900),
+            },
+        ],
+        errors: vec![],
+        warnings: vec![],
+        diagnostics: Default::default(),
+        stats: Default::default(),
+    }
+}
