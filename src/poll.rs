@@ -8,7 +8,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use tokio::sync::{Notify, mpsc};
 
-use crate::model::ProfileSnapshot;
+use crate::model::{ErrorKind, PollError, ProfileSnapshot};
 use crate::source::{PollRequest, Source};
 
 /// Polls one profile, turning a timeout into an error snapshot.
@@ -16,9 +16,9 @@ pub async fn poll_profile<S: Source>(source: &S, index: usize, req: PollRequest,
     let started = tokio::time::Instant::now();
     let snapshot = match tokio::time::timeout(timeout, source.poll(index, req)).await {
         Ok(snapshot) => snapshot,
-        Err(_) => ProfileSnapshot::failed(format!(
-            "poll timed out after {} (endpoint not answering?)",
-            humantime::format_duration(timeout)
+        Err(_) => ProfileSnapshot::failed(PollError::new(
+            ErrorKind::TimedOut,
+            format!("poll timed out after {} (endpoint not answering?)", humantime::format_duration(timeout)),
         )),
     };
     tracing::debug!(
@@ -47,7 +47,9 @@ pub async fn poll_all<S: Source>(
         .collect();
     let mut out = Vec::with_capacity(tasks.len());
     for t in tasks {
-        out.push(t.await.unwrap_or_else(|e| ProfileSnapshot::failed(format!("poll task failed: {e}"))));
+        out.push(t.await.unwrap_or_else(|e| {
+            ProfileSnapshot::failed(PollError::new(ErrorKind::Internal, format!("poll task failed: {e}")))
+        }));
     }
     out
 }

@@ -10,7 +10,7 @@ use super::app::App;
 use super::msg::Msg;
 use super::testing::{app, at, ch, demo, feed, finished, key, loaded, now, render};
 use super::theme::Theme;
-use crate::model::{Identity, ProfileSnapshot};
+use crate::model::{ErrorKind, Identity, PollError, ProfileSnapshot};
 use crate::poll::PollEvent;
 
 fn screen(app: &App, w: u16, h: u16) -> String {
@@ -59,7 +59,8 @@ fn flagged_push_selected() {
 fn failed_profile_with_stale_data() {
     let mut a = loaded();
     a.update(Msg::Poll(PollEvent::Started { profile: 1 }), now());
-    let err = "sts:GetCallerIdentity: ExpiredTokenException: The security token included in the request is expired";
+    let expired = "ExpiredTokenException: The security token included in the request is expired";
+    let err = PollError::of_call("sts:GetCallerIdentity", ErrorKind::ExpiredCredentials, expired);
     a.update(finished(1, ProfileSnapshot::failed(err), now()), now());
     assert_snapshot!("failed_profile_80x24", screen(&a, 80, 24));
     assert_snapshot!("failed_profile_200x50", screen(&a, 200, 50));
@@ -189,7 +190,7 @@ fn warnings_show_in_the_profile_line() {
 #[test]
 fn failed_profile_line_is_red() {
     let mut a = loaded();
-    a.update(finished(1, ProfileSnapshot::failed("boom"), now()), now());
+    a.update(finished(1, ProfileSnapshot::failed(PollError::new(ErrorKind::Service, "boom")), now()), now());
     let term = render(&a, now(), 120, 40);
     let row = row_with(term.backend().buffer(), "ERROR (stale data): boom");
     assert!(row.iter().any(|c| c.symbol() == "E" && c.fg == Color::Red));

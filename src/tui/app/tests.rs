@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 
 use super::*;
 use crate::analysis::correlate::PushStatus;
+use crate::model::{ErrorKind, PollError};
 use crate::tui::testing::{app, at, ch, ctrl, demo, feed, finished, key, loaded, now};
 
 fn selected_push(a: &App) -> &crate::analysis::PushVerdict {
@@ -316,7 +317,8 @@ fn selection_falls_back_to_the_same_position_when_its_item_is_gone() {
 fn a_failed_poll_keeps_the_last_good_data_and_shows_the_error() {
     let mut a = loaded();
     let pushes = a.analysis.pushes.len();
-    a.update(finished(1, ProfileSnapshot::failed("ExpiredTokenException"), at(135)), at(135));
+    let expired = ProfileSnapshot::failed(PollError::new(ErrorKind::ExpiredCredentials, "ExpiredTokenException"));
+    a.update(finished(1, expired, at(135)), at(135));
     let b = &a.profiles[1];
     assert_eq!(b.error.as_deref(), Some("ExpiredTokenException"));
     assert!(b.snapshot.is_some());
@@ -333,14 +335,14 @@ fn a_failed_poll_keeps_the_last_good_data_and_shows_the_error() {
 fn a_failed_first_poll_keeps_partial_data() {
     let mut a = app();
     let mut snap = demo().snapshot(0, now());
-    snap.errors.push("codepipeline:ListPipelines: AccessDenied".into());
+    snap.errors.push(PollError::of_call("codepipeline:ListPipelines", ErrorKind::AccessDenied, "AccessDenied"));
     snap.pipelines.clear();
     a.update(finished(0, snap, now()), now());
     a.settle(now());
     let p = &a.profiles[0];
     assert!(p.error.is_some() && p.snapshot.is_some() && p.last_success.is_none());
     assert!(!a.analysis.pushes.is_empty());
-    a.update(finished(1, ProfileSnapshot::failed("timeout"), now()), now());
+    a.update(finished(1, ProfileSnapshot::failed(PollError::new(ErrorKind::TimedOut, "timeout")), now()), now());
     assert!(a.profiles[1].snapshot.is_none());
 }
 
