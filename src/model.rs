@@ -2,7 +2,11 @@
 //!
 //! The AWS layer and the demo source both produce these; correlation, reports and the TUI only read them.
 
+mod poll_error;
+
 use jiff::Timestamp;
+
+pub use poll_error::{ErrorKind, PollError};
 
 /// Who the profile's credentials resolve to (STS GetCallerIdentity).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +126,7 @@ pub struct ProfileSnapshot {
     pub pipelines: Vec<Pipeline>,
     pub pushes: Vec<ImagePush>,
     /// Failures that make the profile count as failed (identity, pipelines, images).
-    pub errors: Vec<String>,
+    pub errors: Vec<PollError>,
     /// Problems that do not (e.g. an extra repository that does not exist).
     pub warnings: Vec<String>,
     /// What CloudTrail and EventBridge say, to explain untriggered pushes.
@@ -142,13 +146,14 @@ pub struct PollStats {
 
 impl ProfileSnapshot {
     /// A snapshot holding only an error (credentials refused, timeout, …).
-    pub fn failed(error: impl Into<String>) -> Self {
-        Self { errors: vec![error.into()], ..Self::default() }
+    pub fn failed(error: PollError) -> Self {
+        Self { errors: vec![error], ..Self::default() }
     }
 
-    /// The profile's errors as one line, or `None` when it polled cleanly.
+    /// The profile's errors as one line (one cause shared by several calls said once), or `None` when it polled
+    /// cleanly.
     pub fn error_line(&self) -> Option<String> {
-        (!self.errors.is_empty()).then(|| self.errors.join("; "))
+        (!self.errors.is_empty()).then(|| poll_error::lines(&self.errors).join("; "))
     }
 }
 

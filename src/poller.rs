@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
 
-use crate::model::ProfileSnapshot;
+use crate::model::{ErrorKind, PollError, ProfileSnapshot};
 use crate::source::{PollRequest, Source};
 
 /// Makes one poll of profile `index`, cut off after `timeout` (the snapshot then says so).
@@ -20,9 +20,9 @@ pub async fn poll_within<S: Source>(source: &S, index: usize, req: PollRequest, 
     let started = tokio::time::Instant::now();
     let snapshot = match tokio::time::timeout(timeout, source.poll(index, req)).await {
         Ok(snapshot) => snapshot,
-        Err(_) => ProfileSnapshot::failed(format!(
-            "poll timed out after {} (endpoint not answering?)",
-            humantime::format_duration(timeout)
+        Err(_) => ProfileSnapshot::failed(PollError::new(
+            ErrorKind::TimedOut,
+            format!("poll timed out after {} (endpoint not answering?)", humantime::format_duration(timeout)),
         )),
     };
     tracing::debug!(
@@ -55,7 +55,10 @@ pub async fn poll_every_profile<S: Source>(
     while let Some(done) = tasks.join_next_with_id().await {
         let (id, snapshot) = match done {
             Ok(done) => done,
-            Err(e) => (e.id(), ProfileSnapshot::failed(format!("poll task failed: {e}"))),
+            Err(e) => {
+                let error = PollError::new(ErrorKind::Internal, format!("poll task failed: {e}"));
+                (e.id(), ProfileSnapshot::failed(error))
+            }
         };
         if let Some(&i) = profile_of.get(&id) {
             out[i] = snapshot;

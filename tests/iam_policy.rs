@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
-/// Client fields of `ProfileClients` and their IAM prefixes.
+/// Client fields of `ProfileClients` (`src/source/aws/clients.rs`) and their IAM prefixes.
 const SERVICES: [(&str, &str); 5] = [
     ("sts", "sts"),
     ("ecr", "ecr"),
@@ -15,12 +15,28 @@ const SERVICES: [(&str, &str); 5] = [
 /// Client methods that are not API operations.
 const NOT_OPERATIONS: [&str; 1] = ["config"];
 
-/// `c.codepipeline.list_pipelines()` → `codepipeline:ListPipelines`, for every such call in the AWS layer.
+/// Every `.rs` file under `dir`, subdirectories included.
+fn sources(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// `p.clients.codepipeline.list_pipelines()` → `codepipeline:ListPipelines`, for every such call in the AWS layer.
 fn called_operations() -> BTreeSet<String> {
     let mut ops = BTreeSet::new();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/source/aws");
-    for entry in fs::read_dir(&dir).unwrap() {
-        let text = fs::read_to_string(entry.unwrap().path()).unwrap();
+    let files = sources(&dir);
+    assert!(files.len() > 5, "the AWS layer moved: {files:?}");
+    for path in files {
+        let text = fs::read_to_string(path).unwrap();
         for (service, prefix) in SERVICES {
             let needle = format!(".{service}");
             for (at, _) in text.match_indices(&needle) {

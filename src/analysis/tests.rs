@@ -4,7 +4,7 @@ use super::correlate::{MatchedBy, PushStatus};
 use super::fixtures::{account_a, metas, ts};
 use super::*;
 use crate::exit;
-use crate::model::{CloudTrailRead, Diagnostics, Lookup, Pusher, PutImageRecord};
+use crate::model::{CloudTrailRead, Diagnostics, ErrorKind, Lookup, PollError, Pusher, PutImageRecord};
 
 const GRACE: Duration = Duration::from_secs(300);
 
@@ -40,7 +40,7 @@ fn counts_and_exit_codes_follow_the_contract() {
     let healthy = Analysis::new(&metas()[..1], &[&ProfileSnapshot::default()], ts(0), GRACE);
     assert_eq!(exit::of(&healthy), exit::HEALTHY);
     assert_eq!(exit::of(&analysed(ProfileSnapshot::default())), exit::UNTRIGGERED);
-    let failed = analysed(ProfileSnapshot::failed("boom"));
+    let failed = analysed(ProfileSnapshot::failed(PollError::new(ErrorKind::Service, "boom")));
     assert_eq!(exit::of(&failed), exit::PROFILE_FAILED);
     assert_eq!(failed.counts(), Counts { untriggered: 1, pending: 0, triggered: 1, unwatched: 0, failed_profiles: 1 });
     assert_eq!(failed.profiles[1].error.as_deref(), Some("boom"));

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::{json, text};
 use crate::analysis::Analysis;
 use crate::analysis::fixtures::{account_a, metas, ts};
-use crate::model::ProfileSnapshot;
+use crate::model::{ErrorKind, PollError, ProfileSnapshot};
 
 fn analysed(b: ProfileSnapshot) -> Analysis {
     Analysis::new(&metas(), &[&account_a(), &b], ts(0), Duration::from_secs(300))
@@ -27,7 +27,7 @@ fn text_of(a: &Analysis, color: bool) -> String {
 }
 #[test]
 fn json_has_the_contract_shape() {
-    let r = analysed(ProfileSnapshot::failed("sts:GetCallerIdentity: AccessDenied: not authorized"));
+    let r = analysed(ProfileSnapshot::failed(denied()));
     let doc = json_of(&r);
     let v: Value = serde_json::from_str(&doc).unwrap();
     assert_eq!(v["generated_at"], "2025-11-24T16:00:00Z");
@@ -62,7 +62,7 @@ fn json_has_the_contract_shape() {
 
 #[test]
 fn text_report_snapshot() {
-    let r = analysed(ProfileSnapshot::failed("sts:GetCallerIdentity: AccessDenied: not authorized"));
+    let r = analysed(ProfileSnapshot::failed(denied()));
     let out = text_of(&r, false);
     assert!(out.lines().all(|l| unicode_width::UnicodeWidthStr::width(l) <= 80), "{out}");
     assert!(!out.contains('\x1b'));
@@ -91,4 +91,9 @@ fn text_report_neutralises_hostile_strings() {
     // JSON keeps the original data, escaped.
     let json = json_of(&r);
     assert!(json.contains(r"latest\u001b]0;pwned\u0007"), "{json}");
+}
+
+/// The failure of a profile whose identity was refused.
+fn denied() -> PollError {
+    PollError::of_call("sts:GetCallerIdentity", ErrorKind::AccessDenied, "AccessDenied: not authorized")
 }

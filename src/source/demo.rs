@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::model::{
-    CloudTrailRead, Diagnostics, ExecStatus, Execution, Identity, ImagePush, Lookup, Pipeline, ProfileMeta,
-    ProfileSnapshot, Pusher, PutImageRecord, Revision, TriggerRule, WatchedSource,
+    CloudTrailRead, Diagnostics, ErrorKind, ExecStatus, Execution, Identity, ImagePush, Lookup, Pipeline, PollError,
+    ProfileMeta, ProfileSnapshot, Pusher, PutImageRecord, Revision, TriggerRule, WatchedSource,
 };
 use crate::source::{PollRequest, Source};
 
@@ -391,9 +391,11 @@ impl Source for DemoSource {
         // A little latency, as a real account would have.
         tokio::time::sleep(std::time::Duration::from_millis(150 + 100 * index as u64)).await;
         if self.failures && index == 1 && n % FAIL_EVERY == FAIL_EVERY - 1 {
-            return ProfileSnapshot::failed(
-                "sts:GetCallerIdentity: ExpiredTokenException: The security token included in the request is expired",
-            );
+            return ProfileSnapshot::failed(PollError::of_call(
+                "sts:GetCallerIdentity",
+                ErrorKind::ExpiredCredentials,
+                "ExpiredTokenException: The security token included in the request is expired",
+            ));
         }
         let mut snap = self.snapshot(index, req.now);
         let since = req.since();

@@ -14,7 +14,7 @@ use super::testing::{
     type_text,
 };
 use super::theme::Theme;
-use crate::model::{Identity, ProfileSnapshot};
+use crate::model::{ErrorKind, Identity, PollError, ProfileSnapshot};
 use crate::poller::PollEvent;
 
 /// Selects the first push matching `text` through the filter, then clears the filter.
@@ -71,7 +71,8 @@ fn flagged_push_selected() {
 fn failed_profile_with_stale_data() {
     let mut a = loaded();
     a.update(Msg::Poll(PollEvent::Started { profile: 1 }), now());
-    let err = "sts:GetCallerIdentity: ExpiredTokenException: The security token included in the request is expired";
+    let expired = "ExpiredTokenException: The security token included in the request is expired";
+    let err = PollError::of_call("sts:GetCallerIdentity", ErrorKind::ExpiredCredentials, expired);
     a.update(finished(1, ProfileSnapshot::failed(err), now()), now());
     assert_snapshot!("failed_profile_80x24", screen(&mut a, 80, 24));
     assert_snapshot!("failed_profile_200x50", screen(&mut a, 200, 50));
@@ -197,7 +198,7 @@ fn warnings_show_in_the_profile_line() {
 #[test]
 fn failed_profile_line_is_red() {
     let mut a = loaded();
-    a.update(finished(1, ProfileSnapshot::failed("boom"), now()), now());
+    a.update(finished(1, ProfileSnapshot::failed(PollError::new(ErrorKind::Service, "boom")), now()), now());
     let term = render(&a, now(), 120, 40);
     let (_, row) = line_with(term.backend().buffer(), "ERROR (stale data): boom");
     assert!(row.iter().any(|c| c.symbol() == "E" && c.fg == Color::Red));

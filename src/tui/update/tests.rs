@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent
 use super::*;
 use crate::analysis::correlate::PushStatus;
 use crate::analysis::{Counts, PushVerdict};
+use crate::model::{ErrorKind, PollError};
 use crate::tui::fixtures::{
     self, EXECUTIONS, PUSHES, PUSHES_A, PUSHES_B, TRIGGERED, UNTRIGGERED, UNWATCHED, WEB_NEWEST_BUILD, WEB_PUSHES,
 };
@@ -375,7 +376,8 @@ fn selection_falls_back_to_the_same_position_when_its_item_is_gone() {
 #[test]
 fn a_failed_poll_keeps_the_last_good_data_and_shows_the_error() {
     let mut a = loaded();
-    a.update(finished(1, ProfileSnapshot::failed("ExpiredTokenException"), ts(5)), ts(5));
+    let expired = ProfileSnapshot::failed(PollError::new(ErrorKind::ExpiredCredentials, "ExpiredTokenException"));
+    a.update(finished(1, expired, ts(5)), ts(5));
     a.settle(ts(5));
     let b = &a.profiles[1];
     assert_eq!(b.error.as_deref(), Some("ExpiredTokenException"));
@@ -391,14 +393,14 @@ fn a_failed_poll_keeps_the_last_good_data_and_shows_the_error() {
 fn a_failed_first_poll_keeps_partial_data() {
     let mut a = app();
     let mut snap = fixtures::account_a();
-    snap.errors.push("codepipeline:ListPipelines: AccessDenied".into());
+    snap.errors.push(PollError::of_call("codepipeline:ListPipelines", ErrorKind::AccessDenied, "AccessDenied"));
     snap.pipelines.clear();
     a.update(finished(0, snap, now()), now());
     a.settle(now());
     let p = &a.profiles[0];
     assert!(p.error.is_some() && p.snapshot.is_some() && p.last_success.is_none());
     assert_eq!(a.analysis.pushes.len(), PUSHES_A);
-    a.update(finished(1, ProfileSnapshot::failed("timeout"), now()), now());
+    a.update(finished(1, ProfileSnapshot::failed(PollError::new(ErrorKind::TimedOut, "timeout")), now()), now());
     assert!(a.profiles[1].snapshot.is_none());
 }
 

@@ -13,14 +13,12 @@ use tokio::time::Instant;
 use super::limiter::RateLimiter;
 use crate::model::{Execution, Identity, PutImageRecord, TriggerRule, WatchedSource};
 
-/// How long the caller identity is trusted before GetCallerIdentity is called again.
-pub const IDENTITY_TTL: Duration = Duration::from_secs(10 * 60);
 /// CloudTrail's LookupEvents limit: 2 requests per second per account and region.
-pub const LOOKUP_INTERVAL: Duration = Duration::from_millis(500);
+pub(super) const LOOKUP_INTERVAL: Duration = Duration::from_millis(500);
 
 /// A pipeline definition as read by GetPipeline, kept until ListPipelines reports another version.
-#[derive(Debug, Clone)]
-pub struct Definition {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Definition {
     pub version: Option<i32>,
     pub sources: Vec<WatchedSource>,
     pub arn: Option<String>,
@@ -28,25 +26,26 @@ pub struct Definition {
 
 /// CloudTrail records read so far and how far the read reached.
 #[derive(Debug, Default)]
-pub struct TrailCache {
+pub(super) struct TrailCache {
     pub records: BTreeMap<String, PutImageRecord>,
     pub read_until: Option<Timestamp>,
 }
 
 /// Per-profile memory across polls.
 #[derive(Debug)]
-pub struct ProfileState {
-    pub(super) identity: Mutex<Option<(Instant, Identity)>>,
-    pub(super) definitions: Mutex<HashMap<String, Definition>>,
-    pub(super) executions: Mutex<HashMap<String, Vec<Execution>>>,
-    pub(super) trail: Mutex<TrailCache>,
-    pub(super) limiter: RateLimiter,
-    pub(super) rules: Mutex<HashMap<String, (Instant, Vec<TriggerRule>)>>,
+pub(super) struct ProfileMemory {
+    pub identity: Mutex<Option<(Instant, Identity)>>,
+    pub definitions: Mutex<HashMap<String, Definition>>,
+    pub executions: Mutex<HashMap<String, Vec<Execution>>>,
+    pub trail: Mutex<TrailCache>,
+    /// Paces LookupEvents calls.
+    pub limiter: RateLimiter,
+    pub rules: Mutex<HashMap<String, (Instant, Vec<TriggerRule>)>>,
     /// AssumeRole calls made by this profile's credential provider (the SDK caches the session).
-    pub(super) assume_role_calls: Arc<AtomicU32>,
+    pub assume_role_calls: Arc<AtomicU32>,
 }
 
-impl Default for ProfileState {
+impl Default for ProfileMemory {
     fn default() -> Self {
         Self {
             identity: Mutex::new(None),
