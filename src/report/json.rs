@@ -157,6 +157,9 @@ struct PushJson<'a> {
     pusher: Option<PusherJson<'a>>,
     findings: Vec<FindingJson<'a>>,
     tags_from_cloudtrail: bool,
+    /// Push → event → rule → target → run, each hop `established`, `broken` or `not_checked` with its evidence
+    /// (empty for an unwatched push).
+    chain: Vec<HopJson<'a>>,
 }
 
 impl<'a> PushJson<'a> {
@@ -177,6 +180,11 @@ impl<'a> PushJson<'a> {
                 .map(|f| FindingJson { code: f.code.as_str(), message: &f.message, fix: &f.fix })
                 .collect(),
             tags_from_cloudtrail: v.tags_from_cloudtrail,
+            chain: v
+                .chain
+                .iter()
+                .map(|h| HopJson { hop: h.hop.as_str(), state: h.state.as_str(), evidence: &h.evidence })
+                .collect(),
         }
     }
 }
@@ -187,11 +195,21 @@ struct ExecutionRefJson<'a> {
     id: &'a str,
     /// `digest` or `time`.
     matched_by: &'static str,
+    /// What started the run (`CloudWatchEvent`, `StartPipelineExecution`, …).
+    trigger: &'a str,
+    /// Who or what started it: the rule's ARN for an event, the caller's ARN for a release (null when unknown).
+    started_by: Option<&'a str>,
 }
 
 impl<'a> ExecutionRefJson<'a> {
     fn of(m: &'a MatchedExecution) -> Self {
-        Self { pipeline: &m.pipeline, id: &m.id, matched_by: m.matched_by.as_str() }
+        Self {
+            pipeline: &m.pipeline,
+            id: &m.id,
+            matched_by: m.matched_by.as_str(),
+            trigger: &m.trigger,
+            started_by: m.started_by.as_deref(),
+        }
     }
 }
 
@@ -213,6 +231,15 @@ impl<'a> PusherJson<'a> {
             cross_account: p.cross_account,
         }
     }
+}
+
+#[derive(Serialize)]
+struct HopJson<'a> {
+    /// `push`, `event`, `rule`, `target` or `run`.
+    hop: &'static str,
+    /// `established`, `broken` or `not_checked`.
+    state: &'static str,
+    evidence: &'a str,
 }
 
 #[derive(Serialize)]
