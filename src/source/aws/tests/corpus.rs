@@ -25,13 +25,13 @@ fn response(content_type: &str, extra: Option<(&str, &str)>, body: Vec<u8>) -> H
 }
 
 /// An awsJson 1.1 answer (ECR, CloudTrail, EventBridge).
-fn json(path: &str) -> impl Fn() -> HttpResponse + Send + Sync + 'static {
+pub(super) fn json(path: &str) -> impl Fn() -> HttpResponse + Send + Sync + 'static {
     let body = fixture(path);
     move || response("application/x-amz-json-1.1", None, body.clone())
 }
 
 /// An awsQuery answer (IAM).
-fn xml(path: &str) -> impl Fn() -> HttpResponse + Send + Sync + 'static {
+pub(super) fn xml(path: &str) -> impl Fn() -> HttpResponse + Send + Sync + 'static {
     let body = fixture(path);
     move || response("text/xml", None, body.clone())
 }
