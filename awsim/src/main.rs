@@ -1,0 +1,2 @@
+//! `awsim serve`: serves a generated world for manual runs and benchmark scripts.
+fn main() {}
