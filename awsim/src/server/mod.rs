@@ -171,7 +171,8 @@ fn route(req: &Request, form: &[(String, String)], scope_service: &str) -> Optio
             "AmazonEC2ContainerRegistry_V20150921" => "ecr",
             "CodePipeline_20150709" => "codepipeline",
             "AWSEvents" => "events",
-            "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101" => "cloudtrail",
+            // The Rust SDK sends the short form; the brief and botocore name the long one.
+            "CloudTrail_20131101" | "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101" => "cloudtrail",
             "AWSOrganizationsV20161128" => "organizations",
             _ => return None,
         };
