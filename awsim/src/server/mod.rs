@@ -16,6 +16,8 @@ mod http;
 mod json;
 mod organizations;
 mod query;
+#[cfg(test)]
+mod tests;
 
 use std::io;
 use std::net::SocketAddr;
