@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 
 use crate::analysis::{Analysis, MatchedExecution, PipelineHistory, ProfileOutcome, PushVerdict};
-use crate::model::{Execution, Identity, Pusher, WatchedSource};
+use crate::model::{Artifact, Execution, Identity, PlatformManifest, Pusher, WatchedSource};
 use crate::sanitize::is_hostile;
 
 /// Writes `analysis` as pretty JSON followed by a newline.
@@ -157,6 +157,10 @@ struct PushJson<'a> {
     pusher: Option<PusherJson<'a>>,
     findings: Vec<FindingJson<'a>>,
     tags_from_cloudtrail: bool,
+    /// The platform images of a multi-platform push (empty for a single image).
+    manifests: Vec<ManifestJson<'a>>,
+    /// Signatures, attestations, SBOMs and other referrers attached to the push.
+    artifacts: Vec<ArtifactJson<'a>>,
 }
 
 impl<'a> PushJson<'a> {
@@ -177,7 +181,37 @@ impl<'a> PushJson<'a> {
                 .map(|f| FindingJson { code: f.code.as_str(), message: &f.message, fix: &f.fix })
                 .collect(),
             tags_from_cloudtrail: v.tags_from_cloudtrail,
+            manifests: v.push.manifests.iter().map(ManifestJson::of).collect(),
+            artifacts: v.push.artifacts.iter().map(ArtifactJson::of).collect(),
         }
+    }
+}
+
+#[derive(Serialize)]
+struct ManifestJson<'a> {
+    digest: &'a str,
+    /// `os/arch[/variant]`, null when the index names none.
+    platform: Option<&'a str>,
+}
+
+impl<'a> ManifestJson<'a> {
+    fn of(m: &'a PlatformManifest) -> Self {
+        Self { digest: &m.digest, platform: m.platform.as_deref() }
+    }
+}
+
+#[derive(Serialize)]
+struct ArtifactJson<'a> {
+    digest: &'a str,
+    /// `signature`, `attestation`, `sbom` or `other`.
+    kind: &'static str,
+    /// The artifact's media type as the registry gives it (null when unknown).
+    media_type: Option<&'a str>,
+}
+
+impl<'a> ArtifactJson<'a> {
+    fn of(a: &'a Artifact) -> Self {
+        Self { digest: &a.digest, kind: a.kind.as_str(), media_type: a.media_type.as_deref() }
     }
 }
 

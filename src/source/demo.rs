@@ -14,8 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::model::{
-    CloudTrailRead, Diagnostics, ErrorKind, ExecStatus, Execution, Identity, ImagePush, Lookup, Pipeline, PollError,
-    ProfileMeta, ProfileSnapshot, Pusher, PutImageRecord, Revision, TriggerRule, WatchedSource,
+    CloudTrailRead, DOCKER_MANIFEST, Diagnostics, ErrorKind, ExecStatus, Execution, Identity, Image, Lookup, Pipeline,
+    PollError, ProfileMeta, ProfileSnapshot, Pusher, PutImageRecord, Revision, TriggerRule, WatchedSource,
 };
 use crate::source::{PollRequest, Source};
 
@@ -84,7 +84,7 @@ impl DemoSource {
             if n == newest {
                 tags.insert(0, "latest".into());
             }
-            web_pushes.push(ImagePush { repository: "web".into(), digest: digest.clone(), tags, pushed_at: pushed });
+            web_pushes.push(image("web", digest.clone(), tags, pushed));
             let started = self.at(n * PUSH_EVERY + START_DELAY);
             if started > now {
                 continue;
@@ -128,20 +128,15 @@ impl DemoSource {
                 sources: vec![source("web", "latest")],
                 executions: web_runs,
             }],
-            pushes: web_pushes,
+            images: web_pushes,
             ..ProfileSnapshot::default()
         };
         let mut rules = vec![("web-deploy".to_string(), vec![native_rule("web", "latest", "ENABLED")])];
 
         // A release tag nobody watches.
-        let hotfix = ImagePush {
-            repository: "web".into(),
-            digest: fake_digest("web-hotfix", 0),
-            tags: vec!["v1.2".into()],
-            pushed_at: self.at(-25 * 60),
-        };
+        let hotfix = image("web", fake_digest("web-hotfix", 0), vec!["v1.2".into()], self.at(-25 * 60));
         records.push(record(&hotfix, "v1.2", A, Some(format!("arn:aws:sts::{A}:assumed-role/release/alice"))));
-        snap.pushes.push(hotfix);
+        snap.images.push(hotfix);
 
         // The field report's push: api:latest from account-b's own identity, 12 minutes before the epoch.
         self.stuck(
@@ -192,13 +187,11 @@ impl DemoSource {
     fn account_b(&self, now: Timestamp) -> ProfileSnapshot {
         let elapsed = now.duration_since(self.epoch).as_secs();
         let newest = elapsed.div_euclid(600);
-        let pushes: Vec<ImagePush> = (newest - 5..=newest)
+        let pushes: Vec<Image> = (newest - 5..=newest)
             .rev()
-            .map(|n| ImagePush {
-                repository: "ci-tools".into(),
-                digest: fake_digest("ci-tools", n),
-                tags: if n == newest { vec!["latest".into()] } else { Vec::new() },
-                pushed_at: self.at(n * 600 - 30),
+            .map(|n| {
+                let tags = if n == newest { vec!["latest".into()] } else { Vec::new() };
+                image("ci-tools", fake_digest("ci-tools", n), tags, self.at(n * 600 - 30))
             })
             .filter(|p| p.pushed_at <= now)
             .collect();
@@ -212,7 +205,7 @@ impl DemoSource {
                 arn: format!("arn:aws:sts::{B}:assumed-role/pipewatch-read/pipewatch"),
                 user_id: "AROADEMOACCOUNTBREAD:pipewatch".into(),
             }),
-            pushes,
+            images: pushes,
             ..ProfileSnapshot::default()
         };
         let mut rules = Vec::new();
@@ -290,12 +283,7 @@ impl DemoSource {
         st: Stuck,
     ) {
         let name = format!("{}-deploy", st.repo);
-        let push = ImagePush {
-            repository: st.repo.into(),
-            digest: fake_digest(st.repo, 0),
-            tags: vec![st.watched_tag.into()],
-            pushed_at: self.at(st.pushed),
-        };
+        let push = image(st.repo, fake_digest(st.repo, 0), vec![st.watched_tag.into()], self.at(st.pushed));
         let (account, role) = st.pusher;
         let recipient = snap.identity.as_ref().map_or(A, |i| i.account.as_str()).to_string();
         let arn = role.map(|r| format!("arn:aws:sts::{account}:assumed-role/{r}/build"));
@@ -311,7 +299,7 @@ impl DemoSource {
             sources: vec![source(st.repo, st.watched_tag)],
             executions: st.runs,
         });
-        snap.pushes.push(push);
+        snap.images.push(push);
         rules.push((name, st.rules));
     }
 
@@ -347,7 +335,7 @@ struct Stuck {
     runs: Vec<Execution>,
 }
 
-fn record(push: &ImagePush, tag: &str, account: &str, arn: Option<String>) -> PutImageRecord {
+fn record(push: &Image, tag: &str, account: &str, arn: Option<String>) -> PutImageRecord {
     PutImageRecord {
         event_id: format!("demo-{}", push.digest),
         event_time: push.pushed_at,
@@ -356,6 +344,19 @@ fn record(push: &ImagePush, tag: &str, account: &str, arn: Option<String>) -> Pu
         digest: Some(push.digest.clone()),
         recipient_account: Some(account.into()),
         pusher: Pusher { arn, account: account.into(), identity_type: "AssumedRole".into(), cross_account: false },
+    }
+}
+
+/// A single-platform image of `repo`.
+fn image(repo: &str, digest: String, tags: Vec<String>, pushed_at: Timestamp) -> Image {
+    Image {
+        repository: repo.into(),
+        digest,
+        tags,
+        pushed_at,
+        manifest_media_type: Some(DOCKER_MANIFEST.into()),
+        artifact_media_type: Some("application/vnd.docker.container.image.v1+json".into()),
+        subject: None,
     }
 }
 
@@ -399,7 +400,7 @@ impl Source for DemoSource {
         }
         let mut snap = self.snapshot(index, req.now);
         let since = req.since();
-        snap.pushes.retain(|p| p.pushed_at >= since);
+        snap.images.retain(|i| i.pushed_at >= since);
         for p in &mut snap.pipelines {
             p.executions.retain(|e| e.started_at >= since);
         }

@@ -208,7 +208,7 @@ fn failed_profile_line_is_red() {
 fn hostile_strings_are_cleaned_before_they_reach_the_screen() {
     let mut a = app();
     let mut snap = fixtures::account_a();
-    snap.pushes[0].tags = vec!["evil\x1b[2J\u{202E}tag".into()];
+    snap.images[0].tags = vec!["evil\x1b[2J\u{202E}tag".into()];
     feed(&mut a, vec![snap, fixtures::account_b()], now());
     a.update(key(KeyCode::Enter), now());
     let text = screen(&mut a, 200, 50);

@@ -18,6 +18,7 @@ fn push(tags: &[&str]) -> ImagePush {
         digest: "sha256:d1".into(),
         tags: tags.iter().map(|t| t.to_string()).collect(),
         pushed_at: ts(-3600),
+        ..ImagePush::default()
     }
 }
 
