@@ -39,6 +39,15 @@ fn demo_screenshots() {
     a.update(key(KeyCode::Esc), t);
     a.update(key(KeyCode::Enter), t);
     assert_snapshot!("demo_push_details_80x24", screen_at(&mut a, t, 80, 24));
+    // A buildx push: its platforms and what is attached to it, listed in its details.
+    a.update(key(KeyCode::Esc), t);
+    for c in "/build-1003".chars() {
+        a.update(ch(c), t);
+    }
+    a.update(key(KeyCode::Enter), t);
+    a.update(key(KeyCode::Esc), t);
+    a.update(key(KeyCode::Enter), t);
+    assert_snapshot!("demo_buildx_push_details_80x24", screen_at(&mut a, t, 80, 24));
 }
 
 #[test]

@@ -12,7 +12,7 @@ use super::{centered, safe, width};
 use crate::analysis::correlate::{MatchedBy, PushStatus};
 use crate::analysis::{PipelineHistory, PushVerdict};
 use crate::display::{age, short_digest};
-use crate::model::Execution;
+use crate::model::{ArtifactKind, Execution};
 use crate::tui::app::{App, Popup};
 use crate::tui::theme::push_badge;
 
@@ -156,7 +156,11 @@ fn contents(app: &App, p: &PushVerdict, l: &mut Vec<Line<'static>>) {
         ));
     }
     for (i, a) in p.push.artifacts.iter().take(ARTIFACTS_LISTED).enumerate() {
-        let media = a.media_type.as_deref().map(|m| format!("  {}", safe(m))).unwrap_or_default();
+        // An artifact of another kind is said by its media type.
+        let media = match (a.kind, a.media_type.as_deref()) {
+            (ArtifactKind::Other, Some(m)) => format!("  {}", safe(m)),
+            _ => String::new(),
+        };
         let line = format!("{:<14} {}{media}", a.kind.as_str(), safe(short_digest(&a.digest)));
         l.push(field(if i == 0 { "Attached" } else { "" }, line, app));
     }
