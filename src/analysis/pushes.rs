@@ -4,7 +4,8 @@
 //! Pure code. Rules, for the images of one repository:
 //! - An index whose manifest was read owns the images it lists: its platform images are the push's `manifests`,
 //!   its attestation manifests (BuildKit's `vnd.docker.reference.type: attestation-manifest`) and any other
-//!   annotated descriptor are `artifacts` of the push. An index listed by several newer indexes belongs to the newest.
+//!   annotated descriptor are `artifacts` of the push. An image listed by several indexes belongs to the newest one
+//!   (and every one of them lists it among its platforms).
 //! - An image tagged the cosign way (`sha256-<hex>.sig`, `.att`, `.sbom`, and no other tag) is an artifact of the
 //!   image `sha256:<hex>`; an OCI 1.1 referrer (`subjectManifestDigest` set) is an artifact of its subject, its kind
 //!   read from its `artifactMediaType`.
@@ -14,7 +15,7 @@
 //!   (its children then stay pushes too), an untagged image no index lists (a push whose tag moved on).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::model::{Artifact, ArtifactKind, Image, ImagePush, IndexEntry, IndexManifest, PlatformManifest};
 
@@ -34,11 +35,11 @@ enum Link {
     Attached(ArtifactKind),
 }
 
-/// The images of one repository by digest, and what each hangs off.
+/// The images by (repository, digest), and what each hangs off.
 struct Graph<'a> {
     images: &'a [Image],
     by_digest: HashMap<(&'a str, &'a str), usize>,
-    /// Image index → (parent digest, link).
+    /// Parallel to `images`: the digest (in the same repository) each image hangs off, and how.
     parent: Vec<Option<(Cow<'a, str>, Link)>>,
 }
 
@@ -123,8 +124,7 @@ pub fn group(images: &[Image], indexes: &[IndexManifest]) -> Vec<ImagePush> {
             manifests: Vec::new(),
             artifacts: Vec::new(),
         };
-        // Only the index's own listing counts when the index itself is a push: the children of an index that is an
-        // artifact (or nested) belong to that artifact.
+        // A root hangs off nothing, unless it sits in a cycle of links: what such an image lists is not trusted.
         if graph.parent[i].is_none()
             && let Some(ix) = index_of.get(&(img.repository.as_str(), img.digest.as_str()))
         {
@@ -156,12 +156,16 @@ pub fn group(images: &[Image], indexes: &[IndexManifest]) -> Vec<ImagePush> {
         }
     }
     attached.sort_by_key(|&(_, i, _)| (images[i].pushed_at, images[i].digest.as_str()));
+    // An attestation an index lists is also an image attached to the index: listed once.
+    let mut listed: HashSet<(usize, String)> = HashSet::new();
+    for (p, push) in pushes.iter().enumerate() {
+        listed.extend(push.artifacts.iter().map(|a| (p, a.digest.clone())));
+    }
     for (p, i, kind) in attached {
-        let push = &mut pushes[p];
-        if push.artifacts.iter().any(|a| a.digest == images[i].digest) {
+        if !listed.insert((p, images[i].digest.clone())) {
             continue;
         }
-        push.artifacts.push(Artifact {
+        pushes[p].artifacts.push(Artifact {
             digest: images[i].digest.clone(),
             kind,
             media_type: images[i].artifact_media_type.clone(),

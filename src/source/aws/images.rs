@@ -70,9 +70,10 @@ async fn indexes(p: &ProfilePoll<'_>, repo: &str, images: &[Image]) -> (Vec<Inde
     {
         let memory = p.memory.indexes.lock().await;
         for &d in &wanted {
-            match memory.get(d) {
-                Some(entries) => drop(known.insert(d.to_string(), entries.clone())),
-                None => missing.push(d),
+            if let Some(entries) = memory.get(d) {
+                known.insert(d.to_string(), entries.clone());
+            } else {
+                missing.push(d);
             }
         }
     }
@@ -105,10 +106,11 @@ async fn indexes(p: &ProfilePoll<'_>, repo: &str, images: &[Image]) -> (Vec<Inde
     (out, warnings)
 }
 
-/// One BatchGetImage call for `digests`: what each index lists, and a warning per image the API could not return
-/// (an index deleted since DescribeImages is not one).
+/// What one BatchGetImage call returned: each index's digest and what it lists, and warnings.
 type BatchRead = (Vec<(String, Result<Vec<IndexEntry>, ParseError>)>, Vec<String>);
 
+/// One BatchGetImage call for `digests`: what each index lists, and a warning per image the API could not return
+/// (an index deleted since DescribeImages is not one).
 async fn batch_get(p: &ProfilePoll<'_>, repo: &str, digests: &[&str]) -> Result<BatchRead, PollError> {
     let ids = digests.iter().map(|d| ImageIdentifier::builder().image_digest(*d).build()).collect();
     let mut call = p.clients.ecr.batch_get_image().repository_name(repo).set_image_ids(Some(ids));
