@@ -129,3 +129,74 @@ pub const AMD64: &str = "sha256:a830d4146286e8c38ada51c1048ed909";
 pub const ARM64: &str = "sha256:4b9413e6fc392e3b18c91c83d9dc4003";
 pub const ATTESTATION: &str = "sha256:12bcbfa2b457ad16d95265d6e754e749";
 pub const SIGNATURE: &str = "sha256:e7026da7446744d30f573631892ff3b9";
+
+/// One push of web (`sha256:d1`, an hour before `ts(0)`), the pipeline web-deploy watching web:latest, its
+/// CloudTrail record and rules: the pieces of a diagnosis, built one at a time by the tests.
+pub mod evidence {
+    use std::time::Duration;
+
+    use jiff::Timestamp;
+
+    use crate::model::{
+        CloudTrailRead, Diagnostics, Execution, ImagePush, Lookup, Pipeline, Pusher, PutImageRecord, TriggerRule,
+        WatchedSource,
+    };
+
+    pub const GRACE: Duration = Duration::from_secs(300);
+    /// The pattern the console creates for web:latest.
+    pub const NATIVE: &str = r#"{"source":["aws.ecr"],"detail-type":["ECR Image Action"],
+        "detail":{"action-type":["PUSH"],"result":["SUCCESS"],"repository-name":["web"],"image-tag":["latest"]}}"#;
+
+    pub fn ts(o: i64) -> Timestamp {
+        Timestamp::from_second(super::T0 + o).expect("in range")
+    }
+
+    pub fn push(tags: &[&str]) -> ImagePush {
+        ImagePush {
+            repository: "web".into(),
+            digest: "sha256:d1".into(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            pushed_at: ts(-3600),
+            ..ImagePush::default()
+        }
+    }
+
+    pub fn pipeline(execs: Vec<Execution>) -> Pipeline {
+        Pipeline {
+            name: "web-deploy".into(),
+            sources: vec![WatchedSource { action: "Source".into(), repository: "web".into(), tag: "latest".into() }],
+            executions: execs,
+        }
+    }
+
+    pub fn record(pusher_account: &str, tag: &str) -> PutImageRecord {
+        PutImageRecord {
+            event_id: "e1".into(),
+            event_time: ts(-3600),
+            repository: "web".into(),
+            tag: Some(tag.into()),
+            digest: Some("sha256:d1".into()),
+            recipient_account: Some("111111111111".into()),
+            pusher: Pusher {
+                arn: None,
+                account: pusher_account.into(),
+                identity_type: "AWSAccount".into(),
+                cross_account: pusher_account != "111111111111",
+            },
+        }
+    }
+
+    pub fn rule(state: &str, pattern: &str) -> TriggerRule {
+        TriggerRule { name: "web-rule".into(), state: state.into(), pattern: Some(pattern.into()) }
+    }
+
+    pub fn diag(records: Vec<PutImageRecord>, rules: Option<Vec<TriggerRule>>) -> Diagnostics {
+        Diagnostics {
+            put_images: Lookup::Done(CloudTrailRead { records, read_until: ts(0) }),
+            rules: match rules {
+                Some(r) => Lookup::Done(vec![("web-deploy".into(), r)]),
+                None => Lookup::Skipped("disabled in the config".into()),
+            },
+        }
+    }
+}

@@ -5,6 +5,7 @@
 //! ([`correlate`]) and the ones that did not trigger are diagnosed ([`diagnose`]). The text and JSON reports, the
 //! dashboard and the metrics render the resulting [`Analysis`]; none of them analyses anything itself.
 
+pub mod chain;
 pub mod correlate;
 pub mod diagnose;
 pub mod pushes;
@@ -14,6 +15,7 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
+use self::chain::Hop;
 use self::correlate::{MatchedBy, PushStatus};
 use self::diagnose::{Evidence, Finding};
 use self::trail::TrailIndex;
@@ -72,6 +74,8 @@ pub struct PushVerdict {
     pub findings: Vec<Finding>,
     /// The image no longer holds the tag it was pushed with; `push.tags` is the tag of its CloudTrail record.
     pub tags_from_cloudtrail: bool,
+    /// Push → event → rule → target → run towards the first watching pipeline (empty when nothing watches it).
+    pub chain: Vec<Hop>,
 }
 
 /// The execution a push was matched to.
@@ -80,6 +84,10 @@ pub struct MatchedExecution {
     pub pipeline: String,
     pub id: String,
     pub matched_by: MatchedBy,
+    /// What started the run (`trigger.triggerType`: `CloudWatchEvent`, `StartPipelineExecution`, …).
+    pub trigger: String,
+    /// Who or what started it (`trigger.triggerDetail`: the rule's ARN for an event, the caller's for a release).
+    pub started_by: Option<String>,
 }
 
 /// Pushes by status, and failed profiles.
@@ -144,7 +152,8 @@ impl Analysis {
         for (((push, verdict), record), tags_from_cloudtrail) in
             pushes.into_iter().zip(verdicts).zip(records).zip(recovered)
         {
-            let findings = diagnose::diagnose(&Evidence {
+            let matched = verdict.matched.map(|m| (&snap.pipelines[m.pipeline], m));
+            let evidence = Evidence {
                 push: &push,
                 status: verdict.status,
                 watchers: verdict.watchers.iter().map(|&w| &snap.pipelines[w]).collect(),
@@ -152,21 +161,26 @@ impl Analysis {
                 diagnostics: &snap.diagnostics,
                 record,
                 grace: self.grace,
-            });
+            };
+            let findings = diagnose::diagnose(&evidence);
+            let chain = chain::chain(&evidence, matched.map(|(p, m)| (p, &p.executions[m.execution])));
             self.pushes.push(PushVerdict {
                 profile: meta.name.clone(),
                 status: verdict.status,
-                execution: verdict.matched.map(|m| {
-                    let p = &snap.pipelines[m.pipeline];
+                execution: matched.map(|(p, m)| {
+                    let e = &p.executions[m.execution];
                     MatchedExecution {
                         pipeline: p.name.clone(),
-                        id: p.executions[m.execution].id.clone(),
+                        id: e.id.clone(),
                         matched_by: m.by,
+                        trigger: e.trigger.clone(),
+                        started_by: e.trigger_detail.clone(),
                     }
                 }),
                 watched_by: verdict.watchers.iter().map(|&w| snap.pipelines[w].name.clone()).collect(),
                 pusher: record.map(|r| r.pusher.clone()),
                 findings,
+                chain,
                 tags_from_cloudtrail,
                 push,
             });

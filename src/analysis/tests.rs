@@ -27,7 +27,13 @@ fn pushes_are_newest_first_with_their_verdicts() {
     let triggered = &a.pushes[1];
     assert_eq!(
         triggered.execution,
-        Some(MatchedExecution { pipeline: "web-deploy".into(), id: "exec-1".into(), matched_by: MatchedBy::Digest })
+        Some(MatchedExecution {
+            pipeline: "web-deploy".into(),
+            id: "exec-1".into(),
+            matched_by: MatchedBy::Digest,
+            trigger: "CloudWatchEvent".into(),
+            started_by: Some("arn:aws:events:ap-northeast-1:111111111111:rule/x".into()),
+        })
     );
     assert_eq!(a.pushes[0].watched_by, ["web-deploy"]);
     assert_eq!(a.pushes[0].profile, "account-a");

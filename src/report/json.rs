@@ -157,6 +157,9 @@ struct PushJson<'a> {
     pusher: Option<PusherJson<'a>>,
     findings: Vec<FindingJson<'a>>,
     tags_from_cloudtrail: bool,
+    /// Push → event → rule → target → run, each hop `established`, `broken` or `not_checked` with its evidence
+    /// (empty for an unwatched push).
+    chain: Vec<HopJson<'a>>,
     /// The platform images of a multi-platform push (empty for a single image).
     manifests: Vec<ManifestJson<'a>>,
     /// Signatures, attestations, SBOMs and other referrers attached to the push.
@@ -181,6 +184,11 @@ impl<'a> PushJson<'a> {
                 .map(|f| FindingJson { code: f.code.as_str(), message: &f.message, fix: &f.fix })
                 .collect(),
             tags_from_cloudtrail: v.tags_from_cloudtrail,
+            chain: v
+                .chain
+                .iter()
+                .map(|h| HopJson { hop: h.hop.as_str(), state: h.state.as_str(), evidence: &h.evidence })
+                .collect(),
             manifests: v.push.manifests.iter().map(ManifestJson::of).collect(),
             artifacts: v.push.artifacts.iter().map(ArtifactJson::of).collect(),
         }
@@ -221,11 +229,21 @@ struct ExecutionRefJson<'a> {
     id: &'a str,
     /// `digest` or `time`.
     matched_by: &'static str,
+    /// What started the run (`CloudWatchEvent`, `StartPipelineExecution`, …).
+    trigger: &'a str,
+    /// Who or what started it: the rule's ARN for an event, the caller's ARN for a release (null when unknown).
+    started_by: Option<&'a str>,
 }
 
 impl<'a> ExecutionRefJson<'a> {
     fn of(m: &'a MatchedExecution) -> Self {
-        Self { pipeline: &m.pipeline, id: &m.id, matched_by: m.matched_by.as_str() }
+        Self {
+            pipeline: &m.pipeline,
+            id: &m.id,
+            matched_by: m.matched_by.as_str(),
+            trigger: &m.trigger,
+            started_by: m.started_by.as_deref(),
+        }
     }
 }
 
@@ -247,6 +265,15 @@ impl<'a> PusherJson<'a> {
             cross_account: p.cross_account,
         }
     }
+}
+
+#[derive(Serialize)]
+struct HopJson<'a> {
+    /// `push`, `event`, `rule`, `target` or `run`.
+    hop: &'static str,
+    /// `established`, `broken` or `not_checked`.
+    state: &'static str,
+    evidence: &'a str,
 }
 
 #[derive(Serialize)]

@@ -54,7 +54,22 @@ fn json_has_the_contract_shape() {
     assert_eq!(p0["execution"], Value::Null);
     let p1 = &v["pushes"][1];
     assert_eq!(p1["status"], "triggered");
-    assert_eq!(p1["execution"], json!({"pipeline": "web-deploy", "id": "exec-1", "matched_by": "digest"}));
+    assert_eq!(
+        p1["execution"],
+        json!({
+            "pipeline": "web-deploy",
+            "id": "exec-1",
+            "matched_by": "digest",
+            "trigger": "CloudWatchEvent",
+            "started_by": "arn:aws:events:ap-northeast-1:111111111111:rule/x"
+        })
+    );
+    let hops: Vec<&str> = p0["chain"].as_array().unwrap().iter().map(|h| h["hop"].as_str().unwrap()).collect();
+    assert_eq!(hops, ["push", "event", "rule", "target", "run"]);
+    assert_eq!(
+        p0["chain"][4],
+        json!({"hop": "run", "state": "broken", "evidence": "no run of web-deploy started within the grace period"})
+    );
     assert_eq!(p1["pushed_at"], "2025-11-24T15:00:00Z");
     // The whole document, so that no key is renamed or dropped unnoticed.
     insta::assert_snapshot!("json_document_hand_built", doc);

@@ -1,65 +1,7 @@
 use super::*;
+use crate::analysis::fixtures::evidence::{GRACE, NATIVE, diag, pipeline, push, record, rule, ts};
 use crate::analysis::trail::TrailIndex;
-use crate::model::{CloudTrailRead, Execution, Pusher, TriggerRule, WatchedSource};
-use jiff::Timestamp;
-
-const T0: i64 = 1_764_000_000;
-const GRACE: Duration = Duration::from_secs(300);
-const NATIVE: &str = r#"{"source":["aws.ecr"],"detail-type":["ECR Image Action"],
-    "detail":{"action-type":["PUSH"],"result":["SUCCESS"],"repository-name":["web"],"image-tag":["latest"]}}"#;
-
-fn ts(o: i64) -> Timestamp {
-    Timestamp::from_second(T0 + o).unwrap()
-}
-
-fn push(tags: &[&str]) -> ImagePush {
-    ImagePush {
-        repository: "web".into(),
-        digest: "sha256:d1".into(),
-        tags: tags.iter().map(|t| t.to_string()).collect(),
-        pushed_at: ts(-3600),
-        ..ImagePush::default()
-    }
-}
-
-fn pipeline(execs: Vec<Execution>) -> Pipeline {
-    Pipeline {
-        name: "web-deploy".into(),
-        sources: vec![WatchedSource { action: "Source".into(), repository: "web".into(), tag: "latest".into() }],
-        executions: execs,
-    }
-}
-
-fn record(pusher_account: &str, tag: &str) -> PutImageRecord {
-    PutImageRecord {
-        event_id: "e1".into(),
-        event_time: ts(-3600),
-        repository: "web".into(),
-        tag: Some(tag.into()),
-        digest: Some("sha256:d1".into()),
-        recipient_account: Some("111111111111".into()),
-        pusher: Pusher {
-            arn: None,
-            account: pusher_account.into(),
-            identity_type: "AWSAccount".into(),
-            cross_account: pusher_account != "111111111111",
-        },
-    }
-}
-
-fn rule(state: &str, pattern: &str) -> TriggerRule {
-    TriggerRule { name: "web-rule".into(), state: state.into(), pattern: Some(pattern.into()) }
-}
-
-fn diag(records: Vec<PutImageRecord>, rules: Option<Vec<TriggerRule>>) -> Diagnostics {
-    Diagnostics {
-        put_images: Lookup::Done(CloudTrailRead { records, read_until: ts(0) }),
-        rules: match rules {
-            Some(r) => Lookup::Done(vec![("web-deploy".into(), r)]),
-            None => Lookup::Skipped("disabled in the config".into()),
-        },
-    }
-}
+use crate::model::Execution;
 
 fn run(push: &ImagePush, status: PushStatus, pipes: &[Pipeline], d: &Diagnostics) -> Vec<Finding> {
     let evidence = Evidence {

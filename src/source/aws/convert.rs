@@ -53,7 +53,8 @@ pub(super) fn execution(s: &PipelineExecutionSummary) -> Option<Execution> {
         id: s.pipeline_execution_id()?.to_string(),
         status: ExecStatus::parse(s.status().map(|st| st.as_str()).unwrap_or("Unknown")),
         trigger: s.trigger().and_then(|t| t.trigger_type()).map(|t| t.as_str().to_string()).unwrap_or_default(),
-        trigger_detail: s.trigger().and_then(|t| t.trigger_detail()).map(str::to_string),
+        // moto (and perhaps other emulators) sends an empty detail: no detail is said as `None`.
+        trigger_detail: s.trigger().and_then(|t| t.trigger_detail()).filter(|d| !d.is_empty()).map(str::to_string),
         started_at: timestamp(s.start_time()?)?,
         updated_at: s.last_update_time().and_then(timestamp),
         revisions: s

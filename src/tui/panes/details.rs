@@ -4,11 +4,12 @@
 use jiff::{SignedDuration, Timestamp};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{centered, safe, width};
+use crate::analysis::chain::{Hop, HopState, first_broken};
 use crate::analysis::correlate::{MatchedBy, PushStatus};
 use crate::analysis::{PipelineHistory, PushVerdict};
 use crate::display::{age, short_digest};
@@ -48,6 +49,33 @@ fn account_of(app: &App, profile: &str) -> String {
     match id {
         Some(acc) => format!("{} ({})", safe(profile), safe(&acc)),
         None => safe(profile),
+    }
+}
+
+/// The chain push → event → rule → target → run, drawn top to bottom with the first broken hop highlighted.
+fn chain_lines(app: &App, chain: &[Hop], l: &mut Vec<Line<'static>>) {
+    if chain.is_empty() {
+        return;
+    }
+    let t = app.theme;
+    let first_broken = first_broken(chain).map(|h| h.hop);
+    l.push(Line::raw(""));
+    l.push(Line::styled("Chain", t.title()));
+    for (i, h) in chain.iter().enumerate() {
+        let (mark, style) = match h.state {
+            HopState::Established => ("●", t.ok()),
+            HopState::Broken if Some(h.hop) == first_broken => ("✗", t.untriggered().add_modifier(Modifier::REVERSED)),
+            HopState::Broken => ("✗", t.untriggered()),
+            HopState::NotChecked => ("?", t.dim()),
+        };
+        l.push(Line::from(vec![
+            Span::styled(format!(" {mark} {:<7}", h.hop.as_str()), style),
+            Span::styled(format!("{:<12}", h.state.as_str()), style),
+            Span::raw(safe(&h.evidence)),
+        ]));
+        if i + 1 < chain.len() {
+            l.push(Line::styled(" │", t.dim()));
+        }
     }
 }
 
@@ -139,6 +167,7 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
             }
         }
     }
+    chain_lines(app, &p.chain, &mut l);
     l
 }
 
