@@ -10,5 +10,6 @@ mod faults;
 mod hostile;
 mod hygiene;
 mod once;
+mod pushes;
 mod secrets;
 mod support;

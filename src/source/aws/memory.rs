@@ -1,5 +1,6 @@
 //! What a profile remembers between polls, so a steady-state poll costs few API calls: the caller identity,
-//! pipeline definitions by version, executions already seen, CloudTrail records already read, and rules.
+//! pipeline definitions by version, executions already seen, CloudTrail records already read, rules, and what each
+//! image index lists.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -11,7 +12,8 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::limiter::RateLimiter;
-use crate::model::{Execution, Identity, PutImageRecord, TriggerRule, WatchedSource};
+use crate::model::{Execution, Identity, IndexEntry, PutImageRecord, TriggerRule, WatchedSource};
+use crate::oci::ParseError;
 
 /// CloudTrail's LookupEvents limit: 2 requests per second per account and region.
 pub(super) const LOOKUP_INTERVAL: Duration = Duration::from_millis(500);
@@ -41,6 +43,9 @@ pub(super) struct ProfileMemory {
     /// Paces LookupEvents calls.
     pub limiter: RateLimiter,
     pub rules: Mutex<HashMap<String, (Instant, Vec<TriggerRule>)>>,
+    /// What each image index lists (or why its manifest is not an index), by digest: a manifest never changes, so
+    /// it is read once for the life of the process.
+    pub indexes: Mutex<HashMap<String, Result<Vec<IndexEntry>, ParseError>>>,
     /// AssumeRole calls made by this profile's credential provider (the SDK caches the session).
     pub assume_role_calls: Arc<AtomicU32>,
 }
@@ -54,6 +59,7 @@ impl Default for ProfileMemory {
             trail: Mutex::new(TrailCache::default()),
             limiter: RateLimiter::new(LOOKUP_INTERVAL),
             rules: Mutex::new(HashMap::new()),
+            indexes: Mutex::new(HashMap::new()),
             assume_role_calls: Arc::new(AtomicU32::new(0)),
         }
     }

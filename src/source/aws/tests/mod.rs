@@ -3,8 +3,10 @@
 //! that stops at the lookback), and the `Debug` output of everything that holds credentials.
 
 mod core_reads;
+mod corpus;
 mod credentials;
 mod enrichment;
+mod indexes;
 
 use std::time::Duration;
 
