@@ -39,7 +39,12 @@ fn own_account_push_is_triggered_by_digest() {
     assert_eq!(web_push["digest"], web.digest.as_str());
     assert_eq!(web_push["status"], "triggered", "{web_push:#}");
     let run_id = &web.started[0].1;
-    assert_eq!(web_push["execution"], json!({"pipeline": "web-deploy", "id": run_id, "matched_by": "digest"}));
+    // Started by the console's rule, whose ARN is the run's trigger detail.
+    let rule = format!("arn:aws:events:{REGION}:{A}:rule/web-deploy-ecr-latest");
+    assert_eq!(
+        web_push["execution"],
+        json!({"pipeline": "web-deploy", "id": run_id, "matched_by": "digest", "trigger": "CloudWatchEvent", "started_by": rule})
+    );
 
     // Who called what: every profile assumed its role and asked who it is, in the profiles' region.
     let log = sim.world.requests();
