@@ -11,6 +11,7 @@ mod demo_once;
 mod diagnose;
 mod faults;
 mod hostile;
+mod house;
 mod hygiene;
 mod iam_policy;
 mod once;
