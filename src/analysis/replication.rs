@@ -58,7 +58,7 @@ impl<'a> Registries<'a> {
                 account: snap.identity.as_ref().map(|i| i.account.as_str()),
                 region: &meta.region,
                 snap,
-                images: snap.pushes.iter().map(|p| ((p.repository.as_str(), p.digest.as_str()), p.pushed_at)).collect(),
+                images: snap.images.iter().map(|p| ((p.repository.as_str(), p.digest.as_str()), p.pushed_at)).collect(),
             })
             .collect();
         Self { registries }
@@ -107,7 +107,18 @@ impl<'a> Registries<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Identity, Lookup, Pusher, ReplicationRule};
+    use crate::model::{Identity, Image, Lookup, Pusher, ReplicationRule};
+
+    /// The push of `snap`'s image `i`.
+    fn push(snap: &ProfileSnapshot, i: usize) -> ImagePush {
+        let image = &snap.images[i];
+        ImagePush {
+            repository: image.repository.clone(),
+            digest: image.digest.clone(),
+            pushed_at: image.pushed_at,
+            ..ImagePush::default()
+        }
+    }
 
     fn t(s: i64) -> Timestamp {
         Timestamp::from_second(1_764_000_000 + s).unwrap()
@@ -116,13 +127,13 @@ mod tests {
     fn snap(account: &str, pushes: &[(&str, &str)], replicates_to: Option<(&str, &str)>) -> ProfileSnapshot {
         let mut s = ProfileSnapshot {
             identity: Some(Identity { account: account.into(), arn: String::new(), user_id: String::new() }),
-            pushes: pushes
+            images: pushes
                 .iter()
-                .map(|(repo, digest)| ImagePush {
+                .map(|(repo, digest)| Image {
                     repository: repo.to_string(),
                     digest: digest.to_string(),
-                    tags: vec![],
                     pushed_at: t(-60),
+                    ..Image::default()
                 })
                 .collect(),
             ..ProfileSnapshot::default()
@@ -164,9 +175,9 @@ mod tests {
         let dest = snap("111111111111", &[("reports", "sha256:r")], None);
         let source = snap("111111111111", &[("reports", "sha256:r")], Some(("ap-northeast-1", "111111111111")));
         let r = Registries::new(&metas, &[&dest, &source]);
-        let push = &dest.pushes[0];
+        let pushed = &push(&dest, 0);
         assert_eq!(
-            r.arrival(0, push, None),
+            r.arrival(0, pushed, None),
             Some(Arrival::Replicated(Source {
                 profile: "source".into(),
                 account: "111111111111".into(),
@@ -174,9 +185,9 @@ mod tests {
                 pushed_at: t(-60),
             }))
         );
-        assert!(r.arrival(0, push, Some(&record("AWSService"))).is_some(), "a service's record does not contradict");
-        assert_eq!(r.arrival(0, push, Some(&record("AssumedRole"))), None, "someone pushed it here");
-        assert_eq!(r.arrival(1, &source.pushes[0], None), None, "the source's own push");
+        assert!(r.arrival(0, pushed, Some(&record("AWSService"))).is_some(), "a service's record does not contradict");
+        assert_eq!(r.arrival(0, pushed, Some(&record("AssumedRole"))), None, "someone pushed it here");
+        assert_eq!(r.arrival(1, &push(&source, 0), None), None, "the source's own push");
     }
 
     #[test]
@@ -185,10 +196,10 @@ mod tests {
         let dest = snap("111111111111", &[("reports", "sha256:r"), ("web", "sha256:w")], None);
         let source = snap("222222222222", &[], Some(("ap-northeast-1", "111111111111")));
         let r = Registries::new(&metas, &[&dest, &source]);
-        assert_eq!(r.arrival(0, &dest.pushes[0], None), Some(Arrival::ReplicationConfigured(vec!["source".into()])));
-        assert_eq!(r.arrival(0, &dest.pushes[1], None), None, "web is not replicated");
+        assert_eq!(r.arrival(0, &push(&dest, 0), None), Some(Arrival::ReplicationConfigured(vec!["source".into()])));
+        assert_eq!(r.arrival(0, &push(&dest, 1), None), None, "web is not replicated");
         let elsewhere = snap("222222222222", &[("reports", "sha256:r")], Some(("eu-west-1", "111111111111")));
         let r = Registries::new(&metas, &[&dest, &elsewhere]);
-        assert_eq!(r.arrival(0, &dest.pushes[0], None), None, "replicates to another region");
+        assert_eq!(r.arrival(0, &push(&dest, 0), None), None, "replicates to another region");
     }
 }

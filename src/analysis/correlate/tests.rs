@@ -1,3 +1,5 @@
+//! Correlation on hand-built pipelines and pushes: every rule of the module doc, case by case.
+
 use super::*;
 use crate::model::{ExecStatus, Execution, Revision, WatchedSource};
 
@@ -14,6 +16,7 @@ fn push(repo: &str, tags: &[&str], digest: &str, at: i64) -> ImagePush {
         digest: digest.into(),
         tags: tags.iter().map(|t| t.to_string()).collect(),
         pushed_at: ts(at),
+        ..ImagePush::default()
     }
 }
 

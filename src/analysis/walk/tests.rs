@@ -1,3 +1,6 @@
+//! The rule and target hops against hand-built rules, targets, simulations, metrics, trails and replication: what
+//! each hop says, which finding explains a break, and that the chain and the findings agree.
+
 use std::time::Duration;
 
 use super::*;

@@ -1,6 +1,6 @@
 //! What a profile remembers between polls, so a steady-state poll costs few API calls: the caller identity,
 //! pipeline definitions by version, executions already seen, CloudTrail records already read, rules (with their
-//! targets), and what the trigger diagnosis read past them.
+//! targets), what each image index lists, and what the trigger diagnosis read past the rules.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -13,9 +13,10 @@ use tokio::time::Instant;
 
 use super::limiter::RateLimiter;
 use crate::model::{
-    Execution, FailedInvocations, Identity, Lookup, PutImageRecord, ReplicationRule, TrailState, TriggerRule,
-    WatchedSource,
+    Execution, FailedInvocations, Identity, IndexEntry, Lookup, PutImageRecord, ReplicationRule, TrailState,
+    TriggerRule, WatchedSource,
 };
+use crate::oci::ParseError;
 
 /// CloudTrail's LookupEvents limit: 2 requests per second per account and region.
 pub(super) const LOOKUP_INTERVAL: Duration = Duration::from_millis(500);
@@ -74,6 +75,9 @@ pub(super) struct ProfileMemory {
     pub rules: Mutex<HashMap<String, (Instant, Vec<TriggerRule>)>>,
     /// Targets' roles, trails, metrics and replication, for the trigger diagnosis.
     pub triggers: Mutex<TriggerMemory>,
+    /// What each image index lists (or why its manifest is not an index), by digest: a manifest never changes, so
+    /// it is read once for the life of the process.
+    pub indexes: Mutex<HashMap<String, Result<Vec<IndexEntry>, ParseError>>>,
     /// AssumeRole calls made by this profile's credential provider (the SDK caches the session).
     pub assume_role_calls: Arc<AtomicU32>,
 }
@@ -88,6 +92,7 @@ impl Default for ProfileMemory {
             limiter: RateLimiter::new(LOOKUP_INTERVAL),
             rules: Mutex::new(HashMap::new()),
             triggers: Mutex::new(TriggerMemory::default()),
+            indexes: Mutex::new(HashMap::new()),
             assume_role_calls: Arc::new(AtomicU32::new(0)),
         }
     }

@@ -10,14 +10,14 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use super::clients::ProfileClients;
-use super::images::{self, ImagesFailure};
+use super::images::{self, ImagesFailure, ImagesRead};
 use super::memory::ProfileMemory;
 use super::pipelines::{self, PipelinesRead};
 use super::profile_poll::{PROFILE_IN_FLIGHT, ProfilePoll, Scope};
 use super::stats::CallStats;
 use super::triggers::{self, TriggerReads};
 use super::{identity, partition, rules, trail};
-use crate::model::{Diagnostics, ErrorKind, Identity, ImagePush, Lookup, Pipeline, PollError, ProfileSnapshot};
+use crate::model::{Diagnostics, ErrorKind, Identity, Lookup, Pipeline, PollError, ProfileSnapshot};
 use crate::source::PollRequest;
 
 /// Reads everything of one profile through `clients`, and what the poll cost.
@@ -63,7 +63,7 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
         futures::stream::iter(repos.clone().into_iter().enumerate())
             .map(|(i, repo)| async move { (i, images::read(p, &repo).await) })
             .buffer_unordered(PROFILE_IN_FLIGHT)
-            .collect::<Vec<(usize, Result<Vec<ImagePush>, ImagesFailure>)>>(),
+            .collect::<Vec<(usize, Result<ImagesRead, ImagesFailure>)>>(),
     );
     let account = identity.as_ref().map(|i| i.account.clone());
     let trail = bounded(
@@ -128,10 +128,14 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
     warnings.extend(trail_note);
     warnings.extend(past.warnings);
     results.sort_by_key(|(i, _)| *i);
-    let mut pushes = Vec::new();
+    let (mut images, mut indexes) = (Vec::new(), Vec::new());
     for (i, r) in results {
         match r {
-            Ok(mut imgs) => pushes.append(&mut imgs),
+            Ok(mut read) => {
+                images.append(&mut read.images);
+                indexes.append(&mut read.indexes);
+                warnings.append(&mut read.warnings);
+            }
             Err(ImagesFailure::NotFound) => {
                 warnings.push(format!("ECR repository `{}` not found in this account and region", repos[i]))
             }
@@ -142,7 +146,8 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
     ProfileSnapshot {
         identity,
         pipelines,
-        pushes,
+        images,
+        indexes,
         errors: failures,
         warnings,
         diagnostics: Diagnostics {

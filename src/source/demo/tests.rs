@@ -1,3 +1,5 @@
+//! The demo tells every cause once: a test per promise its story makes.
+
 use super::*;
 use crate::analysis::Analysis;
 use crate::analysis::correlate::PushStatus;
@@ -13,6 +15,13 @@ fn demo_has_triggered_running_and_the_untriggered_cross_account_push() {
     assert_eq!(api.status, PushStatus::Untriggered);
     let newest_web = analysis.pushes.iter().find(|p| p.push.repository == "web").unwrap();
     assert_eq!(newest_web.push.tags, vec!["latest", "build-1003"]);
+    // A buildx push: one push with its two platforms, its attestation and its signature.
+    let platforms: Vec<_> = newest_web.push.manifests.iter().filter_map(|m| m.platform.as_deref()).collect();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm64"]);
+    let kinds: Vec<_> = newest_web.push.artifacts.iter().map(|a| a.kind.as_str()).collect();
+    assert_eq!(kinds, ["attestation", "signature"]);
+    let web = analysis.pushes.iter().filter(|p| p.push.repository == "web").count();
+    assert_eq!(web, 31 + 1, "the last 31 builds and the hotfix: no platform image or signature is a push");
     // Pushed at +120 s, its run starts at +124 s and is still running at +130 s.
     assert_eq!(newest_web.status, PushStatus::Triggered);
     let run = &analysis.pipeline("account-a", "web-deploy").unwrap().executions[0];

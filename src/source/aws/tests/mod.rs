@@ -6,6 +6,7 @@ mod core_reads;
 mod corpus;
 mod credentials;
 mod enrichment;
+mod indexes;
 mod triggers;
 
 use std::time::Duration;

@@ -10,7 +10,6 @@ use aws_sdk_iam::operation::simulate_principal_policy::SimulatePrincipalPolicyEr
 use aws_smithy_mocks::mock;
 use aws_smithy_types::error::ErrorMetadata;
 
-use super::corpus::{json, xml};
 use super::*;
 use crate::analysis::PushVerdict;
 use crate::analysis::chain::{HopKind, HopState, first_broken};
@@ -20,6 +19,30 @@ const WEB_DEPLOY: &str = "arn:aws:codepipeline:ap-northeast-1:111111111111:web-d
 const NATIVE: &str = r#"{"source":["aws.ecr"],"detail-type":["ECR Image Action"],"detail":{"action-type":["PUSH"],"result":["SUCCESS"],"repository-name":["web"],"image-tag":["latest"]}}"#;
 /// CDK's `EcrSourceAction` pattern before aws/aws-cdk#21580, for web:latest.
 const CLOUDTRAIL: &str = r#"{"source":["aws.ecr"],"detail-type":["AWS API Call via CloudTrail"],"detail":{"requestParameters":{"repositoryName":["web"],"imageTag":["latest"]},"eventName":["PutImage"]}}"#;
+
+/// A corpus file (`tests/fixtures/aws/`) as the 200 answer of its operation.
+fn corpus(
+    path: &str,
+    content_type: &'static str,
+) -> impl Fn() -> aws_sdk_eventbridge::config::http::HttpResponse + Send + Sync + 'static {
+    let full = format!("{}/tests/fixtures/aws/{path}", env!("CARGO_MANIFEST_DIR"));
+    let body = std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
+    move || {
+        let r = http::Response::builder().status(200).header("content-type", content_type);
+        aws_sdk_eventbridge::config::http::HttpResponse::try_from(
+            r.body(aws_smithy_types::body::SdkBody::from(body.clone())).unwrap(),
+        )
+        .unwrap()
+    }
+}
+
+fn json(path: &str) -> impl Fn() -> aws_sdk_eventbridge::config::http::HttpResponse + Send + Sync + 'static {
+    corpus(path, "application/x-amz-json-1.1")
+}
+
+fn xml(path: &str) -> impl Fn() -> aws_sdk_eventbridge::config::http::HttpResponse + Send + Sync + 'static {
+    corpus(path, "text/xml")
+}
 
 fn rule(pattern: &'static str) -> (Rule, Rule) {
     let names = mock!(aws_sdk_eventbridge::Client::list_rule_names_by_target)
