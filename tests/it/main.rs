@@ -18,4 +18,5 @@ mod once;
 mod pushes;
 mod secrets;
 mod support;
+mod triggers;
 mod tui_pty;
