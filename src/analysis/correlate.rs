@@ -28,7 +28,6 @@
 //!   `now - pushed_at <= grace` (pushes stamped in the future included); else *untriggered*.
 
 use std::collections::HashMap;
-use std::hash::BuildHasher;
 use std::time::Duration;
 
 use foldhash::fast::FixedState;
@@ -36,14 +35,9 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::model::{Execution, ImagePush, Pipeline, ProfileSnapshot};
 
-/// The maps of correlation: foldhash, unkeyed. SipHash took a quarter of the time at 100k pushes, and the keys
-/// (repositories, tags, digests) come from the user's own accounts, so flooding is not a concern.
+/// The maps of correlation, with foldhash's fast unkeyed hasher: SipHash took a quarter of the time at 100k pushes,
+/// and the keys (repositories, tags, revision ids) come from the user's own accounts, so flooding is not a concern.
 type FastMap<K, V> = HashMap<K, V, FixedState>;
-
-/// The 64-bit hash of a revision id or digest, the key of [`DigestIndex`].
-fn str_hash(s: &str) -> u64 {
-    FixedState::default().hash_one(s)
-}
 
 /// Tolerated clock difference between ECR's push time and CodePipeline's start time.
 pub const SKEW: Duration = Duration::from_secs(5);
@@ -120,8 +114,9 @@ pub fn correlate(snap: &ProfileSnapshot, now: Timestamp, grace: Duration) -> Vec
 ///
 /// O(n log n) for n pushes and executions: a hash lookup per push and per revision, one sort of each pipeline's
 /// time-match candidates, and a near-linear sweep over them. At 100k pushes the time goes to cache misses on the
-/// scattered strings of the model, so the work runs as passes whose items are independent (find the repository,
-/// hash, look up, …): the CPU then overlaps the misses instead of waiting for each in turn (BENCHMARKS.md).
+/// scattered strings of the model, so the work runs as passes whose items are independent (gather the revisions,
+/// index them; find each push's repository, look its digest up, …): the CPU then overlaps the misses instead of
+/// waiting for each in turn (BENCHMARKS.md).
 pub fn correlate_parts(pipelines: &[Pipeline], pushes: &[ImagePush], now: Timestamp, grace: Duration) -> Vec<Verdict> {
     let grace_s = SignedDuration::try_from(grace).unwrap_or(SignedDuration::MAX);
     let skew_s = SignedDuration::try_from(SKEW).unwrap_or(SignedDuration::ZERO);
@@ -158,14 +153,9 @@ pub fn correlate_parts(pipelines: &[Pipeline], pushes: &[ImagePush], now: Timest
         .collect();
 
     // 1. Digest matches: the earliest execution of a pipeline with a source on the repository.
-    let digest_hashes: Vec<u64> = pushes
-        .iter()
-        .zip(&push_repos)
-        .map(|(push, repo)| if repo.is_some() && !digests.is_empty() { str_hash(&push.digest) } else { 0 })
-        .collect();
     for (i, push) in pushes.iter().enumerate() {
         let Some(repo) = push_repos[i] else { continue };
-        if let Some(c) = digests.earliest(&push.digest, digest_hashes[i], &repo.pipelines) {
+        if let Some(c) = digests.earliest(&push.digest, &repo.pipelines) {
             verdicts[i].matched = Some(Match { pipeline: c.pipeline, execution: c.execution, by: MatchedBy::Digest });
             push_unique(&mut verdicts[i].watchers, c.pipeline);
         }
@@ -208,23 +198,20 @@ struct RepoWatch<'a> {
 
 /// Revision id -> the executions carrying it, over the pipelines with an ECR source (the others match no push).
 ///
-/// Keyed by the 64-bit hash alone, so a bucket is 16 bytes and the table stays in cache at 100k executions; ids
-/// whose hashes collide share a chain, and [`DigestIndex::earliest`] compares the text of each candidate.
+/// One allocation for all candidates: each is linked to the previous one with the same id.
 struct DigestIndex<'a> {
     pipelines: &'a [Pipeline],
-    /// [`str_hash`] of a revision id -> the last candidate with that hash.
-    heads: FastMap<u64, usize>,
-    /// Candidates, each linked to the previous one with the same hash.
+    /// Revision id -> the last candidate carrying it.
+    heads: FastMap<&'a str, usize>,
+    /// Candidates, each linked to the previous one with the same id.
     cands: Vec<Candidate>,
-    /// The revision id of each candidate.
-    ids: Vec<&'a str>,
 }
 
 /// One execution carrying a revision id.
 struct Candidate {
     pipeline: usize,
     execution: usize,
-    /// Previous candidate with the same hash, or [`DigestIndex::END`].
+    /// Previous candidate with the same id, or [`DigestIndex::END`].
     next: usize,
 }
 
@@ -232,7 +219,7 @@ impl<'a> DigestIndex<'a> {
     const END: usize = usize::MAX;
 
     fn new(pipelines: &'a [Pipeline]) -> Self {
-        // Gather, hash, insert: three passes rather than one loop (see `correlate_parts`).
+        // Gather, then insert: two passes rather than one loop (see `correlate_parts`).
         let with_ecr = || pipelines.iter().enumerate().filter(|(_, pipe)| !pipe.sources.is_empty());
         let n = with_ecr().flat_map(|(_, pipe)| &pipe.executions).map(|ex| ex.revisions.len()).sum();
         let mut cands = Vec::with_capacity(n);
@@ -245,27 +232,22 @@ impl<'a> DigestIndex<'a> {
                 }
             }
         }
-        let hashes: Vec<u64> = ids.iter().map(|id| str_hash(id)).collect();
         let mut heads = HashMap::with_capacity_and_hasher(n, Default::default());
-        for (c, &hash) in hashes.iter().enumerate() {
-            cands[c].next = heads.insert(hash, c).unwrap_or(Self::END);
+        for (c, id) in ids.into_iter().enumerate() {
+            cands[c].next = heads.insert(id, c).unwrap_or(Self::END);
         }
-        Self { pipelines, heads, cands, ids }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.cands.is_empty()
+        Self { pipelines, heads, cands }
     }
 
     /// The earliest execution (then lowest pipeline and execution index) among `pipelines` whose revision id is
-    /// `digest`, of hash `hash`.
-    fn earliest(&self, digest: &str, hash: u64, pipelines: &[usize]) -> Option<&Candidate> {
+    /// `digest`.
+    fn earliest(&self, digest: &str, pipelines: &[usize]) -> Option<&Candidate> {
         let key =
             |c: &Candidate| (self.pipelines[c.pipeline].executions[c.execution].started_at, c.pipeline, c.execution);
         let mut best: Option<&Candidate> = None;
-        let mut c = self.heads.get(&hash).copied().unwrap_or(Self::END);
+        let mut c = self.heads.get(digest).copied().unwrap_or(Self::END);
         while let Some(cand) = self.cands.get(c) {
-            if pipelines.contains(&cand.pipeline) && self.ids[c] == digest && best.is_none_or(|b| key(cand) < key(b)) {
+            if pipelines.contains(&cand.pipeline) && best.is_none_or(|b| key(cand) < key(b)) {
                 best = Some(cand);
             }
             c = cand.next;

@@ -221,13 +221,3 @@ fn free_list_finds_nearest_unclaimed() {
     f.claim(1);
     assert_eq!(f.find(3), None);
 }
-
-#[test]
-fn digest_index_compares_text_when_hashes_collide() {
-    let pipes = vec![pipe("d", &[("web", "latest")], vec![exec("e", 10, &[("Source", "sha256:a")])])];
-    let index = DigestIndex::new(&pipes);
-    let a = str_hash("sha256:a");
-    assert_eq!(index.earliest("sha256:a", a, &[0]).map(|c| c.execution), Some(0));
-    // Another id under the same hash (a collision) is not a match.
-    assert!(index.earliest("sha256:b", a, &[0]).is_none());
-}
