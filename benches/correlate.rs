@@ -8,8 +8,10 @@ use std::io;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use pipewatch::analysis::Analysis;
 use pipewatch::analysis::correlate::correlate_parts;
-use pipewatch::report::{self, Report};
+use pipewatch::analysis::pushes::group;
+use pipewatch::report;
 
 /// Grace period used throughout (the default of the config).
 const GRACE: Duration = Duration::from_secs(300);
@@ -24,21 +26,22 @@ fn sizes() -> Vec<usize> {
 }
 
 fn correlation(c: &mut Criterion) {
-    let mut group = c.benchmark_group("correlate");
+    let mut bench = c.benchmark_group("correlate");
     for n in sizes() {
         let snap = support::snapshot(n, n, 42);
         let now = support::now_after(&snap);
-        group.throughput(Throughput::Elements(n as u64));
-        group.sample_size(match n {
+        bench.throughput(Throughput::Elements(n as u64));
+        bench.sample_size(match n {
             ..100_000 => 100,
             100_000..300_000 => 30,
             _ => 10,
         });
-        group.bench_with_input(BenchmarkId::from_parameter(n), &snap, |b, snap| {
-            b.iter(|| correlate_parts(black_box(&snap.pipelines), black_box(&snap.pushes), now, GRACE))
+        let pushes = group(&snap.images, &snap.indexes);
+        bench.bench_with_input(BenchmarkId::from_parameter(n), &snap, |b, snap| {
+            b.iter(|| correlate_parts(black_box(&snap.pipelines), black_box(&pushes), now, GRACE))
         });
     }
-    group.finish();
+    bench.finish();
 }
 
 fn json_report(c: &mut Criterion) {
@@ -49,15 +52,15 @@ fn json_report(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("report_10k");
     group.throughput(Throughput::Elements(PUSHES as u64));
-    group.bench_function("build", |b| b.iter(|| Report::build(black_box(&metas), black_box(&refs), now, GRACE)));
-    let built = Report::build(&metas, &refs, now, GRACE);
+    group.bench_function("build", |b| b.iter(|| Analysis::new(black_box(&metas), black_box(&refs), now, GRACE)));
+    let built = Analysis::new(&metas, &refs, now, GRACE);
     group.bench_function("json_write", |b| {
         b.iter(|| report::json::write(black_box(&built), io::sink()).expect("a sink never fails"))
     });
     // What `--once --output json` does after polling: build, write, free.
     group.bench_function("build_and_json_write", |b| {
         b.iter(|| {
-            let r = Report::build(black_box(&metas), black_box(&refs), now, GRACE);
+            let r = Analysis::new(black_box(&metas), black_box(&refs), now, GRACE);
             report::json::write(&r, io::sink()).expect("a sink never fails");
         })
     });

@@ -11,9 +11,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use pipewatch::model::{
-    ExecStatus, Execution, Identity, ImagePush, Pipeline, ProfileMeta, ProfileSnapshot, Revision, WatchedSource,
+    ExecStatus, Execution, Identity, Image, Pipeline, ProfileMeta, ProfileSnapshot, Revision, WatchedSource,
 };
-use pipewatch::poll::PollEvent;
+use pipewatch::poller::PollEvent;
 use pipewatch::tui::app::App;
 use pipewatch::tui::msg::Msg;
 use pipewatch::tui::theme::Theme;
@@ -52,11 +52,12 @@ fn snapshot(now: Timestamp) -> ProfileSnapshot {
         })
         .collect();
     let pushes = (0..n())
-        .map(|i| ImagePush {
+        .map(|i| Image {
             repository: format!("repo-{}", i % 10),
             digest: digest(i),
             tags: vec![format!("build-{i}")],
             pushed_at: at(i * 8),
+            ..Image::default()
         })
         .collect();
     ProfileSnapshot {
@@ -66,7 +67,7 @@ fn snapshot(now: Timestamp) -> ProfileSnapshot {
             user_id: "AROA:pipewatch".into(),
         }),
         pipelines,
-        pushes,
+        images: pushes,
         ..ProfileSnapshot::default()
     }
 }
@@ -78,7 +79,8 @@ fn render(c: &mut Criterion) {
         App::new(metas, Duration::from_secs(300), Duration::from_secs(30), TimeZone::UTC, Theme { color: true });
     let snap = Box::new(snapshot(now));
     app.update(Msg::Poll(PollEvent::Finished { profile: 0, at: now, snapshot: snap }), now);
-    assert_eq!(app.report.pushes.len(), n() as usize);
+    app.settle(now);
+    assert_eq!(app.analysis.pushes.len(), n() as usize);
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
     c.bench_function("render 200x50 frame, 10k pushes + 10k executions", |b| {
         b.iter(|| {

@@ -1,20 +1,22 @@
 //! The `pipewatch` binary: parse arguments, load the config, run `--once` or the dashboard, map to an exit code.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
 use jiff::Timestamp;
 
+use pipewatch::analysis::Analysis;
 use pipewatch::cli::{Cli, Command, Output};
-use pipewatch::config::{self, Overrides, Settings};
+use pipewatch::config::{self, ConfigError, Overrides, Settings};
 use pipewatch::logging;
-use pipewatch::poll;
-use pipewatch::report::{self, Report, exit};
+use pipewatch::poller;
+use pipewatch::report;
 use pipewatch::source::Source;
 use pipewatch::source::aws::AwsSource;
 use pipewatch::source::demo::DemoSource;
+use pipewatch::{display, exit};
 
 /// The least-privilege policy shipped in `assets/`, printed by `pipewatch iam-policy`.
 const IAM_POLICY: &str = include_str!("../assets/iam-readonly-policy.json");
@@ -22,30 +24,69 @@ const IAM_POLICY: &str = include_str!("../assets/iam-readonly-policy.json");
 /// Refresh interval of the demo when `--refresh` is not given (the simulation moves every few seconds).
 const DEMO_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
-        Ok(code) => ExitCode::from(code),
-        Err(msg) => {
-            eprintln!("pipewatch: error: {msg}");
-            ExitCode::from(exit::USAGE)
+/// Why the program stops without a report of its own: each failure knows its message (printed as
+/// `pipewatch: error: ...`) and its exit code.
+#[derive(Debug, thiserror::Error)]
+enum RunError {
+    /// Arguments that clap accepts one by one but not together.
+    #[error("{0}")]
+    Usage(&'static str),
+    /// `PIPEWATCH_LOG` is not a valid filter, or the logger cannot be installed.
+    #[error("{0}")]
+    Logging(String),
+    /// The config file cannot be located, read or resolved, or an override does not fit it.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The async runtime cannot start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(io::Error),
+    /// `iam-policy` cannot write the policy (a closed pipe is not a failure).
+    #[error("cannot write the policy: {0}")]
+    WritePolicy(io::Error),
+    /// `--once` cannot write its report (a closed pipe is not a failure).
+    #[error("cannot write the report: {0}")]
+    WriteReport(io::Error),
+}
+
+impl RunError {
+    /// The process exit code (see `--help`): 2 for anything that stops the program before it polls, 3 when the
+    /// polled report cannot be written.
+    fn exit_code(&self) -> u8 {
+        match self {
+            RunError::Usage(_)
+            | RunError::Logging(_)
+            | RunError::Config(_)
+            | RunError::Runtime(_)
+            | RunError::WritePolicy(_) => exit::USAGE,
+            RunError::WriteReport(_) => exit::PROFILE_FAILED,
         }
     }
 }
 
-/// Runs the program; `Err` is a usage or configuration error (exit 2).
-fn run(cli: Cli) -> Result<u8, String> {
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("pipewatch: error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Runs the program; `Ok` carries the exit code of the dashboard or of the `--once` report.
+fn run(cli: Cli) -> Result<u8, RunError> {
     if let Some(Command::IamPolicy) = cli.command {
         // Not `print!`: it panics when the reader has gone (`pipewatch iam-policy | head -1`).
         return match io::stdout().lock().write_all(IAM_POLICY.as_bytes()) {
             Ok(()) => Ok(exit::HEALTHY),
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(exit::HEALTHY),
-            Err(e) => Err(format!("cannot write the policy: {e}")),
+            Err(e) => Err(RunError::WritePolicy(e)),
         };
     }
     if cli.once {
         // Only `--once`: log lines on stderr would tear through the dashboard.
-        logging::init_from_env()?;
+        logging::init_from_env().map_err(RunError::Logging)?;
     }
     let overrides = Overrides {
         refresh: cli.refresh,
@@ -58,43 +99,36 @@ fn run(cli: Cli) -> Result<u8, String> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        .map_err(RunError::Runtime)?;
 
     if cli.demo {
         if !cli.profiles.is_empty() {
-            return Err(
-                "--profile selects profiles of a config file; --demo always shows both simulated accounts".into()
-            );
+            return Err(RunError::Usage(
+                "--profile selects profiles of a config file; --demo always shows both simulated accounts",
+            ));
         }
-        let defaults = Settings { refresh: DEMO_REFRESH, ..Settings::default() };
-        let settings = apply(defaults, &overrides);
+        let mut settings = Settings { refresh: DEMO_REFRESH, ..Settings::default() };
+        overrides.apply_to(&mut settings)?;
         let source = Arc::new(DemoSource::new(cli.now.unwrap_or_else(Timestamp::now)));
-        return Ok(runtime.block_on(dispatch(&cli, source, &settings)));
+        return runtime.block_on(dispatch(&cli, source, &settings));
     }
 
-    let path = config::locate(cli.config.as_deref()).map_err(|e| e.to_string())?;
-    let config = config::load(&path).and_then(|c| c.apply(&overrides)).map_err(|e| e.to_string())?;
+    let path = config::locate(cli.config.as_deref())?;
+    let config = config::load(&path)?.apply(&overrides)?;
     let settings = config.settings.clone();
-    Ok(runtime.block_on(async {
+    runtime.block_on(async {
         let source = Arc::new(AwsSource::new(&config.profiles).await.with_poll_timeout(settings.timeout));
         dispatch(&cli, source, &settings).await
-    }))
+    })
 }
 
-fn apply(mut s: Settings, o: &Overrides) -> Settings {
-    s.refresh = o.refresh.unwrap_or(s.refresh);
-    s.grace = o.grace.unwrap_or(s.grace);
-    s.lookback = o.lookback.unwrap_or(s.lookback);
-    s.timeout = o.timeout.unwrap_or(s.timeout);
-    s
-}
-
-async fn dispatch<S: Source>(cli: &Cli, source: Arc<S>, settings: &Settings) -> u8 {
+/// The dashboard, or one poll of every profile and its report; `Ok` carries the exit code.
+async fn dispatch<S: Source>(cli: &Cli, source: Arc<S>, settings: &Settings) -> Result<u8, RunError> {
     if !cli.once {
-        return pipewatch::tui::run(source, settings).await;
+        return Ok(pipewatch::tui::run(source, settings).await);
     }
     let started = cli.now.unwrap_or_else(Timestamp::now);
-    let snapshots = poll::poll_all(Arc::clone(&source), started, settings.lookback, settings.timeout).await;
+    let snapshots = poller::poll_every_profile(Arc::clone(&source), started, settings.lookback, settings.timeout).await;
     if cli.stats {
         let mut err = io::stderr().lock();
         let _ = report::stats::write(source.profiles(), &snapshots, &mut err);
@@ -102,22 +136,46 @@ async fn dispatch<S: Source>(cli: &Cli, source: Arc<S>, settings: &Settings) -> 
     let refs: Vec<_> = snapshots.iter().collect();
     let now = cli.now.unwrap_or_else(Timestamp::now);
     let now = now.round(jiff::Unit::Second).unwrap_or(now);
-    let report = Report::build(source.profiles(), &refs, now, settings.grace);
-    let stdout = io::stdout().lock();
+    let analysis = Analysis::new(source.profiles(), &refs, now, settings.grace);
     let written = match cli.output {
-        Output::Json => report::json::write(&report, stdout),
-        Output::Text => {
-            let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            report::text::write(&report, stdout, color)
-        }
+        Output::Json => report::json::write(&analysis, io::stdout().lock()),
+        Output::Text => report::text::write(&analysis, io::stdout().lock(), display::use_color(&io::stdout())),
     };
     match written {
         // A closed pipe (`pipewatch --once | head -1`) is the reader's choice, not a failure.
-        Ok(()) => report.exit_code(),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => report.exit_code(),
-        Err(e) => {
-            eprintln!("pipewatch: error: cannot write the report: {e}");
-            exit::PROFILE_FAILED
+        Ok(()) => Ok(exit::of(&analysis)),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(exit::of(&analysis)),
+        Err(e) => Err(RunError::WriteReport(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a user sees after `pipewatch: error: `, and the exit code that comes with it.
+    #[test]
+    fn run_errors_keep_their_messages_and_exit_codes() {
+        let broken = || io::Error::other("disk full");
+        let cases = [
+            (RunError::Usage("--profile selects profiles"), "--profile selects profiles", 2),
+            (
+                RunError::Logging("PIPEWATCH_LOG=\"[\" is not a valid log filter".into()),
+                "PIPEWATCH_LOG=\"[\" is not",
+                2,
+            ),
+            (
+                RunError::from(ConfigError::NoProfiles { path: "c.toml".into() }),
+                "no [profiles.*] table in c.toml (add at least one [profiles.NAME] table; see config.example.toml)",
+                2,
+            ),
+            (RunError::Runtime(broken()), "cannot start the async runtime: disk full", 2),
+            (RunError::WritePolicy(broken()), "cannot write the policy: disk full", 2),
+            (RunError::WriteReport(broken()), "cannot write the report: disk full", 3),
+        ];
+        for (error, message, code) in cases {
+            assert!(error.to_string().starts_with(message), "{error}");
+            assert_eq!(error.exit_code(), code, "{error}");
         }
     }
 }

@@ -2,10 +2,19 @@
 //!
 //! The AWS layer and the demo source both produce these; correlation, reports and the TUI only read them.
 
+mod image;
+mod poll_error;
+
 use jiff::Timestamp;
 
+pub use image::{
+    Artifact, ArtifactKind, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, Image, ImagePush, IndexEntry, IndexManifest,
+    OCI_INDEX, OCI_MANIFEST, PlatformManifest, is_index_media_type,
+};
+pub use poll_error::{ErrorKind, PollError};
+
 /// Who the profile's credentials resolve to (STS GetCallerIdentity).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     /// 12-digit account id.
     pub account: String,
@@ -16,10 +25,9 @@ pub struct Identity {
 }
 
 /// One ECR source action of a pipeline: the (repository, tag) it watches.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WatchedSource {
     /// Name of the source action (matches `Revision::action`).
-    #[serde(skip)]
     pub action: String,
     /// ECR repository in the pipeline's own account.
     pub repository: String,
@@ -71,12 +79,6 @@ impl ExecStatus {
     }
 }
 
-impl serde::Serialize for ExecStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
 /// One source revision an execution ran with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revision {
@@ -112,24 +114,17 @@ pub struct Pipeline {
     pub executions: Vec<Execution>,
 }
 
-/// One image in an ECR repository: a push.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImagePush {
-    pub repository: String,
-    pub digest: String,
-    /// Tags the image holds now (empty when its tag moved to a newer image).
-    pub tags: Vec<String>,
-    pub pushed_at: Timestamp,
-}
-
 /// Everything one poll of one profile produced. Parts that failed are empty and explained in `errors`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProfileSnapshot {
     pub identity: Option<Identity>,
     pub pipelines: Vec<Pipeline>,
-    pub pushes: Vec<ImagePush>,
+    /// The images of the watched repositories pushed in the lookback window, as the registry lists them.
+    pub images: Vec<Image>,
+    /// What the image indexes among `images` list (those that could be read).
+    pub indexes: Vec<IndexManifest>,
     /// Failures that make the profile count as failed (identity, pipelines, images).
-    pub errors: Vec<String>,
+    pub errors: Vec<PollError>,
     /// Problems that do not (e.g. an extra repository that does not exist).
     pub warnings: Vec<String>,
     /// What CloudTrail and EventBridge say, to explain untriggered pushes.
@@ -149,25 +144,25 @@ pub struct PollStats {
 
 impl ProfileSnapshot {
     /// A snapshot holding only an error (credentials refused, timeout, …).
-    pub fn failed(error: impl Into<String>) -> Self {
-        Self { errors: vec![error.into()], ..Self::default() }
+    pub fn failed(error: PollError) -> Self {
+        Self { errors: vec![error], ..Self::default() }
     }
 
-    /// The profile's errors as one line, or `None` when it polled cleanly.
+    /// The profile's errors as one line (one cause shared by several calls said once), or `None` when it polled
+    /// cleanly.
     pub fn error_line(&self) -> Option<String> {
-        (!self.errors.is_empty()).then(|| self.errors.join("; "))
+        (!self.errors.is_empty()).then(|| poll_error::lines(&self.errors).join("; "))
     }
 }
 
 /// Who made a push, from the repository account's CloudTrail `PutImage` record.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pusher {
     /// The caller's ARN (absent for `AWSAccount` identities, which only name the account).
     pub arn: Option<String>,
     /// The caller's account.
     pub account: String,
     /// `userIdentity.type`: `AssumedRole`, `IAMUser`, `AWSAccount`, …
-    #[serde(rename = "type")]
     pub identity_type: String,
     /// The caller's account is not the repository's: ECR emits no event in the repository account.
     pub cross_account: bool,

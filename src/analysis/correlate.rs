@@ -33,7 +33,7 @@ use std::time::Duration;
 use foldhash::fast::FixedState;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::model::{Execution, ImagePush, Pipeline, ProfileSnapshot};
+use crate::model::{Execution, ImagePush, Pipeline};
 
 /// The maps of correlation, with foldhash's fast unkeyed hasher: SipHash took a quarter of the time at 100k pushes,
 /// and the keys (repositories, tags, revision ids) come from the user's own accounts, so flooding is not a concern.
@@ -43,8 +43,7 @@ type FastMap<K, V> = HashMap<K, V, FixedState>;
 pub const SKEW: Duration = Duration::from_secs(5);
 
 /// Where a push stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PushStatus {
     /// Watched and older than the grace period, yet no execution matches it.
     Untriggered,
@@ -69,8 +68,7 @@ impl PushStatus {
 }
 
 /// How a push was tied to an execution.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchedBy {
     /// The execution's source revision is the push's digest.
     Digest,
@@ -105,12 +103,7 @@ pub struct Verdict {
     pub watchers: Vec<usize>,
 }
 
-/// Correlates every push of `snap` with its pipelines' executions; the result is parallel to `snap.pushes`.
-pub fn correlate(snap: &ProfileSnapshot, now: Timestamp, grace: Duration) -> Vec<Verdict> {
-    correlate_parts(&snap.pipelines, &snap.pushes, now, grace)
-}
-
-/// [`correlate`] over borrowed parts.
+/// Correlates every push with its pipelines' executions; the result is parallel to `pushes`.
 ///
 /// O(n log n) for n pushes and executions: a hash lookup per push and per revision, one sort of each pipeline's
 /// time-match candidates, and a near-linear sweep over them. At 100k pushes the time goes to cache misses on the

@@ -8,7 +8,6 @@ mod pattern;
 use std::time::Duration;
 
 use jiff::SignedDuration;
-use serde::Serialize;
 
 pub use pattern::{RuleMatch, judge_rule};
 
@@ -18,9 +17,8 @@ use crate::model::{Diagnostics, ExecStatus, ImagePush, Lookup, Pipeline, PutImag
 /// How long CloudTrail may take to deliver a record; a push younger than this may simply not be there yet.
 pub const CLOUDTRAIL_DELAY: Duration = Duration::from_secs(15 * 60);
 
-/// Stable finding codes (part of the JSON contract).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Stable finding codes (part of the JSON contract, spelled by [`Code::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Code {
     /// Pushed with another account's identity: no ECR event reaches the repository's account.
     CrossAccountPush,
@@ -57,38 +55,15 @@ impl Code {
 }
 
 /// One reason (or possible reason) a push did not start a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub code: Code,
     pub message: String,
     pub fix: String,
 }
 
-/// The CloudTrail record of `push`: same repository and digest, preferring one whose tag the push still has.
-pub fn record_for<'a>(push: &ImagePush, diag: &'a Diagnostics) -> Option<&'a PutImageRecord> {
-    let read = diag.put_images.done()?;
-    let mut best: Option<&PutImageRecord> = None;
-    for r in &read.records {
-        if r.repository != push.repository || r.digest.as_deref() != Some(push.digest.as_str()) {
-            continue;
-        }
-        let tag_held = r.tag.as_ref().is_some_and(|t| push.tags.contains(t));
-        let better = match best {
-            None => true,
-            Some(b) => {
-                let b_held = b.tag.as_ref().is_some_and(|t| push.tags.contains(t));
-                (tag_held, r.event_time) > (b_held, b.event_time)
-            }
-        };
-        if better {
-            best = Some(r);
-        }
-    }
-    best
-}
-
 /// Everything `diagnose` looks at for one push.
-pub struct Context<'a> {
+pub struct Evidence<'a> {
     pub push: &'a ImagePush,
     pub status: PushStatus,
     /// Pipelines (of the push's profile) that watch the push.
@@ -101,7 +76,7 @@ pub struct Context<'a> {
 }
 
 /// The findings for one push, most telling first. Triggered pushes get none.
-pub fn diagnose(cx: &Context<'_>) -> Vec<Finding> {
+pub fn diagnose(cx: &Evidence<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     match cx.status {
         PushStatus::Triggered => return out,
@@ -193,7 +168,7 @@ pub fn diagnose(cx: &Context<'_>) -> Vec<Finding> {
 }
 
 fn rule_findings(
-    cx: &Context<'_>,
+    cx: &Evidence<'_>,
     p: &Pipeline,
     rules: &[crate::model::TriggerRule],
     out: &mut Vec<Finding>,
@@ -264,7 +239,7 @@ fn rule_findings(
     }
 }
 
-fn superseded(cx: &Context<'_>, p: &Pipeline, out: &mut Vec<Finding>) {
+fn superseded(cx: &Evidence<'_>, p: &Pipeline, out: &mut Vec<Finding>) {
     let pushed = cx.push.pushed_at;
     let grace = SignedDuration::try_from(cx.grace).unwrap_or(SignedDuration::ZERO);
     let busy = p.executions.iter().find(|e| {
@@ -291,7 +266,7 @@ fn superseded(cx: &Context<'_>, p: &Pipeline, out: &mut Vec<Finding>) {
     }
 }
 
-fn tag_not_watched(cx: &Context<'_>, out: &mut Vec<Finding>) {
+fn tag_not_watched(cx: &Evidence<'_>, out: &mut Vec<Finding>) {
     let watching: Vec<String> = cx
         .pipelines
         .iter()

@@ -1,7 +1,225 @@
 //! The analysis layer: from the profiles' snapshots to the one view every front end renders.
 //!
-//! Pure code (no I/O, no clock: callers pass `now`): tag recovery from CloudTrail, push-to-run correlation and
-//! diagnosis.
+//! Pure code (no I/O, no clock: callers pass `now`). For each profile: the images are grouped into the pushes people
+//! made ([`pushes`]), the CloudTrail records are indexed once ([`trail`]), a push whose tag moved on gets that tag back from its record, pushes are correlated with runs
+//! ([`correlate`]) and the ones that did not trigger are diagnosed ([`diagnose`]). The text and JSON reports, the
+//! dashboard and the metrics render the resulting [`Analysis`]; none of them analyses anything itself.
 
+pub mod chain;
 pub mod correlate;
 pub mod diagnose;
+pub mod pushes;
+pub mod trail;
+
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+
+use self::chain::Hop;
+use self::correlate::{MatchedBy, PushStatus};
+use self::diagnose::{Evidence, Finding};
+use self::trail::TrailIndex;
+use crate::model::{Execution, Identity, ImagePush, ProfileMeta, ProfileSnapshot, Pusher, WatchedSource};
+
+/// Everything the front ends show about every profile at one moment.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// The moment the analysis was made (the `now` it was given).
+    pub generated_at: Timestamp,
+    /// How long a watched push may wait for its run.
+    pub grace: Duration,
+    /// In profile order.
+    pub profiles: Vec<ProfileOutcome>,
+    /// Profile by profile, each in the order its source listed them.
+    pub pipelines: Vec<PipelineHistory>,
+    /// Newest first.
+    pub pushes: Vec<PushVerdict>,
+}
+
+/// How polling one profile went: who it was polled as, or why it could not be.
+#[derive(Debug, Clone)]
+pub struct ProfileOutcome {
+    pub name: String,
+    pub region: String,
+    pub identity: Option<Identity>,
+    /// The poll's errors as one line for people; `None` when it succeeded.
+    pub error: Option<String>,
+    /// Problems that do not fail the profile (an enrichment lookup refused, a repository gone).
+    pub warnings: Vec<String>,
+}
+
+/// One pipeline with its ECR sources and its recent executions (newest first).
+#[derive(Debug, Clone)]
+pub struct PipelineHistory {
+    pub profile: String,
+    pub name: String,
+    pub sources: Vec<WatchedSource>,
+    pub executions: Vec<Execution>,
+}
+
+/// One push and what became of it.
+#[derive(Debug, Clone)]
+pub struct PushVerdict {
+    pub profile: String,
+    /// The push, with the tag CloudTrail recorded when the image no longer holds any (`tags_from_cloudtrail`).
+    pub push: ImagePush,
+    pub status: PushStatus,
+    /// The execution the push was matched to.
+    pub execution: Option<MatchedExecution>,
+    /// Pipelines watching the push's repository and one of its tags.
+    pub watched_by: Vec<String>,
+    /// Who pushed it, from the repository account's CloudTrail.
+    pub pusher: Option<Pusher>,
+    /// Why it did not trigger (untriggered and pending pushes), or which tag is watched (unwatched ones).
+    pub findings: Vec<Finding>,
+    /// The image no longer holds the tag it was pushed with; `push.tags` is the tag of its CloudTrail record.
+    pub tags_from_cloudtrail: bool,
+    /// Push → event → rule → target → run towards the first watching pipeline (empty when nothing watches it).
+    pub chain: Vec<Hop>,
+}
+
+/// The execution a push was matched to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchedExecution {
+    pub pipeline: String,
+    pub id: String,
+    pub matched_by: MatchedBy,
+    /// What started the run (`trigger.triggerType`: `CloudWatchEvent`, `StartPipelineExecution`, …).
+    pub trigger: String,
+    /// Who or what started it (`trigger.triggerDetail`: the rule's ARN for an event, the caller's for a release).
+    pub started_by: Option<String>,
+}
+
+/// Pushes by status, and failed profiles.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub untriggered: usize,
+    pub pending: usize,
+    pub triggered: usize,
+    pub unwatched: usize,
+    pub failed_profiles: usize,
+}
+
+impl Analysis {
+    /// Analyses each profile's snapshot at `now`; `snapshots` is parallel to `metas`.
+    pub fn new(metas: &[ProfileMeta], snapshots: &[&ProfileSnapshot], now: Timestamp, grace: Duration) -> Self {
+        let mut analysis =
+            Self { generated_at: now, grace, profiles: Vec::new(), pipelines: Vec::new(), pushes: Vec::new() };
+        for (meta, snap) in metas.iter().zip(snapshots) {
+            analysis.add_profile(meta, snap);
+        }
+        // Newest first; ties keep profile order, then repository and digest for a stable order.
+        analysis.pushes.sort_by(|a, b| {
+            b.push
+                .pushed_at
+                .cmp(&a.push.pushed_at)
+                .then_with(|| a.push.repository.cmp(&b.push.repository))
+                .then_with(|| a.push.digest.cmp(&b.push.digest))
+        });
+        analysis
+    }
+
+    fn add_profile(&mut self, meta: &ProfileMeta, snap: &ProfileSnapshot) {
+        self.profiles.push(ProfileOutcome {
+            name: meta.name.clone(),
+            region: meta.region.clone(),
+            identity: snap.identity.clone(),
+            error: snap.error_line(),
+            warnings: snap.warnings.clone(),
+        });
+        self.pipelines.extend(snap.pipelines.iter().map(|p| PipelineHistory {
+            profile: meta.name.clone(),
+            name: p.name.clone(),
+            sources: p.sources.clone(),
+            executions: p.executions.clone(),
+        }));
+
+        let trail = TrailIndex::new(&snap.diagnostics);
+        // An image whose tag moved to a newer image is still the push of that tag: CloudTrail remembers it.
+        let mut pushes = pushes::group(&snap.images, &snap.indexes);
+        let records: Vec<_> = pushes.iter().map(|p| trail.record_for(p)).collect();
+        let mut recovered = vec![false; pushes.len()];
+        for ((push, record), recovered) in pushes.iter_mut().zip(&records).zip(&mut recovered) {
+            if push.tags.is_empty()
+                && let Some(tag) = record.and_then(|r| r.tag.clone())
+            {
+                push.tags = vec![tag];
+                *recovered = true;
+            }
+        }
+
+        let verdicts = correlate::correlate_parts(&snap.pipelines, &pushes, self.generated_at, self.grace);
+        for (((push, verdict), record), tags_from_cloudtrail) in
+            pushes.into_iter().zip(verdicts).zip(records).zip(recovered)
+        {
+            let matched = verdict.matched.map(|m| (&snap.pipelines[m.pipeline], m));
+            let evidence = Evidence {
+                push: &push,
+                status: verdict.status,
+                watchers: verdict.watchers.iter().map(|&w| &snap.pipelines[w]).collect(),
+                pipelines: &snap.pipelines,
+                diagnostics: &snap.diagnostics,
+                record,
+                grace: self.grace,
+            };
+            let findings = diagnose::diagnose(&evidence);
+            let chain = chain::chain(&evidence, matched.map(|(p, m)| (p, &p.executions[m.execution])));
+            self.pushes.push(PushVerdict {
+                profile: meta.name.clone(),
+                status: verdict.status,
+                execution: matched.map(|(p, m)| {
+                    let e = &p.executions[m.execution];
+                    MatchedExecution {
+                        pipeline: p.name.clone(),
+                        id: e.id.clone(),
+                        matched_by: m.by,
+                        trigger: e.trigger.clone(),
+                        started_by: e.trigger_detail.clone(),
+                    }
+                }),
+                watched_by: verdict.watchers.iter().map(|&w| snap.pipelines[w].name.clone()).collect(),
+                pusher: record.map(|r| r.pusher.clone()),
+                findings,
+                chain,
+                tags_from_cloudtrail,
+                push,
+            });
+        }
+    }
+
+    /// Pushes by status and failed profiles.
+    pub fn counts(&self) -> Counts {
+        let mut c =
+            Counts { failed_profiles: self.profiles.iter().filter(|p| p.error.is_some()).count(), ..Counts::default() };
+        for p in &self.pushes {
+            match p.status {
+                PushStatus::Untriggered => c.untriggered += 1,
+                PushStatus::Pending => c.pending += 1,
+                PushStatus::Triggered => c.triggered += 1,
+                PushStatus::Unwatched => c.unwatched += 1,
+            }
+        }
+        c
+    }
+
+    /// The pipeline named `name` of profile `profile`.
+    pub fn pipeline(&self, profile: &str, name: &str) -> Option<&PipelineHistory> {
+        self.pipelines.iter().find(|p| p.profile == profile && p.name == name)
+    }
+
+    /// When the earliest pending push turns untriggered (its grace ends), so a front end knows when to analyse
+    /// again even if no poll arrives.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        let grace = SignedDuration::try_from(self.grace).unwrap_or(SignedDuration::MAX);
+        self.pushes
+            .iter()
+            .filter(|p| p.status == PushStatus::Pending)
+            .filter_map(|p| p.push.pushed_at.checked_add(grace).ok()?.checked_add(SignedDuration::from_secs(1)).ok())
+            .min()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
+mod tests;

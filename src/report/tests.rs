@@ -1,80 +1,35 @@
+//! The `--once` writers over a hand-built analysis: the JSON document's shape and a snapshot of all of it, the text
+//! report at 80 columns, colour only when asked, hostile strings neutralised.
+
 use std::time::Duration;
 
-use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::*;
-use crate::model::{Execution, ImagePush, Pipeline};
+use super::{json, text};
+use crate::analysis::Analysis;
+use crate::analysis::fixtures::{AMD64, ARM64, ATTESTATION, SIGNATURE, account_a, account_a_buildx, metas, ts};
+use crate::model::{ErrorKind, PollError, ProfileSnapshot};
 
-const T0: i64 = 1_764_000_000;
-
-fn ts(offset: i64) -> Timestamp {
-    Timestamp::from_second(T0 + offset).unwrap()
+fn analysed(b: ProfileSnapshot) -> Analysis {
+    Analysis::new(&metas(), &[&account_a(), &b], ts(0), Duration::from_secs(300))
 }
 
-fn metas() -> Vec<ProfileMeta> {
-    vec![
-        ProfileMeta { name: "account-a".into(), region: "ap-northeast-1".into() },
-        ProfileMeta { name: "account-b".into(), region: "ap-northeast-1".into() },
-    ]
+fn json_of(a: &Analysis) -> String {
+    let mut buf = Vec::new();
+    json::write(a, &mut buf).unwrap();
+    String::from_utf8(buf).unwrap()
 }
 
-fn account_a() -> ProfileSnapshot {
-    ProfileSnapshot {
-        identity: Some(Identity {
-            account: "111111111111".into(),
-            arn: "arn:aws:sts::111111111111:assumed-role/pipewatch-read/pipewatch".into(),
-            user_id: "AROAEXAMPLE:pipewatch".into(),
-        }),
-        pipelines: vec![Pipeline {
-            name: "web-deploy".into(),
-            sources: vec![WatchedSource { action: "Source".into(), repository: "web".into(), tag: "latest".into() }],
-            executions: vec![Execution {
-                id: "exec-1".into(),
-                status: ExecStatus::Succeeded,
-                trigger: "CloudWatchEvent".into(),
-                trigger_detail: Some("arn:aws:events:ap-northeast-1:111111111111:rule/x".into()),
-                started_at: ts(-3590),
-                updated_at: Some(ts(-3500)),
-                revisions: vec![Revision {
-                    action: "Source".into(),
-                    revision_id: "sha256:55e7a6f2bb43e38cc34285af03b4973d".into(),
-                    summary: None,
-                }],
-                status_summary: None,
-            }],
-        }],
-        pushes: vec![
-            ImagePush {
-                repository: "web".into(),
-                digest: "sha256:55e7a6f2bb43e38cc34285af03b4973d".into(),
-                tags: vec![],
-                pushed_at: ts(-3600),
-            },
-            ImagePush {
-                repository: "web".into(),
-                digest: "sha256:acd3ca9941a85e8ed16515bfc5328e4e".into(),
-                tags: vec!["latest".into()],
-                pushed_at: ts(-900),
-            },
-        ],
-        errors: vec![],
-        warnings: vec![],
-        diagnostics: Default::default(),
-        stats: Default::default(),
-    }
+fn text_of(a: &Analysis, color: bool) -> String {
+    let mut buf = Vec::new();
+    text::write(a, &mut buf, color).unwrap();
+    String::from_utf8(buf).unwrap()
 }
-
-fn report(b: ProfileSnapshot) -> Report {
-    Report::build(&metas(), &[&account_a(), &b], ts(0), Duration::from_secs(300))
-}
-
 #[test]
 fn json_has_the_contract_shape() {
-    let r = report(ProfileSnapshot::failed("sts:GetCallerIdentity: AccessDenied: not authorized"));
-    let mut buf = Vec::new();
-    json::write(&r, &mut buf).unwrap();
-    let v: Value = serde_json::from_slice(&buf).unwrap();
+    let r = analysed(ProfileSnapshot::failed(denied()));
+    let doc = json_of(&r);
+    let v: Value = serde_json::from_str(&doc).unwrap();
     assert_eq!(v["generated_at"], "2025-11-24T16:00:00Z");
     assert_eq!(v["grace_seconds"], 300);
     assert_eq!(v["profiles"][0]["name"], "account-a");
@@ -99,26 +54,31 @@ fn json_has_the_contract_shape() {
     assert_eq!(p0["execution"], Value::Null);
     let p1 = &v["pushes"][1];
     assert_eq!(p1["status"], "triggered");
-    assert_eq!(p1["execution"], json!({"pipeline": "web-deploy", "id": "exec-1", "matched_by": "digest"}));
+    assert_eq!(
+        p1["execution"],
+        json!({
+            "pipeline": "web-deploy",
+            "id": "exec-1",
+            "matched_by": "digest",
+            "trigger": "CloudWatchEvent",
+            "started_by": "arn:aws:events:ap-northeast-1:111111111111:rule/x"
+        })
+    );
+    let hops: Vec<&str> = p0["chain"].as_array().unwrap().iter().map(|h| h["hop"].as_str().unwrap()).collect();
+    assert_eq!(hops, ["push", "event", "rule", "target", "run"]);
+    assert_eq!(
+        p0["chain"][4],
+        json!({"hop": "run", "state": "broken", "evidence": "no run of web-deploy started within the grace period"})
+    );
     assert_eq!(p1["pushed_at"], "2025-11-24T15:00:00Z");
-}
-
-#[test]
-fn exit_codes_follow_the_contract() {
-    let healthy = Report::build(&metas()[..1], &[&ProfileSnapshot::default()], ts(0), Duration::from_secs(300));
-    assert_eq!(healthy.exit_code(), exit::HEALTHY);
-    assert_eq!(report(ProfileSnapshot::default()).exit_code(), exit::UNTRIGGERED);
-    assert_eq!(report(ProfileSnapshot::failed("boom")).exit_code(), exit::PROFILE_FAILED);
-    let c = report(ProfileSnapshot::failed("boom")).counts();
-    assert_eq!(c, Counts { untriggered: 1, pending: 0, triggered: 1, unwatched: 0, failed_profiles: 1 });
+    // The whole document, so that no key is renamed or dropped unnoticed.
+    insta::assert_snapshot!("json_document_hand_built", doc);
 }
 
 #[test]
 fn text_report_snapshot() {
-    let r = report(ProfileSnapshot::failed("sts:GetCallerIdentity: AccessDenied: not authorized"));
-    let mut buf = Vec::new();
-    text::write(&r, &mut buf, false).unwrap();
-    let out = String::from_utf8(buf).unwrap();
+    let r = analysed(ProfileSnapshot::failed(denied()));
+    let out = text_of(&r, false);
     assert!(out.lines().all(|l| unicode_width::UnicodeWidthStr::width(l) <= 80), "{out}");
     assert!(!out.contains('\x1b'));
     insta::assert_snapshot!(out);
@@ -126,80 +86,61 @@ fn text_report_snapshot() {
 
 #[test]
 fn text_report_colours_only_when_asked() {
-    let r = report(ProfileSnapshot::default());
-    let mut buf = Vec::new();
-    text::write(&r, &mut buf, true).unwrap();
-    let out = String::from_utf8(buf).unwrap();
-    assert!(out.contains("\x1b[31;1mUNTRIGGERED\x1b[0m"), "{out}");
+    let r = analysed(ProfileSnapshot::default());
+    // Bold red, then reset.
+    assert!(text_of(&r, true).contains("\x1b[1m\x1b[31mUNTRIGGERED\x1b[0m"), "{}", text_of(&r, true));
+    assert!(!text_of(&r, false).contains('\x1b'));
 }
 
 #[test]
 fn text_report_neutralises_hostile_strings() {
     let mut a = account_a();
-    a.pushes[1].tags = vec!["latest\x1b]0;pwned\x07".into()];
+    a.images[1].tags = vec!["latest\x1b]0;pwned\x07".into()];
     a.pipelines[0].name = "deploy\u{202E}gpj.exe".into();
     a.pipelines[0].executions[0].trigger = "Cloud\x1b[2JWatchEvent".into();
-    let r = Report::build(&metas()[..1], &[&a], ts(0), Duration::from_secs(300));
-    let mut buf = Vec::new();
-    text::write(&r, &mut buf, false).unwrap();
-    let out = String::from_utf8(buf).unwrap();
+    let r = Analysis::new(&metas()[..1], &[&a], ts(0), Duration::from_secs(300));
+    let out = text_of(&r, false);
     assert!(!out.contains('\x1b') && !out.contains('\x07') && !out.contains('\u{202E}'), "{out}");
     assert!(out.contains("latest^[]0;pwned^G"), "{out}");
     assert!(out.contains("deploy<U+202E>gpj.exe"), "{out}");
     // JSON keeps the original data, escaped.
-    let mut buf = Vec::new();
-    json::write(&r, &mut buf).unwrap();
-    let json = String::from_utf8(buf).unwrap();
+    let json = json_of(&r);
     assert!(json.contains(r"latest\u001b]0;pwned\u0007"), "{json}");
 }
 
-#[test]
-fn short_digest_and_age() {
-    assert_eq!(short_digest("sha256:acd3ca9941a85e8ed165"), "acd3ca9941a8");
-    assert_eq!(short_digest("abc"), "abc");
-    assert_eq!(age(ts(0), ts(-59)), "59s");
-    assert_eq!(age(ts(0), ts(-60)), "1m");
-    assert_eq!(age(ts(0), ts(-3600)), "1h");
-    assert_eq!(age(ts(0), ts(-86_400 * 2)), "2d");
-    assert_eq!(age(ts(0), ts(30)), "0s");
+/// The failure of a profile whose identity was refused.
+fn denied() -> PollError {
+    PollError::of_call("sts:GetCallerIdentity", ErrorKind::AccessDenied, "AccessDenied: not authorized")
 }
 
 #[test]
-fn cloudtrail_recovers_the_tag_of_a_push_whose_tag_moved() {
-    use crate::model::{CloudTrailRead, Diagnostics, Lookup, Pusher, PutImageRecord};
-    let mut a = account_a();
-    // The older image lost `latest` to a newer push; its run carried no revision, so it can only be matched by time
-    // once CloudTrail tells which tag it was pushed with.
-    a.pipelines[0].executions[0].revisions.clear();
-    a.pipelines[0].executions[0].started_at = ts(-3590);
-    a.diagnostics = Diagnostics {
-        put_images: Lookup::Done(CloudTrailRead {
-            records: vec![PutImageRecord {
-                event_id: "e1".into(),
-                event_time: ts(-3600),
-                repository: "web".into(),
-                tag: Some("latest".into()),
-                digest: Some("sha256:55e7a6f2bb43e38cc34285af03b4973d".into()),
-                recipient_account: Some("111111111111".into()),
-                pusher: Pusher {
-                    arn: Some("arn:aws:sts::111111111111:assumed-role/ci/build".into()),
-                    account: "111111111111".into(),
-                    identity_type: "AssumedRole".into(),
-                    cross_account: false,
-                },
-            }],
-            read_until: ts(0),
-        }),
-        rules: Lookup::Skipped("not checked".into()),
-    };
-    let r = Report::build(&metas()[..1], &[&a], ts(0), Duration::from_secs(300));
-    let old = r.pushes.iter().find(|p| p.digest.starts_with("sha256:55e7")).unwrap();
-    assert_eq!(old.tags, vec!["latest"]);
-    assert!(old.tags_from_cloudtrail);
-    assert_eq!(old.status, PushStatus::Triggered);
-    assert_eq!(old.execution.as_ref().unwrap().matched_by, MatchedBy::Time);
-    assert_eq!(old.pusher.as_ref().unwrap().identity_type, "AssumedRole");
-    // Without the record the image is untagged and nobody watches it.
-    let r = Report::build(&metas()[..1], &[&account_a()], ts(0), Duration::from_secs(300));
-    assert!(!r.pushes.iter().any(|p| p.tags_from_cloudtrail));
+fn a_buildx_push_is_one_push_with_its_platforms_and_artifacts() {
+    let r = Analysis::new(&metas()[..1], &[&account_a_buildx()], ts(0), Duration::from_secs(300));
+    let v: Value = serde_json::from_str(&json_of(&r)).unwrap();
+    let pushes = v["pushes"].as_array().unwrap();
+    assert_eq!(pushes.len(), 2, "the index and the older push; no child, no signature: {v:#}");
+    assert_eq!(pushes[0]["tags"], json!(["latest"]));
+    assert_eq!(
+        pushes[0]["manifests"],
+        json!([{"digest": AMD64, "platform": "linux/amd64"}, {"digest": ARM64, "platform": "linux/arm64"}])
+    );
+    assert_eq!(
+        pushes[0]["artifacts"],
+        json!([
+            {"digest": ATTESTATION, "kind": "attestation", "media_type": "application/vnd.oci.image.config.v1+json"},
+            {"digest": SIGNATURE, "kind": "signature", "media_type": "application/vnd.oci.image.config.v1+json"},
+        ])
+    );
+    assert_eq!((&pushes[1]["manifests"], &pushes[1]["artifacts"]), (&json!([]), &json!([])));
+
+    let text = text_of(&r, false);
+    assert!(text.lines().all(|l| unicode_width::UnicodeWidthStr::width(l) <= 80), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| l.contains("web:latest")).unwrap();
+    assert_eq!(
+        lines[at + 2],
+        "              platforms linux/amd64, linux/arm64; 1 signature, 1 attestation",
+        "under the push and its run: {text}"
+    );
+    assert_eq!(text.matches("platforms ").count(), 1, "{text}");
 }

@@ -1,19 +1,24 @@
-//! `--output text`: a summary readable at 80 columns; colour only when asked for (a terminal without `NO_COLOR`).
+//! `--output text`: a summary readable at 80 columns; colour only when asked for (see
+//! [`display::use_color`](crate::display::use_color)).
 
 use std::io::{self, Write};
 
+use anstyle::{AnsiColor, Effects, Style};
 use unicode_width::UnicodeWidthStr;
 
-use super::{Report, age, short_digest};
+use crate::analysis::Analysis;
+use crate::analysis::chain::HopState;
 use crate::analysis::correlate::PushStatus;
+use crate::display::{age, artifact_counts, platforms, short_digest};
 use crate::sanitize::clean;
 
-const RED: &str = "\x1b[31;1m";
-const YELLOW: &str = "\x1b[33m";
-const GREEN: &str = "\x1b[32m";
-const DIM: &str = "\x1b[2m";
-const BOLD: &str = "\x1b[1m";
-const RESET: &str = "\x1b[0m";
+const RED: Style = AnsiColor::Red.on_default().effects(Effects::BOLD);
+const YELLOW: Style = AnsiColor::Yellow.on_default();
+const GREEN: Style = AnsiColor::Green.on_default();
+const DIM: Style = Style::new().effects(Effects::DIMMED);
+const BOLD: Style = Style::new().effects(Effects::BOLD);
+/// Width the text is wrapped to.
+const WIDTH: usize = 80;
 
 /// Triggered and unwatched pushes listed before the rest is summarised in one line.
 const QUIET_PUSHES: usize = 15;
@@ -27,8 +32,8 @@ struct Painter {
 }
 
 impl Painter {
-    fn paint(&self, style: &str, s: &str) -> String {
-        if self.color { format!("{style}{s}{RESET}") } else { s.to_string() }
+    fn paint(&self, style: Style, s: &str) -> String {
+        if self.color { format!("{style}{s}{style:#}") } else { s.to_string() }
     }
 }
 
@@ -38,40 +43,41 @@ fn pad(s: &str, width: usize) -> String {
     format!("{s}{}", " ".repeat(width.saturating_sub(w)))
 }
 
-/// Writes `label text` after `indent`, wrapping words so lines stay within 80 columns where they can.
-fn write_wrapped(out: &mut impl Write, indent: &str, (label, label_w): (&str, usize), text: &str) -> io::Result<()> {
-    let mut line = format!("{indent}{label}");
-    let mut width = indent.len() + label_w;
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let w = UnicodeWidthStr::width(word);
-        if width + 1 + w > 80 && width > indent.len() + 8 {
-            writeln!(out, "{line}")?;
-            line = format!("{indent}  {word}");
-            width = indent.len() + 2 + w;
-        } else {
-            line.push(' ');
-            line.push_str(word);
-            width += 1 + w;
-        }
-    }
-    writeln!(out, "{line}")
+/// Writes `label text` after `indent`, wrapped at [`WIDTH`] columns with continuation lines indented two more.
+/// A word longer than a line is kept whole.
+fn write_wrapped(out: &mut impl Write, indent: &str, label: &str, text: &str) -> io::Result<()> {
+    write_hanging(out, indent, &format!("{indent}  "), label, text)
 }
 
-/// Writes the text summary of `report`.
-pub fn write(report: &Report, mut out: impl Write, color: bool) -> io::Result<()> {
+/// [`write_wrapped`] with continuation lines after `continuation`.
+fn write_hanging(out: &mut impl Write, indent: &str, continuation: &str, label: &str, text: &str) -> io::Result<()> {
+    let options = textwrap::Options::new(WIDTH)
+        .initial_indent(indent)
+        .subsequent_indent(continuation)
+        .break_words(false)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    for line in textwrap::wrap(&format!("{label} {text}"), options) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// Writes the text summary of `analysis`.
+pub fn write(analysis: &Analysis, mut out: impl Write, color: bool) -> io::Result<()> {
     let p = Painter { color };
-    let now = report.generated_at;
+    let now = analysis.generated_at;
     writeln!(
         out,
         "{} {}  (grace {})",
         p.paint(BOLD, "pipewatch"),
         now.strftime("%Y-%m-%d %H:%M:%SZ"),
-        humantime::format_duration(std::time::Duration::from_secs(report.grace_seconds))
+        humantime::format_duration(analysis.grace)
     )?;
 
     writeln!(out, "\n{}", p.paint(BOLD, "PROFILES"))?;
-    let name_w = report.profiles.iter().map(|pr| clean(&pr.name).width()).max().unwrap_or(0);
-    for pr in &report.profiles {
+    let name_w = analysis.profiles.iter().map(|pr| clean(&pr.name).width()).max().unwrap_or(0);
+    for pr in &analysis.profiles {
         let name = pad(&clean(&pr.name), name_w);
         let region = clean(&pr.region);
         let indent = "      ";
@@ -83,23 +89,25 @@ pub fn write(report: &Report, mut out: impl Write, color: bool) -> io::Result<()
             None => writeln!(out, "  {name}  {region}")?,
         }
         if let Some(e) = &pr.error {
-            write_wrapped(&mut out, indent, (&p.paint(RED, "ERROR"), 5), &clean(e))?;
+            write_wrapped(&mut out, indent, &p.paint(RED, "ERROR"), &clean(e))?;
         }
         for w in &pr.warnings {
-            write_wrapped(&mut out, indent, (&p.paint(YELLOW, "warning:"), 8), &clean(w))?;
+            write_wrapped(&mut out, indent, &p.paint(YELLOW, "warning:"), &clean(w))?;
         }
     }
 
     writeln!(out, "\n{}", p.paint(BOLD, "PUSHES (newest first)"))?;
-    if report.pushes.is_empty() {
+    if analysis.pushes.is_empty() {
         writeln!(out, "  none in the lookback window")?;
     }
     let mut hidden = 0usize;
     let mut shown_quiet = 0usize;
-    for push in &report.pushes {
+    for verdict in &analysis.pushes {
+        let push = &verdict.push;
         // Flagged, pending and explained (a tag no pipeline watches) pushes are always listed; quiet ones only up
         // to a page.
-        if push.status == PushStatus::Triggered || (push.status == PushStatus::Unwatched && push.findings.is_empty()) {
+        let status = verdict.status;
+        if status == PushStatus::Triggered || (status == PushStatus::Unwatched && verdict.findings.is_empty()) {
             if shown_quiet == QUIET_PUSHES {
                 hidden += 1;
                 continue;
@@ -108,7 +116,7 @@ pub fn write(report: &Report, mut out: impl Write, color: bool) -> io::Result<()
         }
         let tags = if push.tags.is_empty() { "<untagged>".to_string() } else { push.tags.join(",") };
         let what = clean(&format!("{}:{tags}", push.repository)).into_owned();
-        let status = match push.status {
+        let shown_status = match status {
             PushStatus::Untriggered => p.paint(RED, "UNTRIGGERED"),
             PushStatus::Pending => p.paint(YELLOW, &pad("pending", 11)),
             PushStatus::Triggered => p.paint(GREEN, &pad("triggered", 11)),
@@ -116,13 +124,13 @@ pub fn write(report: &Report, mut out: impl Write, color: bool) -> io::Result<()
         };
         writeln!(
             out,
-            "  {status} {:>4}  {}  {}  {}",
+            "  {shown_status} {:>4}  {}  {}  {}",
             age(now, push.pushed_at),
-            clean(&push.profile),
+            clean(&verdict.profile),
             what,
             clean(short_digest(&push.digest)),
         )?;
-        match (&push.execution, push.status) {
+        match (&verdict.execution, status) {
             (Some(ex), _) => writeln!(
                 out,
                 "              -> {} {} (matched by {})",
@@ -133,19 +141,41 @@ pub fn write(report: &Report, mut out: impl Write, color: bool) -> io::Result<()
             (None, PushStatus::Untriggered) => writeln!(
                 out,
                 "              no run of {} started within the grace period",
-                clean(&push.watched_by.join(", "))
+                clean(&verdict.watched_by.join(", "))
             )?,
             _ => {}
         }
-        if push.tags_from_cloudtrail {
+        // What a multi-platform push holds, and what is attached to it: `platforms linux/amd64, linux/arm64;
+        // 1 signature, 1 attestation`.
+        match (platforms(push), artifact_counts(push)) {
+            (Some(p), Some(a)) => write_wrapped(&mut out, FINDING_INDENT, "platforms", &clean(&format!("{p}; {a}")))?,
+            (Some(p), None) => write_wrapped(&mut out, FINDING_INDENT, "platforms", &clean(&p))?,
+            (None, Some(a)) => write_wrapped(&mut out, FINDING_INDENT, "attached", &clean(&a))?,
+            (None, None) => {}
+        }
+        if verdict.tags_from_cloudtrail {
             writeln!(out, "{FINDING_INDENT}tag from CloudTrail: the image no longer holds it")?;
         }
-        for f in &push.findings {
+        if status == PushStatus::Untriggered && !verdict.chain.is_empty() {
+            writeln!(out, "{FINDING_INDENT}chain:")?;
+            // Evidence lines continue under the evidence, after "  event  BROKEN ".
+            let hanging = format!("{FINDING_INDENT}{}", " ".repeat(16));
+            for h in &verdict.chain {
+                let mark = match h.state {
+                    HopState::Established => p.paint(GREEN, "ok    "),
+                    HopState::Broken => p.paint(RED, "BROKEN"),
+                    HopState::NotChecked => p.paint(DIM, "?     "),
+                };
+                let label = format!("  {:<6} {mark}", h.hop.as_str());
+                write_hanging(&mut out, FINDING_INDENT, &hanging, &label, &clean(&h.evidence))?;
+            }
+        }
+        for f in &verdict.findings {
             let label = format!("[{}]", f.code.as_str());
-            let style = if push.status == PushStatus::Untriggered { RED } else { YELLOW };
-            write_wrapped(&mut out, FINDING_INDENT, (&p.paint(style, &label), label.len()), &clean(&f.message))?;
-            if push.status != PushStatus::Unwatched {
-                write_wrapped(&mut out, FINDING_INDENT, ("  fix:", 6), &clean(&f.fix))?;
+            let style = if status == PushStatus::Untriggered { RED } else { YELLOW };
+            write_wrapped(&mut out, FINDING_INDENT, &p.paint(style, &label), &clean(&f.message))?;
+            if status != PushStatus::Unwatched {
+                write_wrapped(&mut out, FINDING_INDENT, "  fix:", &clean(&f.fix))?;
             }
         }
     }
@@ -155,10 +185,10 @@ pub fn write(report: &Report, mut out: impl Write, color: bool) -> io::Result<()
     }
 
     writeln!(out, "\n{}", p.paint(BOLD, "PIPELINES"))?;
-    if report.pipelines.is_empty() {
+    if analysis.pipelines.is_empty() {
         writeln!(out, "  none")?;
     }
-    for pl in &report.pipelines {
+    for pl in &analysis.pipelines {
         let watches: Vec<String> = pl.sources.iter().map(|s| format!("{}:{}", s.repository, s.tag)).collect();
         let watches =
             if watches.is_empty() { "no ECR source".to_string() } else { format!("watches {}", watches.join(", ")) };
@@ -167,7 +197,7 @@ pub fn write(report: &Report, mut out: impl Write, color: bool) -> io::Result<()
             writeln!(out, "    no executions in the lookback window")?;
         }
         for ex in pl.executions.iter().take(EXECUTIONS_PER_PIPELINE) {
-            let rev = ex.revisions.first().map(|r| short_digest(r)).unwrap_or("-");
+            let rev = ex.revisions.first().map_or("-", |r| short_digest(&r.revision_id));
             writeln!(
                 out,
                 "    {} {:>4}  {}  {}  {}",
@@ -183,16 +213,16 @@ pub fn write(report: &Report, mut out: impl Write, color: bool) -> io::Result<()
         }
     }
 
-    let c = report.counts();
+    let c = analysis.counts();
     let summary = format!(
         "{} pushes: {} untriggered, {} pending, {} triggered, {} unwatched\n{} of {} profiles failed to poll",
-        report.pushes.len(),
+        analysis.pushes.len(),
         c.untriggered,
         c.pending,
         c.triggered,
         c.unwatched,
         c.failed_profiles,
-        report.profiles.len()
+        analysis.profiles.len()
     );
     let style = if c.failed_profiles > 0 || c.untriggered > 0 { RED } else { GREEN };
     writeln!(out, "\n{}", p.paint(style, &summary))?;

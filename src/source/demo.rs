@@ -1,21 +1,23 @@
 //! The built-in demo: a simulated pair of accounts that evolves with the clock, served through the same
 //! `Source` trait as AWS so the demo exercises the real poller, correlation and rendering.
 //!
-//! account-a (111111111111) owns `web` and `web-deploy` (web:latest): account-b's CodeBuild assumes
-//! `ecr-push-from-ci` in account-a and pushes `web:latest` every 40 s, each push starting a run. One push of
-//! `api:latest` was made with account-b's own identity (the field report's mistake) and never started `api-deploy`.
-//! Every other cause pipewatch names has one stuck pipeline: no rule (`worker`), a disabled rule (`batch`), in
-//! account-b a CloudTrail-style rule (`legacy`), a rule for another tag (`admin`), a run that absorbed the push
-//! (`report`), and one nothing explains (`jobs`); `web:v1.2` carries a tag no pipeline watches.
-//! account-b's poll fails now and then (an expired session) so the failure path shows too.
+//! account-a (111111111111) owns `web` and `web-deploy` (web:latest): account-b's CodeBuild assumes `ecr-push-from-ci`
+//! in account-a and pushes `web:latest` every 40 s with `docker buildx` (an image index of linux/amd64 and linux/arm64
+//! with a provenance attestation, then a cosign signature), each push starting a run. One push of `api:latest` was made
+//! with account-b's own identity (the field report's mistake) and never started `api-deploy`. Every other cause
+//! pipewatch names has one stuck pipeline: no rule (`worker`), a disabled rule (`batch`), in account-b a
+//! CloudTrail-style rule (`legacy`), a rule for another tag (`admin`), a run that absorbed the push (`report`), and one
+//! nothing explains (`jobs`); `web:v1.2` carries a tag no pipeline watches. account-b's poll fails now and then (an
+//! expired session) so the failure path shows too.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jiff::{SignedDuration, Timestamp};
 
 use crate::model::{
-    CloudTrailRead, Diagnostics, ExecStatus, Execution, Identity, ImagePush, Lookup, Pipeline, ProfileMeta,
-    ProfileSnapshot, Pusher, PutImageRecord, Revision, TriggerRule, WatchedSource,
+    CloudTrailRead, DOCKER_MANIFEST, Diagnostics, ErrorKind, ExecStatus, Execution, Identity, Image, IndexEntry,
+    IndexManifest, Lookup, OCI_INDEX, OCI_MANIFEST, Pipeline, PollError, ProfileMeta, ProfileSnapshot, Pusher,
+    PutImageRecord, Revision, TriggerRule, WatchedSource,
 };
 use crate::source::{PollRequest, Source};
 
@@ -73,6 +75,8 @@ impl DemoSource {
         let elapsed = now.duration_since(self.epoch).as_secs();
         let newest = elapsed.div_euclid(PUSH_EVERY);
         let mut web_pushes = Vec::new();
+        let mut web_parts = Vec::new();
+        let mut indexes = Vec::new();
         let mut web_runs = Vec::new();
         for n in (newest - 30..=newest).rev() {
             let pushed = self.at(n * PUSH_EVERY);
@@ -84,7 +88,13 @@ impl DemoSource {
             if n == newest {
                 tags.insert(0, "latest".into());
             }
-            web_pushes.push(ImagePush { repository: "web".into(), digest: digest.clone(), tags, pushed_at: pushed });
+            let (parts, index) = buildx(&digest, n, pushed, now);
+            web_pushes.push(Image {
+                manifest_media_type: Some(OCI_INDEX.into()),
+                ..image("web", digest.clone(), tags, pushed)
+            });
+            web_parts.extend(parts);
+            indexes.push(index);
             let started = self.at(n * PUSH_EVERY + START_DELAY);
             if started > now {
                 continue;
@@ -128,20 +138,16 @@ impl DemoSource {
                 sources: vec![source("web", "latest")],
                 executions: web_runs,
             }],
-            pushes: web_pushes,
+            images: web_pushes.into_iter().chain(web_parts).collect(),
+            indexes,
             ..ProfileSnapshot::default()
         };
         let mut rules = vec![("web-deploy".to_string(), vec![native_rule("web", "latest", "ENABLED")])];
 
         // A release tag nobody watches.
-        let hotfix = ImagePush {
-            repository: "web".into(),
-            digest: fake_digest("web-hotfix", 0),
-            tags: vec!["v1.2".into()],
-            pushed_at: self.at(-25 * 60),
-        };
+        let hotfix = image("web", fake_digest("web-hotfix", 0), vec!["v1.2".into()], self.at(-25 * 60));
         records.push(record(&hotfix, "v1.2", A, Some(format!("arn:aws:sts::{A}:assumed-role/release/alice"))));
-        snap.pushes.push(hotfix);
+        snap.images.push(hotfix);
 
         // The field report's push: api:latest from account-b's own identity, 12 minutes before the epoch.
         self.stuck(
@@ -192,13 +198,11 @@ impl DemoSource {
     fn account_b(&self, now: Timestamp) -> ProfileSnapshot {
         let elapsed = now.duration_since(self.epoch).as_secs();
         let newest = elapsed.div_euclid(600);
-        let pushes: Vec<ImagePush> = (newest - 5..=newest)
+        let pushes: Vec<Image> = (newest - 5..=newest)
             .rev()
-            .map(|n| ImagePush {
-                repository: "ci-tools".into(),
-                digest: fake_digest("ci-tools", n),
-                tags: if n == newest { vec!["latest".into()] } else { Vec::new() },
-                pushed_at: self.at(n * 600 - 30),
+            .map(|n| {
+                let tags = if n == newest { vec!["latest".into()] } else { Vec::new() };
+                image("ci-tools", fake_digest("ci-tools", n), tags, self.at(n * 600 - 30))
             })
             .filter(|p| p.pushed_at <= now)
             .collect();
@@ -212,7 +216,7 @@ impl DemoSource {
                 arn: format!("arn:aws:sts::{B}:assumed-role/pipewatch-read/pipewatch"),
                 user_id: "AROADEMOACCOUNTBREAD:pipewatch".into(),
             }),
-            pushes,
+            images: pushes,
             ..ProfileSnapshot::default()
         };
         let mut rules = Vec::new();
@@ -290,12 +294,7 @@ impl DemoSource {
         st: Stuck,
     ) {
         let name = format!("{}-deploy", st.repo);
-        let push = ImagePush {
-            repository: st.repo.into(),
-            digest: fake_digest(st.repo, 0),
-            tags: vec![st.watched_tag.into()],
-            pushed_at: self.at(st.pushed),
-        };
+        let push = image(st.repo, fake_digest(st.repo, 0), vec![st.watched_tag.into()], self.at(st.pushed));
         let (account, role) = st.pusher;
         let recipient = snap.identity.as_ref().map_or(A, |i| i.account.as_str()).to_string();
         let arn = role.map(|r| format!("arn:aws:sts::{account}:assumed-role/{r}/build"));
@@ -311,7 +310,7 @@ impl DemoSource {
             sources: vec![source(st.repo, st.watched_tag)],
             executions: st.runs,
         });
-        snap.pushes.push(push);
+        snap.images.push(push);
         rules.push((name, st.rules));
     }
 
@@ -347,7 +346,7 @@ struct Stuck {
     runs: Vec<Execution>,
 }
 
-fn record(push: &ImagePush, tag: &str, account: &str, arn: Option<String>) -> PutImageRecord {
+fn record(push: &Image, tag: &str, account: &str, arn: Option<String>) -> PutImageRecord {
     PutImageRecord {
         event_id: format!("demo-{}", push.digest),
         event_time: push.pushed_at,
@@ -356,6 +355,58 @@ fn record(push: &ImagePush, tag: &str, account: &str, arn: Option<String>) -> Pu
         digest: Some(push.digest.clone()),
         recipient_account: Some(account.into()),
         pusher: Pusher { arn, account: account.into(), identity_type: "AssumedRole".into(), cross_account: false },
+    }
+}
+
+/// What `docker buildx` pushes besides the tagged index `digest` of web build `n` (pushed at `pushed`): the
+/// linux/amd64 and linux/arm64 images and the provenance attestation of the amd64 one, untagged, a second before the
+/// index; then, 2 s after it, the cosign signature of the index (once `now` has come). And what the index lists.
+fn buildx(digest: &str, n: i64, pushed: Timestamp, now: Timestamp) -> (Vec<Image>, IndexManifest) {
+    let before = pushed.saturating_sub(SignedDuration::from_secs(1)).unwrap_or(pushed);
+    let oci = |digest: String, tags: Vec<String>, at| Image {
+        manifest_media_type: Some(OCI_MANIFEST.into()),
+        artifact_media_type: Some("application/vnd.oci.image.config.v1+json".into()),
+        ..image("web", digest, tags, at)
+    };
+    let (amd64, arm64, attestation) =
+        (fake_digest("web-amd64", n), fake_digest("web-arm64", n), fake_digest("web-attestation", n));
+    let mut parts = vec![oci(amd64.clone(), vec![], before), oci(arm64.clone(), vec![], before)];
+    parts.push(oci(attestation.clone(), vec![], before));
+    let signed = pushed.saturating_add(SignedDuration::from_secs(2)).unwrap_or(pushed);
+    if signed <= now {
+        let tag = format!("{}.sig", digest.replacen(':', "-", 1));
+        parts.push(oci(fake_digest("web-signature", n), vec![tag], signed));
+    }
+    let platform = |digest: String, platform: &str| IndexEntry {
+        digest,
+        media_type: Some(OCI_MANIFEST.into()),
+        platform: Some(platform.into()),
+        ..IndexEntry::default()
+    };
+    let entries = vec![
+        platform(amd64.clone(), "linux/amd64"),
+        platform(arm64, "linux/arm64"),
+        IndexEntry {
+            digest: attestation,
+            media_type: Some(OCI_MANIFEST.into()),
+            platform: Some("unknown/unknown".into()),
+            reference_type: Some("attestation-manifest".into()),
+            reference_digest: Some(amd64),
+        },
+    ];
+    (parts, IndexManifest { repository: "web".into(), digest: digest.to_string(), entries })
+}
+
+/// A single-platform image of `repo`.
+fn image(repo: &str, digest: String, tags: Vec<String>, pushed_at: Timestamp) -> Image {
+    Image {
+        repository: repo.into(),
+        digest,
+        tags,
+        pushed_at,
+        manifest_media_type: Some(DOCKER_MANIFEST.into()),
+        artifact_media_type: Some("application/vnd.docker.container.image.v1+json".into()),
+        subject: None,
     }
 }
 
@@ -391,13 +442,15 @@ impl Source for DemoSource {
         // A little latency, as a real account would have.
         tokio::time::sleep(std::time::Duration::from_millis(150 + 100 * index as u64)).await;
         if self.failures && index == 1 && n % FAIL_EVERY == FAIL_EVERY - 1 {
-            return ProfileSnapshot::failed(
-                "sts:GetCallerIdentity: ExpiredTokenException: The security token included in the request is expired",
-            );
+            return ProfileSnapshot::failed(PollError::of_call(
+                "sts:GetCallerIdentity",
+                ErrorKind::ExpiredCredentials,
+                "ExpiredTokenException: The security token included in the request is expired",
+            ));
         }
         let mut snap = self.snapshot(index, req.now);
         let since = req.since();
-        snap.pushes.retain(|p| p.pushed_at >= since);
+        snap.images.retain(|i| i.pushed_at >= since);
         for p in &mut snap.pipelines {
             p.executions.retain(|e| e.started_at >= since);
         }
@@ -433,8 +486,8 @@ fn fake_uuid(kind: &str, n: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::Analysis;
     use crate::analysis::correlate::PushStatus;
-    use crate::report::Report;
 
     #[test]
     fn demo_has_triggered_running_and_the_untriggered_cross_account_push() {
@@ -442,17 +495,25 @@ mod tests {
         let demo = DemoSource::new(epoch).without_failures();
         let now = epoch.checked_add(SignedDuration::from_secs(130)).unwrap();
         let snaps: Vec<_> = (0..2).map(|i| demo.snapshot(i, now)).collect();
-        let report = Report::build(demo.profiles(), &[&snaps[0], &snaps[1]], now, std::time::Duration::from_secs(300));
-        let api = report.pushes.iter().find(|p| p.repository == "api").unwrap();
+        let analysis =
+            Analysis::new(demo.profiles(), &[&snaps[0], &snaps[1]], now, std::time::Duration::from_secs(300));
+        let api = analysis.pushes.iter().find(|p| p.push.repository == "api").unwrap();
         assert_eq!(api.status, PushStatus::Untriggered);
-        let newest_web = report.pushes.iter().find(|p| p.repository == "web").unwrap();
-        assert_eq!(newest_web.tags, vec!["latest", "build-1003"]);
+        let newest_web = analysis.pushes.iter().find(|p| p.push.repository == "web").unwrap();
+        assert_eq!(newest_web.push.tags, vec!["latest", "build-1003"]);
+        // A buildx push: one push with its two platforms, its attestation and its signature.
+        let platforms: Vec<_> = newest_web.push.manifests.iter().filter_map(|m| m.platform.as_deref()).collect();
+        assert_eq!(platforms, ["linux/amd64", "linux/arm64"]);
+        let kinds: Vec<_> = newest_web.push.artifacts.iter().map(|a| a.kind.as_str()).collect();
+        assert_eq!(kinds, ["attestation", "signature"]);
+        let web = analysis.pushes.iter().filter(|p| p.push.repository == "web").count();
+        assert_eq!(web, 31 + 1, "the last 31 builds and the hotfix: no platform image or signature is a push");
         // Pushed at +120 s, its run starts at +124 s and is still running at +130 s.
         assert_eq!(newest_web.status, PushStatus::Triggered);
-        let run = &report.pipeline("account-a", "web-deploy").unwrap().executions[0];
+        let run = &analysis.pipeline("account-a", "web-deploy").unwrap().executions[0];
         assert_eq!(run.status, ExecStatus::InProgress);
-        assert!(report.pushes.iter().any(|p| p.profile == "account-b" && p.status == PushStatus::Unwatched));
-        assert_eq!(report.exit_code(), 1);
+        assert!(analysis.pushes.iter().any(|p| p.profile == "account-b" && p.status == PushStatus::Unwatched));
+        assert_eq!(crate::exit::of(&analysis), 1);
     }
 
     #[test]
@@ -462,9 +523,10 @@ mod tests {
         let demo = DemoSource::new(epoch).without_failures();
         let now = epoch.checked_add(SignedDuration::from_secs(130)).unwrap();
         let snaps: Vec<_> = (0..2).map(|i| demo.snapshot(i, now)).collect();
-        let report = Report::build(demo.profiles(), &[&snaps[0], &snaps[1]], now, std::time::Duration::from_secs(300));
+        let analysis =
+            Analysis::new(demo.profiles(), &[&snaps[0], &snaps[1]], now, std::time::Duration::from_secs(300));
         let cause = |repo: &str| -> Vec<Code> {
-            let p = report.pushes.iter().find(|p| p.repository == repo && !p.findings.is_empty()).unwrap();
+            let p = analysis.pushes.iter().find(|p| p.push.repository == repo && !p.findings.is_empty()).unwrap();
             p.findings.iter().map(|f| f.code).collect()
         };
         assert_eq!(cause("api"), vec![Code::CrossAccountPush]);
@@ -475,7 +537,7 @@ mod tests {
         assert_eq!(cause("report"), vec![Code::RunSuperseded]);
         assert_eq!(cause("jobs"), vec![Code::Unknown]);
         assert_eq!(cause("web"), vec![Code::TagNotWatched]);
-        let api = report.pushes.iter().find(|p| p.repository == "api").unwrap();
+        let api = analysis.pushes.iter().find(|p| p.push.repository == "api").unwrap();
         let pusher = api.pusher.as_ref().unwrap();
         assert_eq!(
             (pusher.account.as_str(), pusher.identity_type.as_str(), pusher.cross_account),

@@ -2,21 +2,24 @@
 //! `App::update` and draws once per burst of messages.
 //!
 //! Terminal input is read on a dedicated thread (blocking on `event::read`) and forwarded into a tokio channel;
-//! poll results arrive from the `Poller`; ticks come only as fast as the screen needs (a spinner, or once a
-//! second for ages). The terminal is restored on quit, on error, on panic and on SIGTERM/SIGHUP/SIGINT.
+//! poll results arrive from the `Poller`, whose tasks end when the dashboard quits; ticks come only as fast as the
+//! screen needs (a spinner, or once a second for ages). The terminal is restored on quit, on error, on panic and on
+//! SIGTERM/SIGHUP/SIGINT.
 
 pub mod app;
+pub mod layout;
 pub mod msg;
 pub mod panes;
 pub mod theme;
 pub mod ui;
+mod update;
 pub mod view;
 
 use std::io::{self, IsTerminal, Stdout};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event};
 use crossterm::execute;
 use crossterm::terminal::{
     Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -29,8 +32,8 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::config::Settings;
-use crate::poll::{PollEvent, Poller};
-use crate::report::exit;
+use crate::exit;
+use crate::poller::{PollEvent, Poller};
 use crate::source::Source;
 use app::App;
 use msg::{Effect, Msg};
@@ -40,6 +43,8 @@ use theme::Theme;
 const FAST_TICK: Duration = Duration::from_millis(150);
 /// Tick otherwise (ages move by the second).
 const SLOW_TICK: Duration = Duration::from_secs(1);
+/// How long quitting waits for the poll tasks to end.
+const SHUTDOWN_WAIT: Duration = Duration::from_millis(500);
 
 /// Runs the dashboard on `source` until the user quits; returns the process exit code.
 pub async fn run<S: Source>(source: Arc<S>, settings: &Settings) -> u8 {
@@ -47,7 +52,7 @@ pub async fn run<S: Source>(source: Arc<S>, settings: &Settings) -> u8 {
         eprintln!("pipewatch: error: the dashboard needs a terminal; use --once for a one-shot report");
         return exit::USAGE;
     }
-    let theme = Theme::from_no_color(std::env::var_os("NO_COLOR").as_deref());
+    let theme = Theme { color: crate::display::use_color(&io::stdout()) };
     let app = App::new(source.profiles().to_vec(), settings.grace, settings.refresh, TimeZone::system(), theme);
     install_panic_hook();
     let mut terminal = match setup() {
@@ -128,10 +133,13 @@ async fn event_loop<S: Source>(
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let (poll_tx, mut poll_rx) = mpsc::unbounded_channel::<PollEvent>();
     spawn_input(tx)?;
-    let poller = Poller::spawn(source, settings.refresh, settings.lookback, settings.timeout, poll_tx);
+    let mut poller = Poller::spawn(source, settings.refresh, settings.lookback, settings.timeout, poll_tx);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
+    // Later sizes arrive as resize events.
+    let size = terminal.size()?;
+    app.update(Msg::Input(Event::Resize(size.width, size.height)), clock());
 
     loop {
         let now = clock();
@@ -164,10 +172,13 @@ async fn event_loop<S: Source>(
             };
             effect = merge(effect, app.update(m, now));
         }
+        app.settle(now);
         if effect == Effect::PollNow {
             poller.poll_now();
         }
         if let Some(code) = app.exit {
+            // Every poll task ends before the terminal is given back; a task that does not end in time is dropped.
+            let _ = tokio::time::timeout(SHUTDOWN_WAIT, poller.shutdown()).await;
             return Ok(code);
         }
     }
@@ -177,6 +188,8 @@ fn merge(a: Effect, b: Effect) -> Effect {
     if a == Effect::PollNow || b == Effect::PollNow { Effect::PollNow } else { Effect::None }
 }
 
+#[cfg(test)]
+mod fixtures;
 #[cfg(test)]
 mod testing;
 #[cfg(test)]

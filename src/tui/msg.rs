@@ -2,7 +2,7 @@
 
 use crossterm::event::Event;
 
-use crate::poll::PollEvent;
+use crate::poller::PollEvent;
 
 /// Everything that can change the dashboard's state.
 #[derive(Debug)]

@@ -13,11 +13,6 @@ pub struct Theme {
 }
 
 impl Theme {
-    /// Colour unless `no_color` (the value of `NO_COLOR`) is set and non-empty.
-    pub fn from_no_color(no_color: Option<&std::ffi::OsStr>) -> Self {
-        Self { color: no_color.is_none_or(|v| v.is_empty()) }
-    }
-
     fn fg(self, c: Color) -> Style {
         if self.color { Style::new().fg(c) } else { Style::new() }
     }
@@ -103,10 +98,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn no_color_only_when_set_and_non_empty() {
-        assert!(Theme::from_no_color(None).color);
-        assert!(Theme::from_no_color(Some("".as_ref())).color);
-        assert!(!Theme::from_no_color(Some("1".as_ref())).color);
+    fn without_colour_only_emphasis_remains() {
         let plain = Theme { color: false };
         assert_eq!(plain.untriggered(), Style::new().add_modifier(Modifier::BOLD));
     }

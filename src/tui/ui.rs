@@ -1,5 +1,5 @@
-//! The screen layout: header, the two panes side by side, the footer, and any popup on top. Drawing only: a
-//! function of `&App` and `now`, no I/O and no clock.
+//! The whole screen: header, the two panes side by side, the footer, and any popup on top, placed by
+//! `layout::Screen`. Drawing only: a function of `&App` and `now` that writes into the frame and nowhere else.
 
 use jiff::Timestamp;
 use ratatui::Frame;
@@ -8,36 +8,25 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::{App, Popup};
+use super::layout::{MIN_HEIGHT, MIN_WIDTH, Screen};
 use super::panes::{self, details, executions, header, help, pushes, width};
-use crate::report::age;
+use crate::display::age;
 
-/// Smallest usable terminal.
-pub const MIN_WIDTH: u16 = 60;
-/// Smallest usable terminal.
-pub const MIN_HEIGHT: u16 = 15;
-
-/// Draws the whole screen.
+/// Draws the whole screen at the frame's size (normally `app.area`; a frame of another size is drawn correctly too).
 pub fn draw(f: &mut Frame, app: &App, now: Timestamp) {
     let area = f.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    let Some(screen) = Screen::of(area, app.metas.len()) else {
         too_small(f, area);
         return;
-    }
-    let [head, body, foot] =
-        Layout::vertical([Constraint::Length(header::height(app)), Constraint::Min(5), Constraint::Length(1)])
-            .areas(area);
-    header::draw(f, head, app, now);
-    // Narrow screens give the pushes (the point of the tool) a larger share.
-    let left = if area.width < 120 { 60 } else { 55 };
-    let [l, r] = Layout::horizontal([Constraint::Percentage(left), Constraint::Percentage(100 - left)]).areas(body);
-    pushes::draw(f, l, app, now);
-    executions::draw(f, r, app, now);
-    footer(f, foot, app, now);
+    };
+    header::draw(f, screen.header, app, now);
+    pushes::draw(f, screen.pushes, app, now);
+    executions::draw(f, screen.executions, app, now);
+    footer(f, screen.footer, app, now);
     match &app.popup {
         None => {}
-        Some(Popup::Help) => help::draw(f, body, app),
-        Some(Popup::Push(k)) => details::draw_push(f, area, app, k, now),
-        Some(Popup::Execution(k)) => details::draw_execution(f, area, app, k, now),
+        Some(Popup::Help) => help::draw(f, screen.body, app),
+        Some(popup) => details::draw(f, area, app, popup, now),
     }
 }
 

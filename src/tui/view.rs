@@ -1,15 +1,21 @@
-//! What each pane lists after the filters, and the cursor that keeps a selection on the same item across refreshes.
+//! What each pane lists after the filters, and the cursor that keeps a selection on the same item across refreshes
+//! and its rows in view.
 //!
-//! Rows are indices into the current `Report`; items are identified by stable keys (pushes by profile, repository
+//! Rows are indices into the current `Analysis`; items are identified by stable keys (pushes by profile, repository
 //! and digest; executions by profile, pipeline and id) so that a new push arriving at the top moves no selection.
 
-use std::cell::Cell;
 use std::collections::HashSet;
 
-use ratatui::layout::Rect;
-
 use crate::analysis::correlate::PushStatus;
-use crate::report::{ExecutionReport, PipelineReport, PushReport, Report};
+use crate::analysis::{Analysis, PipelineHistory, PushVerdict};
+use crate::model::Execution;
+
+/// The two panes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Pushes,
+    Executions,
+}
 
 /// Identifies a push across refreshes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -21,13 +27,13 @@ pub struct PushKey {
 
 impl PushKey {
     /// The key of `p`.
-    pub fn of(p: &PushReport) -> Self {
-        Self { profile: p.profile.clone(), repository: p.repository.clone(), digest: p.digest.clone() }
+    pub fn of(p: &PushVerdict) -> Self {
+        Self { profile: p.profile.clone(), repository: p.push.repository.clone(), digest: p.push.digest.clone() }
     }
 
     /// True when `p` is the push this key names.
-    pub fn is(&self, p: &PushReport) -> bool {
-        self.profile == p.profile && self.repository == p.repository && self.digest == p.digest
+    pub fn is(&self, p: &PushVerdict) -> bool {
+        self.profile == p.profile && self.repository == p.push.repository && self.digest == p.push.digest
     }
 }
 
@@ -41,12 +47,12 @@ pub struct ExecKey {
 
 impl ExecKey {
     /// The key of execution `e` of pipeline `p`.
-    pub fn of(p: &PipelineReport, e: &ExecutionReport) -> Self {
+    pub fn of(p: &PipelineHistory, e: &Execution) -> Self {
         Self { profile: p.profile.clone(), pipeline: p.name.clone(), id: e.id.clone() }
     }
 }
 
-/// One row of the executions pane: indices into `Report::pipelines` and that pipeline's executions.
+/// One row of the executions pane: indices into `Analysis::pipelines` and that pipeline's executions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExecRow {
     pub pipeline: usize,
@@ -55,7 +61,7 @@ pub struct ExecRow {
 
 impl ExecRow {
     /// The pipeline and execution this row shows.
-    pub fn get(self, report: &Report) -> Option<(&PipelineReport, &ExecutionReport)> {
+    pub fn get(self, report: &Analysis) -> Option<(&PipelineHistory, &Execution)> {
         let p = report.pipelines.get(self.pipeline)?;
         Some((p, p.executions.get(self.execution)?))
     }
@@ -77,7 +83,7 @@ fn contains(hay: &str, needle_lower: &str) -> bool {
 }
 
 /// The pushes (indices into `report.pushes`) that pass `f`, newest first.
-pub fn push_rows(report: &Report, f: &Filters) -> Vec<usize> {
+pub fn push_rows(report: &Analysis, f: &Filters) -> Vec<usize> {
     let needle = f.text.to_lowercase();
     report
         .pushes
@@ -88,18 +94,18 @@ pub fn push_rows(report: &Report, f: &Filters) -> Vec<usize> {
         .filter(|(_, p)| {
             needle.is_empty()
                 || contains(&p.profile, &needle)
-                || contains(&p.repository, &needle)
-                || p.tags.iter().any(|t| contains(t, &needle))
+                || contains(&p.push.repository, &needle)
+                || p.push.tags.iter().any(|t| contains(t, &needle))
                 || p.watched_by.iter().any(|w| contains(w, &needle))
                 || p.execution.as_ref().is_some_and(|e| contains(&e.pipeline, &needle))
-                || contains(&p.digest, &needle)
+                || contains(&p.push.digest, &needle)
         })
         .map(|(i, _)| i)
         .collect()
 }
 
 /// The executions that pass `f`, newest first across pipelines.
-pub fn exec_rows(report: &Report, f: &Filters) -> Vec<ExecRow> {
+pub fn exec_rows(report: &Analysis, f: &Filters) -> Vec<ExecRow> {
     let needle = f.text.to_lowercase();
     let flagged: HashSet<(&str, &str)> = report
         .pushes
@@ -132,19 +138,15 @@ pub fn exec_rows(report: &Report, f: &Filters) -> Vec<ExecRow> {
     rows
 }
 
-/// A selection in a list, kept on its item by key; scroll state is written back by the drawing code.
+/// A selection in a list, kept on its item by key, and the first row shown.
 #[derive(Debug, Default)]
 pub struct Cursor<K> {
     /// The selected item, when the list is not empty.
     pub key: Option<K>,
     /// Its position in the current rows.
     pub index: usize,
-    /// First visible row (set while drawing, so that scrolling moves as little as possible).
-    pub offset: Cell<usize>,
-    /// Rows visible at the last draw (the PgUp/PgDn step).
-    pub page: Cell<usize>,
-    /// Where the pane was drawn (for the mouse).
-    pub area: Cell<Rect>,
+    /// First visible row: follows the selection with the least movement ([`Cursor::follow`]).
+    pub offset: usize,
 }
 
 impl<K: Clone + PartialEq> Cursor<K> {
@@ -178,9 +180,10 @@ impl<K: Clone + PartialEq> Cursor<K> {
         self.key = Some(key_at(self.index));
     }
 
-    /// The page size for PgUp/PgDn (at least one row).
-    pub fn page_size(&self) -> isize {
-        isize::try_from(self.page.get().max(1)).unwrap_or(1)
+    /// Scrolls a list of `len` rows showing `height` of them so that the selection is in view, moving as little as
+    /// possible.
+    pub fn follow(&mut self, height: usize, len: usize) {
+        self.offset = scroll_offset(self.offset, self.index, height, len);
     }
 }
 

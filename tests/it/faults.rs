@@ -496,7 +496,7 @@ fn expired_session_child() {
         let source = AwsSource::new(&config.profiles).await.with_poll_timeout(TIMEOUT);
         let poll = || async {
             let req = PollRequest { now: jiff::Timestamp::now(), lookback: Duration::from_secs(24 * 3600) };
-            pipewatch::poll::poll_profile(&source, 0, req, TIMEOUT).await
+            pipewatch::poller::poll_within(&source, 0, req, TIMEOUT).await
         };
         let first = poll().await;
         assert_eq!(first.error_line(), None, "{first:?}");

@@ -181,6 +181,7 @@ fn world() -> impl Strategy<Value = World> {
                     digest: digest.into(),
                     tags: tags.into_iter().map(String::from).collect(),
                     pushed_at: at(pushed),
+                    ..ImagePush::default()
                 })
                 .collect(),
             now: at(now.seconds(&pushed, grace)),

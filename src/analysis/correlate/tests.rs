@@ -1,4 +1,5 @@
-//! Examples of the correlation rules, each checked on the implementation and on the oracle.
+//! Correlation on hand-built pipelines and pushes: every rule of the module doc, case by case, each checked on the
+//! implementation and on the oracle.
 
 use super::*;
 use crate::model::{ExecStatus, Execution, Revision, WatchedSource};
@@ -16,6 +17,7 @@ fn push(repo: &str, tags: &[&str], digest: &str, at: i64) -> ImagePush {
         digest: digest.into(),
         tags: tags.iter().map(|t| t.to_string()).collect(),
         pushed_at: ts(at),
+        ..ImagePush::default()
     }
 }
 

@@ -1,75 +1,21 @@
+//! Findings of hand-built pushes: each code with its message and fix, and what could not be checked.
+
 use super::*;
-use crate::model::{CloudTrailRead, Execution, Pusher, TriggerRule, WatchedSource};
-use jiff::Timestamp;
-
-const T0: i64 = 1_764_000_000;
-const GRACE: Duration = Duration::from_secs(300);
-const NATIVE: &str = r#"{"source":["aws.ecr"],"detail-type":["ECR Image Action"],
-    "detail":{"action-type":["PUSH"],"result":["SUCCESS"],"repository-name":["web"],"image-tag":["latest"]}}"#;
-
-fn ts(o: i64) -> Timestamp {
-    Timestamp::from_second(T0 + o).unwrap()
-}
-
-fn push(tags: &[&str]) -> ImagePush {
-    ImagePush {
-        repository: "web".into(),
-        digest: "sha256:d1".into(),
-        tags: tags.iter().map(|t| t.to_string()).collect(),
-        pushed_at: ts(-3600),
-    }
-}
-
-fn pipeline(execs: Vec<Execution>) -> Pipeline {
-    Pipeline {
-        name: "web-deploy".into(),
-        sources: vec![WatchedSource { action: "Source".into(), repository: "web".into(), tag: "latest".into() }],
-        executions: execs,
-    }
-}
-
-fn record(pusher_account: &str, tag: &str) -> PutImageRecord {
-    PutImageRecord {
-        event_id: "e1".into(),
-        event_time: ts(-3600),
-        repository: "web".into(),
-        tag: Some(tag.into()),
-        digest: Some("sha256:d1".into()),
-        recipient_account: Some("111111111111".into()),
-        pusher: Pusher {
-            arn: None,
-            account: pusher_account.into(),
-            identity_type: "AWSAccount".into(),
-            cross_account: pusher_account != "111111111111",
-        },
-    }
-}
-
-fn rule(state: &str, pattern: &str) -> TriggerRule {
-    TriggerRule { name: "web-rule".into(), state: state.into(), pattern: Some(pattern.into()) }
-}
-
-fn diag(records: Vec<PutImageRecord>, rules: Option<Vec<TriggerRule>>) -> Diagnostics {
-    Diagnostics {
-        put_images: Lookup::Done(CloudTrailRead { records, read_until: ts(0) }),
-        rules: match rules {
-            Some(r) => Lookup::Done(vec![("web-deploy".into(), r)]),
-            None => Lookup::Skipped("disabled in the config".into()),
-        },
-    }
-}
+use crate::analysis::fixtures::evidence::{GRACE, NATIVE, diag, pipeline, push, record, rule, ts};
+use crate::analysis::trail::TrailIndex;
+use crate::model::Execution;
 
 fn run(push: &ImagePush, status: PushStatus, pipes: &[Pipeline], d: &Diagnostics) -> Vec<Finding> {
-    let cx = Context {
+    let evidence = Evidence {
         push,
         status,
         watchers: if status == PushStatus::Unwatched { vec![] } else { pipes.iter().collect() },
         pipelines: pipes,
         diagnostics: d,
-        record: record_for(push, d),
+        record: TrailIndex::new(d).record_for(push),
         grace: GRACE,
     };
-    diagnose(&cx)
+    diagnose(&evidence)
 }
 
 fn codes(f: &[Finding]) -> Vec<Code> {
@@ -191,13 +137,4 @@ fn pending_push_gets_only_definite_findings() {
 fn triggered_pushes_get_no_findings() {
     let p = push(&["latest"]);
     assert!(run(&p, PushStatus::Triggered, &[pipeline(vec![])], &diag(vec![], None)).is_empty());
-}
-
-#[test]
-fn record_for_prefers_the_tag_the_image_still_holds() {
-    let p = push(&["latest"]);
-    let mut old = record("111111111111", "v1");
-    old.event_time = ts(-100);
-    let d = diag(vec![old, record("222222222222", "latest")], None);
-    assert_eq!(record_for(&p, &d).unwrap().tag.as_deref(), Some("latest"));
 }

@@ -1,17 +1,62 @@
-//! Turns SDK errors into one-line messages people can act on (never including credentials).
+//! Turns SDK errors into [`PollError`]s: the kind from the error code or the SDK's error variant, and a one-line
+//! message people can act on (never including credentials).
+//!
+//! An answer the SDK could not read (an HTML page from a proxy, a bare HTTP 500, a truncated body) is named by its
+//! HTTP status: the parser's complaint (`Error at offset 0: unexpected token '<'`) says nothing to people, so it
+//! goes to the log (`PIPEWATCH_LOG=warn`).
 
 use std::error::Error;
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_sts::config::http::HttpResponse;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 
-/// Describes an SDK error: the service's code and message, or the chain of causes for transport failures.
-///
-/// An answer the SDK could not read (an HTML page from a proxy, a bare HTTP 500, a truncated body) is named by its
-/// HTTP status, followed by the parser's complaint: the SDK's own words ("unhandled error", "response error") do not
-/// say what came back.
-pub fn describe<E>(err: &SdkError<E, HttpResponse>) -> String
+use crate::model::{ErrorKind, PollError};
+use crate::sanitize;
+
+/// Error codes saying the session's credentials expired or were revoked.
+const EXPIRED: &[&str] = &["ExpiredToken", "ExpiredTokenException"];
+/// Error codes of a refused call.
+const DENIED: &[&str] = &["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException"];
+/// Error codes of throttling (the ones the SDK's retry classifier treats as throttling, for the services read).
+const THROTTLED: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "SlowDown",
+];
+
+/// The failure of the call `api`.
+pub(super) fn poll_error<E>(api: impl Into<String>, err: &SdkError<E, HttpResponse>) -> PollError
+where
+    E: ProvideErrorMetadata + Error + 'static,
+{
+    let api = api.into();
+    let (kind, message) = describe(&api, err);
+    PollError::of_call(api, kind, message)
+}
+
+/// The kind of an error code.
+fn kind_of_code(code: &str) -> ErrorKind {
+    if EXPIRED.contains(&code) {
+        ErrorKind::ExpiredCredentials
+    } else if DENIED.contains(&code) {
+        ErrorKind::AccessDenied
+    } else if THROTTLED.contains(&code) {
+        ErrorKind::Throttled
+    } else {
+        ErrorKind::Service
+    }
+}
+
+/// Classifies and describes an SDK error of the call `api`: the service's code and message, or the chain of causes
+/// for transport and credential failures.
+fn describe<E>(api: &str, err: &SdkError<E, HttpResponse>) -> (ErrorKind, String)
 where
     E: ProvideErrorMetadata + Error + 'static,
 {
@@ -19,25 +64,75 @@ where
         SdkError::ServiceError(ctx) => {
             let e = ctx.err();
             match (e.code(), e.message()) {
-                (Some(code), Some(msg)) => format!("{code}: {msg}"),
-                (Some(code), None) => code.to_string(),
-                _ => not_understood(ctx.raw().status().as_u16(), &chain(e)),
+                (Some(code), Some(msg)) => (kind_of_code(code), format!("{code}: {msg}")),
+                (Some(code), None) => (kind_of_code(code), code.to_string()),
+                _ => not_understood(api, ctx.raw().status().as_u16(), &chain(e)),
             }
         }
         SdkError::ResponseError(ctx) => {
-            not_understood(ctx.raw().status().as_u16(), &err.source().map(chain).unwrap_or_default())
+            let status = ctx.raw().status().as_u16();
+            match io_cause(err) {
+                // The connection broke while the answer was read: a network failure, not an unreadable answer.
+                Some(io) => (ErrorKind::Transport, format!("HTTP {status}, answer cut off ({})", tidy(&io))),
+                None => not_understood(api, status, &err.source().map(chain).unwrap_or_default()),
+            }
         }
-        SdkError::TimeoutError(_) => "request timed out".to_string(),
-        other => tidy(&chain(other)),
+        SdkError::TimeoutError(_) => (ErrorKind::TimedOut, "request timed out".to_string()),
+        SdkError::DispatchFailure(d) => {
+            let kind = match credentials_cause(err) {
+                Some(kind) => kind,
+                None if d.is_timeout() => ErrorKind::TimedOut,
+                None if d.is_user() => ErrorKind::Internal,
+                None => ErrorKind::Transport,
+            };
+            (kind, tidy(&chain(err)))
+        }
+        other => (ErrorKind::Internal, tidy(&chain(other))),
     }
 }
 
-fn not_understood(status: u16, why: &str) -> String {
+/// Names an unreadable answer by its status and says what to do; the parser's words go to the log.
+fn not_understood(api: &str, status: u16, why: &str) -> (ErrorKind, String) {
     let mut why = why;
     for noise in ["unhandled error: ", "invalid input: "] {
         why = why.strip_prefix(noise).unwrap_or(why);
     }
-    format!("HTTP {status}, response not understood ({why})")
+    tracing::warn!(api, status, parser = %sanitize::clean(why), "response not understood");
+    (
+        ErrorKind::Unreadable,
+        format!(
+            "HTTP {status}, response not understood (not an AWS answer? check endpoint_url and any proxy on the way; \
+             PIPEWATCH_LOG=warn logs what the parser said)"
+        ),
+    )
+}
+
+/// The kind of a failure to get credentials: an expired session when AWS said so to AssumeRole, else no
+/// credentials. `None` when `err` is not a credentials failure.
+fn credentials_cause(err: &(dyn Error + 'static)) -> Option<ErrorKind> {
+    let mut cur: Option<&(dyn Error + 'static)> = Some(err);
+    let mut credentials = false;
+    while let Some(e) = cur {
+        credentials |= e.is::<CredentialsError>();
+        if let Some(sts) = e.downcast_ref::<SdkError<AssumeRoleError, HttpResponse>>() {
+            let expired = sts.as_service_error().and_then(|s| s.code()).is_some_and(|c| EXPIRED.contains(&c));
+            return Some(if expired { ErrorKind::ExpiredCredentials } else { ErrorKind::NoCredentials });
+        }
+        cur = e.source();
+    }
+    credentials.then_some(ErrorKind::NoCredentials)
+}
+
+/// The I/O error under `err`, rendered, when there is one.
+fn io_cause(err: &(dyn Error + 'static)) -> Option<String> {
+    let mut cur: Option<&(dyn Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if e.is::<std::io::Error>() {
+            return Some(chain(e));
+        }
+        cur = e.source();
+    }
+    None
 }
 
 /// Drops the SDK's plumbing words from a transport error and names credential failures plainly.
@@ -54,7 +149,7 @@ fn tidy(s: &str) -> String {
 }
 
 /// `a: b: c` from an error and its sources, skipping repeats.
-pub fn chain(err: &(dyn Error + 'static)) -> String {
+fn chain(err: &(dyn Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut cur: Option<&(dyn Error + 'static)> = Some(err);
     while let Some(e) = cur {
@@ -63,7 +158,7 @@ pub fn chain(err: &(dyn Error + 'static)) -> String {
         if !std::ptr::addr_eq(e, err)
             && let Some(sts) = e.downcast_ref::<SdkError<AssumeRoleError, HttpResponse>>()
         {
-            parts.push(format!("sts:AssumeRole: {}", describe(sts)));
+            parts.push(format!("sts:AssumeRole: {}", describe("sts:AssumeRole", sts).1));
             break;
         }
         let s = e.to_string();
@@ -75,91 +170,214 @@ pub fn chain(err: &(dyn Error + 'static)) -> String {
     parts.join(": ")
 }
 
-/// True for a failure saying the session's credentials expired (`ExpiredToken`, `ExpiredTokenException`).
-pub fn is_expired_session(message: &str) -> bool {
-    message.contains("ExpiredToken")
-}
-
-/// Groups `(api, message)` failures so that one cause shared by several calls (a refused role) is said once.
-pub fn merge(failures: Vec<(String, String)>) -> Vec<String> {
-    let mut grouped: Vec<(String, Vec<String>)> = Vec::new();
-    for (api, msg) in failures {
-        match grouped.iter_mut().find(|(m, _)| *m == msg) {
-            Some((_, apis)) => {
-                if !apis.contains(&api) {
-                    apis.push(api);
-                }
-            }
-            None => grouped.push((msg, vec![api])),
-        }
-    }
-    grouped.into_iter().map(|(msg, apis)| format!("{}: {msg}", apis.join(", "))).collect()
-}
-
 #[cfg(test)]
 mod tests {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+
+    use aws_credential_types::Credentials;
+    use aws_credential_types::provider::{ProvideCredentials, future};
+    use aws_sdk_codepipeline::config::SharedCredentialsProvider;
+    use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+    use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
+    use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+    use aws_smithy_types::error::ErrorMetadata;
+    use aws_smithy_types::retry::RetryConfig;
+
     use super::*;
 
-    #[test]
-    fn merge_groups_identical_causes() {
-        let out = merge(vec![
-            ("sts:GetCallerIdentity".into(), "no credentials".into()),
-            ("codepipeline:ListPipelines".into(), "no credentials".into()),
-            ("ecr:DescribeImages web".into(), "RepositoryNotFoundException: gone".into()),
-            ("codepipeline:ListPipelines".into(), "no credentials".into()),
-        ]);
-        assert_eq!(
-            out,
-            vec![
-                "sts:GetCallerIdentity, codepipeline:ListPipelines: no credentials".to_string(),
-                "ecr:DescribeImages web: RepositoryNotFoundException: gone".to_string(),
-            ]
-        );
+    fn retry() -> RetryConfig {
+        RetryConfig::standard().with_max_attempts(2).with_initial_backoff(Duration::from_millis(1))
+    }
+
+    /// The failure of ListPipelines answered by `rule`.
+    async fn list_pipelines_error(rule: Rule) -> PollError {
+        let client = mock_client!(aws_sdk_codepipeline, RuleMode::MatchAny, [&rule], |c| c.retry_config(retry()));
+        let err = client.list_pipelines().send().await.expect_err("the call fails");
+        poll_error("codepipeline:ListPipelines", &err)
+    }
+
+    /// The failure of ListPipelines when `credentials` fail (no request is sent: the mocks would answer before the
+    /// credentials are asked for).
+    async fn credentials_error(credentials: Failing) -> PollError {
+        let client = client_at("http://127.0.0.1:9", SharedCredentialsProvider::new(credentials));
+        let err = client.list_pipelines().send().await.expect_err("the call fails");
+        poll_error("codepipeline:ListPipelines", &err)
     }
 
     #[test]
-    fn chain_skips_repeated_causes() {
-        #[derive(Debug)]
-        struct Outer(std::io::Error);
-        impl std::fmt::Display for Outer {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "dispatch failure")
-            }
+    fn error_codes_name_their_kind() {
+        let cases = [
+            ("ExpiredToken", ErrorKind::ExpiredCredentials),
+            ("ExpiredTokenException", ErrorKind::ExpiredCredentials),
+            ("AccessDenied", ErrorKind::AccessDenied),
+            ("AccessDeniedException", ErrorKind::AccessDenied),
+            ("Throttling", ErrorKind::Throttled),
+            ("ThrottlingException", ErrorKind::Throttled),
+            ("TooManyRequestsException", ErrorKind::Throttled),
+            ("RepositoryNotFoundException", ErrorKind::Service),
+            ("InvalidClientTokenId", ErrorKind::Service),
+            ("ValidationException", ErrorKind::Service),
+        ];
+        for (code, kind) in cases {
+            assert_eq!(kind_of_code(code), kind, "{code}");
         }
-        impl Error for Outer {
-            fn source(&self) -> Option<&(dyn Error + 'static)> {
-                Some(&self.0)
-            }
+    }
+
+    #[tokio::test]
+    async fn a_service_error_is_its_code_and_message() {
+        let expired = mock!(aws_sdk_sts::Client::get_caller_identity).then_error(|| {
+            GetCallerIdentityError::generic(
+                ErrorMetadata::builder()
+                    .code("ExpiredToken")
+                    .message("The security token included in the request is expired")
+                    .build(),
+            )
+        });
+        let client = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&expired]);
+        let err = client.get_caller_identity().send().await.unwrap_err();
+        let e = poll_error("sts:GetCallerIdentity", &err);
+        assert_eq!(e.kind, ErrorKind::ExpiredCredentials);
+        assert!(e.kind.renews_session());
+        assert_eq!(
+            e.to_string(),
+            "sts:GetCallerIdentity: ExpiredToken: The security token included in the request is expired"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_answer_is_named_by_its_status_without_the_parsers_words() {
+        let html = mock!(aws_sdk_codepipeline::Client::list_pipelines)
+            .sequence()
+            .http_status(500, Some("<html><body>Internal Server Error</body></html>".into()))
+            .repeatedly()
+            .build();
+        let cut = mock!(aws_sdk_codepipeline::Client::list_pipelines)
+            .sequence()
+            .http_status(200, Some(r#"{"pipelines":[{"name":"web-dep"#.into()))
+            .repeatedly()
+            .build();
+        for (rule, status) in [(html, 500), (cut, 200)] {
+            let e = list_pipelines_error(rule).await;
+            assert_eq!(e.kind, ErrorKind::Unreadable);
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "codepipeline:ListPipelines: HTTP {status}, response not understood (not an AWS answer? check \
+                     endpoint_url and any proxy on the way; PIPEWATCH_LOG=warn logs what the parser said)"
+                )
+            );
         }
-        let e = Outer(std::io::Error::other("connection refused"));
-        assert_eq!(chain(&e), "dispatch failure: connection refused");
     }
 
-    #[test]
-    fn unreadable_answers_are_named_by_status() {
-        assert_eq!(
-            not_understood(500, "unhandled error: Error at offset 0: unexpected token '<'"),
-            "HTTP 500, response not understood (Error at offset 0: unexpected token '<')"
-        );
-        assert_eq!(
-            not_understood(200, "invalid input: unterminated string"),
-            "HTTP 200, response not understood (unterminated string)"
-        );
+    /// Credentials that fail: with the `Err` of a mocked AssumeRole, or with none found.
+    #[derive(Debug)]
+    struct Failing(Option<aws_sdk_sts::Client>);
+
+    impl ProvideCredentials for Failing {
+        fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            future::ProvideCredentials::new(async move {
+                match &self.0 {
+                    Some(sts) => {
+                        let err =
+                            sts.assume_role().role_arn("arn:aws:iam::1:role/r").role_session_name("s").send().await;
+                        Err(CredentialsError::provider_error(err.expect_err("AssumeRole fails")))
+                    }
+                    None => Err(CredentialsError::not_loaded("no credentials in the environment")),
+                }
+            })
+        }
     }
 
-    #[test]
-    fn expired_sessions_are_recognised() {
-        assert!(is_expired_session("codepipeline:ListPipelines: ExpiredTokenException: The security token ..."));
-        assert!(is_expired_session("sts:GetCallerIdentity: ExpiredToken: The security token included ..."));
-        assert!(!is_expired_session("ecr:DescribeImages web: AccessDeniedException: denied"));
+    #[tokio::test]
+    async fn a_credentials_failure_is_no_credentials_unless_aws_said_the_session_expired() {
+        let e = credentials_error(Failing(None)).await;
+        assert_eq!(e.kind, ErrorKind::NoCredentials);
+        assert_eq!(e.message, "the credential provider was not enabled: no credentials in the environment");
+
+        let answer = |code: &'static str| {
+            mock!(aws_sdk_sts::Client::assume_role).then_error(move || {
+                AssumeRoleError::generic(ErrorMetadata::builder().code(code).message("said STS").build())
+            })
+        };
+        let (denied, expired) = (answer("AccessDenied"), answer("ExpiredToken"));
+        let sts = |rule: &Rule| mock_client!(aws_sdk_sts, RuleMode::MatchAny, [rule], |c| c.retry_config(retry()));
+        let e = credentials_error(Failing(Some(sts(&denied)))).await;
+        assert_eq!(e.kind, ErrorKind::NoCredentials);
+        assert!(e.message.starts_with("could not get credentials: "), "{e}");
+        assert!(e.message.ends_with("sts:AssumeRole: AccessDenied: said STS"), "{e}");
+        let e = credentials_error(Failing(Some(sts(&expired)))).await;
+        assert_eq!(e.kind, ErrorKind::ExpiredCredentials);
+        assert!(e.message.ends_with("sts:AssumeRole: ExpiredToken: said STS"), "{e}");
+
+        let html = mock!(aws_sdk_sts::Client::assume_role)
+            .sequence()
+            .http_status(500, Some("<html>".into()))
+            .repeatedly()
+            .build();
+        let e = credentials_error(Failing(Some(sts(&html)))).await;
+        assert_eq!(e.kind, ErrorKind::NoCredentials);
+        assert!(e.message.contains("sts:AssumeRole: HTTP 500, response not understood (not an AWS answer?"), "{e}");
     }
 
-    #[test]
-    fn tidy_names_credential_failures() {
-        assert_eq!(
-            tidy("dispatch failure: other: an error occurred while loading credentials: failed to assume role"),
-            "could not get credentials: failed to assume role"
-        );
-        assert_eq!(tidy("dispatch failure: io error: connection refused"), "connection refused");
+    /// A client of a real HTTP endpoint at `url`.
+    fn client_at(url: &str, credentials: SharedCredentialsProvider) -> aws_sdk_codepipeline::Client {
+        let conf = aws_sdk_codepipeline::Config::builder()
+            .behavior_version_latest()
+            .region(aws_sdk_codepipeline::config::Region::new("us-east-1"))
+            .endpoint_url(url)
+            .credentials_provider(credentials)
+            .retry_config(retry())
+            .build();
+        aws_sdk_codepipeline::Client::from_conf(conf)
+    }
+
+    fn static_credentials() -> SharedCredentialsProvider {
+        SharedCredentialsProvider::new(Credentials::new("AKIDEXAMPLE", "secret", None, None, "test"))
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_a_transport_failure() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let err = client_at(&format!("http://127.0.0.1:{port}"), static_credentials())
+            .list_pipelines()
+            .send()
+            .await
+            .unwrap_err();
+        let e = poll_error("codepipeline:ListPipelines", &err);
+        assert_eq!(e.kind, ErrorKind::Transport);
+        assert!(e.message.contains("Connection refused"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_connection_reset_mid_answer_is_a_transport_failure_that_says_so() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(2) {
+                let mut stream = stream.unwrap();
+                let mut buf = [0u8; 8192];
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: 100\r\n\r\n{\"pipe",
+                );
+                let _ = stream.flush();
+                std::thread::sleep(Duration::from_millis(50));
+                // Close with RST rather than FIN.
+                let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+            }
+        });
+        let err = client_at(&format!("http://127.0.0.1:{port}"), static_credentials())
+            .list_pipelines()
+            .send()
+            .await
+            .unwrap_err();
+        let e = poll_error("codepipeline:ListPipelines", &err);
+        assert_eq!(e.kind, ErrorKind::Transport, "{e}");
+        assert!(e.message.starts_with("HTTP 200, answer cut off ("), "{e}");
+        assert!(e.message.contains("Connection reset by peer"), "{e}");
     }
 }

@@ -4,16 +4,18 @@
 use jiff::{SignedDuration, Timestamp};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{centered, safe, width};
+use crate::analysis::chain::{Hop, HopState, first_broken};
 use crate::analysis::correlate::{MatchedBy, PushStatus};
-use crate::report::{ExecutionReport, PipelineReport, PushReport, age};
-use crate::tui::app::App;
+use crate::analysis::{PipelineHistory, PushVerdict};
+use crate::display::{age, short_digest};
+use crate::model::{ArtifactKind, Execution};
+use crate::tui::app::{App, Popup};
 use crate::tui::theme::push_badge;
-use crate::tui::view::{ExecKey, PushKey};
 
 const LABEL_W: usize = 12;
 
@@ -50,22 +52,54 @@ fn account_of(app: &App, profile: &str) -> String {
     }
 }
 
+/// The chain push → event → rule → target → run, drawn top to bottom with the first broken hop highlighted.
+fn chain_lines(app: &App, chain: &[Hop], l: &mut Vec<Line<'static>>) {
+    if chain.is_empty() {
+        return;
+    }
+    let t = app.theme;
+    let first_broken = first_broken(chain).map(|h| h.hop);
+    l.push(Line::raw(""));
+    l.push(Line::styled("Chain", t.title()));
+    for (i, h) in chain.iter().enumerate() {
+        let (mark, style) = match h.state {
+            HopState::Established => ("●", t.ok()),
+            HopState::Broken if Some(h.hop) == first_broken => ("✗", t.untriggered().add_modifier(Modifier::REVERSED)),
+            HopState::Broken => ("✗", t.untriggered()),
+            HopState::NotChecked => ("?", t.dim()),
+        };
+        l.push(Line::from(vec![
+            Span::styled(format!(" {mark} {:<7}", h.hop.as_str()), style),
+            Span::styled(format!("{:<12}", h.state.as_str()), style),
+            Span::raw(safe(&h.evidence)),
+        ]));
+        if i + 1 < chain.len() {
+            l.push(Line::styled(" │", t.dim()));
+        }
+    }
+}
+
 /// The lines of the push popup.
-fn push_lines(app: &App, p: &PushReport, now: Timestamp) -> Vec<Line<'static>> {
+fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> {
     let t = app.theme;
     let mut l = vec![
         styled_field("Status", push_badge(p.status), t.push_status(p.status), app),
         field("Profile", account_of(app, &p.profile), app),
-        field("Repository", safe(&p.repository), app),
-        field("Digest", safe(&p.digest), app),
-        field("Tags", if p.tags.is_empty() { "<untagged>".to_string() } else { safe(&p.tags.join(", ")) }, app),
-        field("Pushed at", when(app, p.pushed_at, now), app),
+        field("Repository", safe(&p.push.repository), app),
+        field("Digest", safe(&p.push.digest), app),
         field(
-            "Watched by",
-            if p.watched_by.is_empty() { "no pipeline".to_string() } else { safe(&p.watched_by.join(", ")) },
+            "Tags",
+            if p.push.tags.is_empty() { "<untagged>".to_string() } else { safe(&p.push.tags.join(", ")) },
             app,
         ),
+        field("Pushed at", when(app, p.push.pushed_at, now), app),
     ];
+    contents(app, p, &mut l);
+    l.extend([field(
+        "Watched by",
+        if p.watched_by.is_empty() { "no pipeline".to_string() } else { safe(&p.watched_by.join(", ")) },
+        app,
+    )]);
     match &p.execution {
         Some(e) => {
             l.push(field("Matched run", format!("{} {}", safe(&e.pipeline), safe(&e.id)), app));
@@ -102,7 +136,7 @@ fn push_lines(app: &App, p: &PushReport, now: Timestamp) -> Vec<Line<'static>> {
             )));
         }
         PushStatus::Pending => {
-            let deadline = p.pushed_at.checked_add(grace).unwrap_or(p.pushed_at);
+            let deadline = p.push.pushed_at.checked_add(grace).unwrap_or(p.push.pushed_at);
             l.push(Line::styled("Pending", t.pending()));
             l.push(Line::raw(format!(
                 "No run yet. Flagged as untriggered in {} (grace {}) if none starts.",
@@ -114,7 +148,7 @@ fn push_lines(app: &App, p: &PushReport, now: Timestamp) -> Vec<Line<'static>> {
         PushStatus::Unwatched => {
             l.push(Line::raw(format!(
                 "No pipeline of {account} watches {} with one of these tags, so this push starts nothing by design.",
-                safe(&p.repository)
+                safe(&p.push.repository)
             )));
         }
     }
@@ -133,11 +167,39 @@ fn push_lines(app: &App, p: &PushReport, now: Timestamp) -> Vec<Line<'static>> {
             }
         }
     }
+    chain_lines(app, &p.chain, &mut l);
     l
 }
 
+/// Artifacts listed one per line before the rest is counted.
+const ARTIFACTS_LISTED: usize = 12;
+
+/// The platform images and the attached artifacts of a push, one per line (nothing for a bare single image).
+fn contents(app: &App, p: &PushVerdict, l: &mut Vec<Line<'static>>) {
+    for (i, m) in p.push.manifests.iter().enumerate() {
+        let platform = m.platform.as_deref().map_or_else(|| "unknown".to_string(), safe);
+        l.push(field(
+            if i == 0 { "Platforms" } else { "" },
+            format!("{platform:<14} {}", safe(short_digest(&m.digest))),
+            app,
+        ));
+    }
+    for (i, a) in p.push.artifacts.iter().take(ARTIFACTS_LISTED).enumerate() {
+        // An artifact of another kind is said by its media type.
+        let media = match (a.kind, a.media_type.as_deref()) {
+            (ArtifactKind::Other, Some(m)) => format!("  {}", safe(m)),
+            _ => String::new(),
+        };
+        let line = format!("{:<14} {}{media}", a.kind.as_str(), safe(short_digest(&a.digest)));
+        l.push(field(if i == 0 { "Attached" } else { "" }, line, app));
+    }
+    if p.push.artifacts.len() > ARTIFACTS_LISTED {
+        l.push(field("", format!("… {} more", p.push.artifacts.len() - ARTIFACTS_LISTED), app));
+    }
+}
+
 /// The lines of the execution popup.
-fn exec_lines(app: &App, pl: &PipelineReport, e: &ExecutionReport, now: Timestamp) -> Vec<Line<'static>> {
+fn exec_lines(app: &App, pl: &PipelineHistory, e: &Execution, now: Timestamp) -> Vec<Line<'static>> {
     let t = app.theme;
     let mut l = vec![
         field("Pipeline", safe(&pl.name), app),
@@ -164,17 +226,17 @@ fn exec_lines(app: &App, pl: &PipelineReport, e: &ExecutionReport, now: Timestam
     l.push(field("Watches", if sources.is_empty() { "no ECR source".to_string() } else { sources.join(", ") }, app));
     l.push(Line::raw(""));
     l.push(Line::styled("Source revisions", t.title()));
-    if e.source_revisions.is_empty() {
+    if e.revisions.is_empty() {
         l.push(Line::raw("  none recorded"));
     }
-    for r in &e.source_revisions {
+    for r in &e.revisions {
         l.push(Line::raw(format!("  {}  {}", safe(&r.action), safe(&r.revision_id))));
         if let Some(s) = &r.summary {
             l.push(Line::styled(format!("    {}", safe(s)), t.dim()));
         }
     }
     let matched: Vec<String> = app
-        .report
+        .analysis
         .pushes
         .iter()
         .filter(|p| {
@@ -200,16 +262,49 @@ fn wrapped_height(lines: &[Line], w: usize) -> usize {
     lines.iter().map(|l| l.spans.iter().map(|s| width(&s.content)).sum::<usize>().div_ceil(w.max(1)).max(1)).sum()
 }
 
-fn draw_box(f: &mut Frame, area: Rect, app: &App, title: String, lines: Vec<Line<'static>>) {
+/// Where a popup of `lines` goes in `area`, and how far it can scroll (0 when everything fits).
+fn geometry(area: Rect, lines: &[Line]) -> (Rect, u16) {
     let w = area.width.saturating_sub(4).min(110);
     let inner_w = usize::from(w.saturating_sub(2));
     // Word wrapping may need a few more rows than the estimate.
-    let need = wrapped_height(&lines, inner_w) + lines.len() / 10 + 2;
+    let need = wrapped_height(lines, inner_w) + lines.len() / 10 + 2;
     let h = u16::try_from(need).unwrap_or(u16::MAX).min(area.height.saturating_sub(2));
-    let popup = centered(area, w, h);
     let visible = usize::from(h.saturating_sub(2));
     let max = u16::try_from(need.saturating_sub(2).saturating_sub(visible)).unwrap_or(u16::MAX);
-    app.popup_max.set(max);
+    (centered(area, w, h), max)
+}
+
+/// The title and lines of the popup `popup`, or `None` for one that is not a details popup.
+fn content(app: &App, popup: &Popup, now: Timestamp) -> Option<(String, Vec<Line<'static>>)> {
+    match popup {
+        Popup::Help => None,
+        Popup::Push(key) => Some(match app.analysis.pushes.iter().find(|p| key.is(p)) {
+            Some(p) => (format!(" push {} ", super::pushes::image(p)), push_lines(app, p, now)),
+            None => (format!(" push {} ", safe(&key.repository)), gone(app)),
+        }),
+        Popup::Execution(key) => {
+            let found = app
+                .analysis
+                .pipeline(&key.profile, &key.pipeline)
+                .and_then(|pl| Some((pl, pl.executions.iter().find(|e| e.id == key.id)?)));
+            Some(match found {
+                Some((pl, e)) => (format!(" execution of {} ", safe(&pl.name)), exec_lines(app, pl, e, now)),
+                None => (format!(" execution of {} ", safe(&key.pipeline)), gone(app)),
+            })
+        }
+    }
+}
+
+/// How far the open details popup can scroll on the app's terminal: its lines below the first screenful.
+pub fn scroll_limit(app: &App, now: Timestamp) -> u16 {
+    let Some((_, lines)) = app.popup.as_ref().and_then(|p| content(app, p, now)) else { return 0 };
+    geometry(app.area, &lines).1
+}
+
+/// Draws the details popup `popup` (a push or an execution) centred in `area`, scrolled to `app.popup_scroll`.
+pub fn draw(f: &mut Frame, area: Rect, app: &App, popup: &Popup, now: Timestamp) {
+    let Some((title, lines)) = content(app, popup, now) else { return };
+    let (popup, max) = geometry(area, &lines);
     let scroll = app.popup_scroll.min(max);
     f.render_widget(Clear, popup);
     let footer = if max > 0 { " j/k scroll · Esc closes " } else { " Esc closes " };
@@ -219,26 +314,4 @@ fn draw_box(f: &mut Frame, area: Rect, app: &App, title: String, lines: Vec<Line
         .title(Line::styled(title, app.theme.title()))
         .title_bottom(Line::styled(footer, app.theme.dim()).right_aligned());
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)).block(block), popup);
-}
-
-/// Draws the details of the push `key`.
-pub fn draw_push(f: &mut Frame, area: Rect, app: &App, key: &PushKey, now: Timestamp) {
-    let (title, lines) = match app.report.pushes.iter().find(|p| key.is(p)) {
-        Some(p) => (format!(" push {} ", super::pushes::image(p)), push_lines(app, p, now)),
-        None => (format!(" push {} ", safe(&key.repository)), gone(app)),
-    };
-    draw_box(f, area, app, title, lines);
-}
-
-/// Draws the details of the execution `key`.
-pub fn draw_execution(f: &mut Frame, area: Rect, app: &App, key: &ExecKey, now: Timestamp) {
-    let found = app
-        .report
-        .pipeline(&key.profile, &key.pipeline)
-        .and_then(|pl| Some((pl, pl.executions.iter().find(|e| e.id == key.id)?)));
-    let (title, lines) = match found {
-        Some((pl, e)) => (format!(" execution of {} ", safe(&pl.name)), exec_lines(app, pl, e, now)),
-        None => (format!(" execution of {} ", safe(&key.pipeline)), gone(app)),
-    };
-    draw_box(f, area, app, title, lines);
 }

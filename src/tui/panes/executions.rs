@@ -7,25 +7,25 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{column_widths, constraints, fit, safe, width};
-use crate::report::{age, short_digest};
-use crate::tui::app::{App, Pane};
-use crate::tui::view::scroll_offset;
+use crate::display::{age, short_digest};
+use crate::tui::app::App;
+use crate::tui::layout::list_height;
+use crate::tui::view::{Pane, scroll_offset};
 
 /// Draws the executions pane.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
     let t = app.theme;
     let focused = app.focus == Pane::Executions;
-    let total: usize = app.report.pipelines.iter().map(|p| p.executions.len()).sum();
+    let total: usize = app.analysis.pipelines.iter().map(|p| p.executions.len()).sum();
     let title = format!(" Executions {}/{} ", app.exec_rows.len(), total);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border(focused))
         .title(Line::styled(title, t.border(focused)));
-    app.set_pane_area(Pane::Executions, area);
     let inner = block.inner(area);
     if app.exec_rows.is_empty() {
         let shown: Vec<_> = app
-            .report
+            .analysis
             .pipelines
             .iter()
             .filter(|p| app.filters.profile.as_ref().is_none_or(|n| *n == p.profile))
@@ -42,17 +42,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
         };
         let p = Paragraph::new(Line::styled(msg, t.dim())).wrap(Wrap { trim: true }).block(block);
         f.render_widget(p, area);
-        app.execs.page.set(usize::from(inner.height.saturating_sub(1)));
         return;
     }
 
     // Only the visible rows are built: a frame costs the same with 40 executions or 10,000.
-    let height = usize::from(inner.height.saturating_sub(1));
-    let offset = scroll_offset(app.execs.offset.get(), app.execs.index, height, app.exec_rows.len());
-    app.execs.offset.set(offset);
-    app.execs.page.set(height);
+    // `update` keeps the offset in step with the selection; recomputing it keeps a frame of another size right.
+    let height = list_height(area);
+    let offset = scroll_offset(app.execs.offset, app.execs.index, height, app.exec_rows.len());
     let end = (offset + height).min(app.exec_rows.len());
-    let execs: Vec<_> = app.exec_rows[offset..end].iter().filter_map(|r| r.get(&app.report)).collect();
+    let execs: Vec<_> = app.exec_rows[offset..end].iter().filter_map(|r| r.get(&app.analysis)).collect();
     // The profile column only when the rows come from more than one profile.
     let several = execs.iter().any(|(p, _)| execs.first().is_some_and(|(f, _)| p.profile != f.profile));
     let profile_w =
@@ -101,7 +99,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
                 cells.push(Cell::from(fit(&shown, wt).into_owned()));
             }
             if wr > 0 {
-                let rev = e.revisions.first().map_or("-", |r| short_digest(r));
+                let rev = e.revisions.first().map_or("-", |r| short_digest(&r.revision_id));
                 cells.push(Cell::from(fit(&safe(rev), wr).into_owned()));
             }
             Row::new(cells)

@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{fit, safe, width};
-use crate::report::age;
-use crate::tui::app::{App, ProfileState};
+use crate::display::age;
+use crate::tui::app::{App, ProfileFeed};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -18,11 +18,6 @@ const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 pub fn spinner(now: Timestamp) -> &'static str {
     let i = usize::try_from(now.as_millisecond().rem_euclid(1000) / 100).unwrap_or(0);
     SPINNER[i % SPINNER.len()]
-}
-
-/// Height of the header for `app`.
-pub fn height(app: &App) -> u16 {
-    1 + u16::try_from(app.metas.len()).unwrap_or(u16::MAX)
 }
 
 /// Draws the header into `area`.
@@ -38,7 +33,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
 
 fn summary(app: &App, w: usize) -> Line<'static> {
     let t = app.theme;
-    let c = app.report.counts();
+    let c = app.analysis.counts();
     let mut spans = vec![Span::styled(" pipewatch ", t.title())];
     if app.loading() {
         spans.push(Span::styled("waiting for the first poll", t.dim()));
@@ -89,7 +84,7 @@ fn profile_line(
     app: &App,
     name: &str,
     region: &str,
-    st: &ProfileState,
+    st: &ProfileFeed,
     name_w: usize,
     w: usize,
     now: Timestamp,

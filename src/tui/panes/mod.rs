@@ -12,7 +12,8 @@ pub mod pushes;
 use std::borrow::Cow;
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_truncate::UnicodeTruncateStr;
+use unicode_width::UnicodeWidthStr;
 
 use crate::sanitize::clean;
 
@@ -21,7 +22,7 @@ pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
-/// `s` cut to at most `w` columns, ending in `…` when cut.
+/// `s` cut to at most `w` columns, ending in `…` when cut; a character and its combining marks stay together.
 pub fn fit(s: &str, w: usize) -> Cow<'_, str> {
     if width(s) <= w {
         return Cow::Borrowed(s);
@@ -29,18 +30,8 @@ pub fn fit(s: &str, w: usize) -> Cow<'_, str> {
     if w == 0 {
         return Cow::Borrowed("");
     }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let cw = c.width().unwrap_or(0);
-        if used + cw > w - 1 {
-            break;
-        }
-        out.push(c);
-        used += cw;
-    }
-    out.push('…');
-    Cow::Owned(out)
+    let (kept, _) = s.unicode_truncate(w - 1);
+    Cow::Owned(format!("{kept}…"))
 }
 
 /// `clean(s)` as an owned string.
@@ -110,6 +101,20 @@ mod tests {
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("日本語です", 5), "日本…");
         assert_eq!(fit("abc", 0), "");
+        assert_eq!(fit("cafe\u{301}s-and-more", 6), "cafe\u{301}s…");
+    }
+
+    #[test]
+    fn fit_never_splits_a_grapheme_nor_overflows_its_column() {
+        // An emoji with its presentation selector is 2 columns wide: it does not fit in 4 columns before the `…`.
+        assert_eq!(fit("ab❤\u{fe0f}cdefgh", 4), "ab…");
+        // A flag is two code points and one picture: never half of it.
+        assert_eq!(fit("x🇯🇵🇺🇸abcdefgh", 3), "x…");
+        for s in ["ab❤\u{fe0f}cdefgh", "x🇯🇵🇺🇸abcdefgh", "a👩\u{200d}🔬bcdefgh", "日本語です"] {
+            for w in 0..12 {
+                assert!(width(&fit(s, w)) <= w, "{s:?} at {w}");
+            }
+        }
     }
 
     #[test]

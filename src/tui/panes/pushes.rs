@@ -8,24 +8,26 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{column_widths, constraints, fit, safe, width};
+use crate::analysis::PushVerdict;
 use crate::analysis::correlate::PushStatus;
 use crate::analysis::diagnose::Code;
-use crate::report::{PushReport, age, short_digest};
-use crate::tui::app::{App, Pane};
+use crate::display::{age, short_digest};
+use crate::tui::app::App;
+use crate::tui::layout::list_height;
 use crate::tui::theme::push_badge;
-use crate::tui::view::scroll_offset;
+use crate::tui::view::{Pane, scroll_offset};
 
 /// `repo:tag` with ` +N` for N more tags (or `repo <untagged>`), cleaned; the popup lists every tag.
-pub fn image(p: &PushReport) -> String {
-    match p.tags.as_slice() {
-        [] => safe(&format!("{} <untagged>", p.repository)),
-        [tag] => safe(&format!("{}:{tag}", p.repository)),
-        [tag, more @ ..] => safe(&format!("{}:{tag} +{}", p.repository, more.len())),
+pub fn image(p: &PushVerdict) -> String {
+    match p.push.tags.as_slice() {
+        [] => safe(&format!("{} <untagged>", p.push.repository)),
+        [tag] => safe(&format!("{}:{tag}", p.push.repository)),
+        [tag, more @ ..] => safe(&format!("{}:{tag} +{}", p.push.repository, more.len())),
     }
 }
 
 /// A few words on why an untriggered push started nothing, for its row (the popup has the whole finding).
-pub fn short_cause(p: &PushReport, names: &dyn Fn(&str) -> Option<String>) -> String {
+pub fn short_cause(p: &PushVerdict, names: &dyn Fn(&str) -> Option<String>) -> String {
     let Some(f) = p.findings.first() else { return format!("none ({})", safe(&p.watched_by.join(","))) };
     match f.code {
         Code::CrossAccountPush => {
@@ -44,7 +46,7 @@ pub fn short_cause(p: &PushReport, names: &dyn Fn(&str) -> Option<String>) -> St
 }
 
 /// What the "run" column says about a push.
-fn run(p: &PushReport, now: Timestamp, grace: std::time::Duration, names: &dyn Fn(&str) -> Option<String>) -> String {
+fn run(p: &PushVerdict, now: Timestamp, grace: std::time::Duration, names: &dyn Fn(&str) -> Option<String>) -> String {
     match (&p.execution, p.status) {
         (Some(e), _) => {
             format!("{} {} ({})", safe(&e.pipeline), safe(e.id.get(..8).unwrap_or(&e.id)), e.matched_by.as_str())
@@ -53,7 +55,7 @@ fn run(p: &PushReport, now: Timestamp, grace: std::time::Duration, names: &dyn F
         (None, PushStatus::Pending) => {
             let left = jiff::SignedDuration::try_from(grace)
                 .ok()
-                .and_then(|g| p.pushed_at.checked_add(g).ok())
+                .and_then(|g| p.push.pushed_at.checked_add(g).ok())
                 .map_or_else(|| "?".to_string(), |deadline| age(deadline, now));
             format!("waiting, flagged in {left}")
         }
@@ -65,18 +67,17 @@ fn run(p: &PushReport, now: Timestamp, grace: std::time::Duration, names: &dyn F
 pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
     let t = app.theme;
     let focused = app.focus == Pane::Pushes;
-    let title = format!(" Pushes {}/{} ", app.push_rows.len(), app.report.pushes.len());
+    let title = format!(" Pushes {}/{} ", app.push_rows.len(), app.analysis.pushes.len());
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.border(focused))
         .title(Line::styled(title, t.border(focused)));
-    app.set_pane_area(Pane::Pushes, area);
     let inner = block.inner(area);
     if app.push_rows.is_empty() {
-        let in_profile = |p: &&PushReport| app.filters.profile.as_ref().is_none_or(|n| *n == p.profile);
+        let in_profile = |p: &&PushVerdict| app.filters.profile.as_ref().is_none_or(|n| *n == p.profile);
         let msg = if app.loading() {
             "waiting for the first poll…".to_string()
-        } else if !app.report.pushes.iter().any(|p| in_profile(&p)) {
+        } else if !app.analysis.pushes.iter().any(|p| in_profile(&p)) {
             match &app.filters.profile {
                 Some(name) => format!("{}: no pushes in the lookback window", safe(name)),
                 None => "no pushes in the lookback window".to_string(),
@@ -86,17 +87,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
         };
         let p = Paragraph::new(Line::styled(msg, t.dim())).wrap(Wrap { trim: true }).block(block);
         f.render_widget(p, area);
-        app.pushes.page.set(usize::from(inner.height.saturating_sub(1)));
         return;
     }
 
     // Only the visible rows are built: a frame costs the same with 40 pushes or 10,000.
-    let height = usize::from(inner.height.saturating_sub(1));
-    let offset = scroll_offset(app.pushes.offset.get(), app.pushes.index, height, app.push_rows.len());
-    app.pushes.offset.set(offset);
-    app.pushes.page.set(height);
+    // `update` keeps the offset in step with the selection; recomputing it keeps a frame of another size right.
+    let height = list_height(area);
+    let offset = scroll_offset(app.pushes.offset, app.pushes.index, height, app.push_rows.len());
     let end = (offset + height).min(app.push_rows.len());
-    let pushes: Vec<&PushReport> = app.push_rows[offset..end].iter().map(|&i| &app.report.pushes[i]).collect();
+    let pushes: Vec<&PushVerdict> = app.push_rows[offset..end].iter().map(|&i| &app.analysis.pushes[i]).collect();
     // The profile column only when the rows come from more than one profile.
     let several = pushes.iter().any(|p| p.profile != pushes[0].profile);
     let profile_w =
@@ -146,14 +145,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
         .map(|(p, r)| {
             let mut cells = vec![
                 Cell::from(Span::styled(push_badge(p.status), t.push_status(p.status))),
-                Cell::from(Line::from(format!("{:>4}", age(now, p.pushed_at)))),
+                Cell::from(Line::from(format!("{:>4}", age(now, p.push.pushed_at)))),
             ];
             if wp > 0 {
                 cells.push(Cell::from(fit(&safe(&p.profile), wp).into_owned()));
             }
             cells.push(Cell::from(fit(&image(p), wi).into_owned()));
             if wd > 0 {
-                cells.push(Cell::from(safe(short_digest(&p.digest))));
+                cells.push(Cell::from(safe(short_digest(&p.push.digest))));
             }
             if wr > 0 {
                 cells.push(Cell::from(fit(r, wr).into_owned()));

@@ -1,8 +1,10 @@
 //! Helpers for the integration tests: moto, seeding, configs, and running the pipewatch binary.
 
+pub mod corpus;
 pub mod moto;
 pub mod proxy;
 mod selftest;
+pub mod sim;
 
 use std::io::Write;
 use std::net::TcpListener;

@@ -1,0 +1,186 @@
+//! Configuration layer: locate, read, parse and validate `config.toml` into a [`Config`].
+//!
+//! The file is first deserialized into a raw serde schema (`schema`: `deny_unknown_fields` everywhere, every value
+//! kept with its byte span), then resolved into the public types below (`resolve`, with the AWS name checks of
+//! `validate`). Every error is a [`ConfigError`] (`error`) whose `Display` is a single line naming the file and,
+//! where the position is known, `line:column`, the table and the key (`document` maps spans back to them).
+//! `lookup` finds the file, `load` reads it (size and UTF-8 checks), `duration` parses human durations for the
+//! file and the command line alike.
+
+mod document;
+mod duration;
+mod error;
+mod load;
+mod lookup;
+mod resolve;
+mod schema;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use duration::parse_duration;
+pub use error::{ConfigError, Location};
+pub use load::load;
+pub use lookup::{locate, locate_with};
+pub use resolve::parse;
+
+const DEFAULT_REFRESH: Duration = Duration::from_secs(30);
+const DEFAULT_GRACE: Duration = Duration::from_secs(5 * 60);
+const DEFAULT_LOOKBACK: Duration = Duration::from_secs(24 * 60 * 60);
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A fully resolved and validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file the configuration was read from.
+    pub path: PathBuf,
+    pub settings: Settings,
+    /// In file order. Never empty after [`parse`]/[`load()`].
+    pub profiles: Vec<Profile>,
+}
+
+/// The `[settings]` table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Default region for profiles that do not set their own.
+    pub region: Option<String>,
+    /// TUI poll interval.
+    pub refresh: Duration,
+    /// How long a watched push may wait for a pipeline run before it is flagged.
+    pub grace: Duration,
+    /// How far back pushes and runs are read.
+    pub lookback: Duration,
+    /// Bound on one poll of one profile.
+    pub timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            region: None,
+            refresh: DEFAULT_REFRESH,
+            grace: DEFAULT_GRACE,
+            lookback: DEFAULT_LOOKBACK,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// Where the base credentials used to assume `role_arn` come from (as in the AWS CLI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialSource {
+    /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`.
+    Environment,
+    /// The ECS / EKS container credentials endpoint.
+    EcsContainer,
+    /// The EC2 instance metadata service (IMDS).
+    Ec2InstanceMetadata,
+}
+
+impl CredentialSource {
+    /// Every value, in the order they are documented.
+    pub const ALL: [CredentialSource; 3] =
+        [CredentialSource::Environment, CredentialSource::EcsContainer, CredentialSource::Ec2InstanceMetadata];
+
+    /// The spelling used in the config file (and in `~/.aws/config`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialSource::Environment => "Environment",
+            CredentialSource::EcsContainer => "EcsContainer",
+            CredentialSource::Ec2InstanceMetadata => "Ec2InstanceMetadata",
+        }
+    }
+}
+
+impl fmt::Display for CredentialSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One `[profiles.NAME]` table: one AWS account to watch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub name: String,
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+    /// Defaults to `"pipewatch"`.
+    pub role_session_name: String,
+    /// Assumed-role session length, 15m..=12h.
+    pub duration: Option<Duration>,
+    pub credential_source: Option<CredentialSource>,
+    /// A profile of the shared AWS config (`~/.aws/config`).
+    pub aws_profile: Option<String>,
+    /// The profile's own region, else `settings.region`.
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// ECR repositories to watch; empty when the key is absent.
+    pub repositories: Vec<String>,
+    /// Pipelines to watch; `None` means every pipeline of the account.
+    pub pipelines: Option<Vec<String>>,
+    /// Read CloudTrail `PutImage` records to attribute pushes (default true).
+    pub cloudtrail: bool,
+    /// Check the EventBridge rules that should start each pipeline (default true).
+    pub eventbridge: bool,
+}
+
+/// Command-line overrides, applied with [`Config::apply`] (or [`Overrides::apply_to`] where there is no file).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub refresh: Option<Duration>,
+    pub grace: Option<Duration>,
+    pub lookback: Option<Duration>,
+    pub timeout: Option<Duration>,
+    /// Keep only these profiles (in file order); empty keeps all.
+    pub profiles: Vec<String>,
+}
+
+impl Overrides {
+    /// Replace the settings that have an override. A zero duration is an error (checked before anything is
+    /// replaced), for a config file's settings and the demo's alike.
+    pub fn apply_to(&self, settings: &mut Settings) -> Result<(), ConfigError> {
+        let fields = [
+            ("refresh", self.refresh, &mut settings.refresh),
+            ("grace", self.grace, &mut settings.grace),
+            ("lookback", self.lookback, &mut settings.lookback),
+            ("timeout", self.timeout, &mut settings.timeout),
+        ];
+        let zero = fields.iter().find_map(|&(flag, value, _)| value.is_some_and(|v| v.is_zero()).then_some(flag));
+        if let Some(flag) = zero {
+            return Err(ConfigError::InvalidOverride {
+                flag,
+                message: "duration must be greater than zero".to_owned(),
+            });
+        }
+        for (_, value, slot) in fields {
+            if let Some(value) = value {
+                *slot = value;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// Apply command-line overrides: replace settings ([`Overrides::apply_to`]), and keep only the named profiles
+    /// (in file order). An unknown profile name or a zero duration is an error.
+    pub fn apply(mut self, o: &Overrides) -> Result<Config, ConfigError> {
+        o.apply_to(&mut self.settings)?;
+        if !o.profiles.is_empty() {
+            if let Some(unknown) = o.profiles.iter().find(|name| !self.profiles.iter().any(|p| &p.name == *name)) {
+                return Err(ConfigError::UnknownProfile {
+                    path: self.path.clone(),
+                    name: unknown.clone(),
+                    known: self.profiles.iter().map(|p| p.name.clone()).collect(),
+                });
+            }
+            self.profiles.retain(|p| o.profiles.contains(&p.name));
+        }
+        Ok(self)
+    }
+}

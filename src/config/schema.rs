@@ -1,0 +1,71 @@
+//! The file as serde reads it: every table `deny_unknown_fields`, every value kept with its byte span so that
+//! resolution can say where a bad value is.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a TOML document")]
+pub(super) struct RawConfig {
+    pub(super) settings: Option<RawSettings>,
+    pub(super) profiles: Option<RawProfiles>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [settings] table")]
+pub(super) struct RawSettings {
+    pub(super) region: Option<Spanned<String>>,
+    pub(super) refresh: Option<Spanned<String>>,
+    pub(super) grace: Option<Spanned<String>>,
+    pub(super) lookback: Option<Spanned<String>>,
+    pub(super) timeout: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [profiles.NAME] table")]
+pub(super) struct RawProfile {
+    pub(super) role_arn: Option<Spanned<String>>,
+    pub(super) external_id: Option<Spanned<String>>,
+    pub(super) role_session_name: Option<Spanned<String>>,
+    pub(super) duration: Option<Spanned<String>>,
+    pub(super) credential_source: Option<Spanned<String>>,
+    pub(super) aws_profile: Option<Spanned<String>>,
+    pub(super) region: Option<Spanned<String>>,
+    pub(super) endpoint_url: Option<Spanned<String>>,
+    pub(super) repositories: Option<Vec<Spanned<String>>>,
+    pub(super) pipelines: Option<Vec<Spanned<String>>>,
+    pub(super) cloudtrail: Option<bool>,
+    pub(super) eventbridge: Option<bool>,
+}
+
+/// `[profiles.*]` in file order (the `preserve_order` feature of `toml` keeps the document
+/// order; a map type would lose it).
+pub(super) struct RawProfiles(pub(super) Vec<(Spanned<String>, RawProfile)>);
+
+impl<'de> Deserialize<'de> for RawProfiles {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ProfilesVisitor;
+
+        impl<'de> Visitor<'de> for ProfilesVisitor {
+            type Value = RawProfiles;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table of [profiles.NAME] tables")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawProfiles, A::Error> {
+                let mut list = Vec::new();
+                while let Some(name) = map.next_key::<Spanned<String>>()? {
+                    let profile = map.next_value::<RawProfile>()?;
+                    list.push((name, profile));
+                }
+                Ok(RawProfiles(list))
+            }
+        }
+
+        deserializer.deserialize_map(ProfilesVisitor)
+    }
+}

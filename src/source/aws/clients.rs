@@ -1,0 +1,137 @@
+//! The SDK clients of one profile and the config they are built from: region, endpoint, source credentials, the
+//! assumed role, retries and timeouts.
+//!
+//! All of a profile's clients are built from one `SdkConfig` so that they share one credential cache, which the SDK
+//! refreshes before the session expires. Credentials are never printed or logged by this code.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
+use aws_config::retry::RetryConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, ConfigLoader, Region, SdkConfig};
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
+
+use crate::config::{CredentialSource, Profile};
+use crate::model::{ErrorKind, PollError};
+
+/// Attempts per request (the SDK retries throttling and transient errors with exponential backoff).
+const MAX_ATTEMPTS: u32 = 3;
+/// First retry delay: short, so a refused connection is reported well within the poll timeout.
+const INITIAL_BACKOFF: Duration = Duration::from_millis(200);
+/// TCP/TLS connect bound; a hung endpoint is cut by the poll timeout instead.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The SDK clients of one profile, all sharing one credential cache.
+#[derive(Debug, Clone)]
+pub(super) struct ProfileClients {
+    pub sts: aws_sdk_sts::Client,
+    pub ecr: aws_sdk_ecr::Client,
+    pub codepipeline: aws_sdk_codepipeline::Client,
+    pub cloudtrail: aws_sdk_cloudtrail::Client,
+    pub events: aws_sdk_eventbridge::Client,
+}
+
+impl ProfileClients {
+    /// Builds every client from one SDK config.
+    pub fn from_config(conf: &SdkConfig) -> Self {
+        Self {
+            sts: aws_sdk_sts::Client::new(conf),
+            ecr: aws_sdk_ecr::Client::new(conf),
+            codepipeline: aws_sdk_codepipeline::Client::new(conf),
+            cloudtrail: aws_sdk_cloudtrail::Client::new(conf),
+            events: aws_sdk_eventbridge::Client::new(conf),
+        }
+    }
+
+    /// The region the clients call (empty when none is set).
+    pub fn region(&self) -> String {
+        self.codepipeline.config().region().map(|r| r.to_string()).unwrap_or_default()
+    }
+}
+
+/// Builds the SDK config of one profile: region, endpoint, source credentials and the assumed role. Every time the
+/// role's credentials are asked for, `assume_role_calls` counts one (the SDK's cache asks once per session).
+pub(super) async fn sdk_config(p: &Profile, assume_role_calls: Arc<AtomicU32>) -> Result<SdkConfig, PollError> {
+    with_role(p, base_loader(p).load().await, assume_role_calls).await
+}
+
+/// The loader of the base config: region, endpoint, retries, timeouts and the source credentials.
+pub(super) fn base_loader(p: &Profile) -> ConfigLoader {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS).with_initial_backoff(INITIAL_BACKOFF))
+        .timeout_config(TimeoutConfig::builder().connect_timeout(CONNECT_TIMEOUT).build());
+    if let Some(r) = &p.region {
+        loader = loader.region(Region::new(r.clone()));
+    }
+    if let Some(url) = &p.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if let Some(name) = &p.aws_profile {
+        // Name the shared-config profile explicitly: in the default chain, environment keys would win over it.
+        loader = loader.profile_name(name);
+        let pc = ProviderConfig::default().with_region(p.region.clone().map(Region::new));
+        loader = loader
+            .credentials_provider(ProfileFileCredentialsProvider::builder().configure(&pc).profile_name(name).build());
+    }
+    match p.credential_source {
+        Some(CredentialSource::Environment) => {
+            loader = loader.credentials_provider(EnvironmentVariableCredentialsProvider::new());
+        }
+        Some(CredentialSource::EcsContainer) => {
+            loader = loader.credentials_provider(aws_config::ecs::EcsCredentialsProvider::builder().build());
+        }
+        Some(CredentialSource::Ec2InstanceMetadata) => {
+            loader =
+                loader.credentials_provider(aws_config::imds::credentials::ImdsCredentialsProvider::builder().build());
+        }
+        None => {}
+    }
+    loader
+}
+
+/// The base config, with the profile's role assumed on top of it when it names one.
+pub(super) async fn with_role(
+    p: &Profile,
+    base: SdkConfig,
+    assume_role_calls: Arc<AtomicU32>,
+) -> Result<SdkConfig, PollError> {
+    if base.region().is_none() {
+        return Err(PollError::new(
+            ErrorKind::Misconfigured,
+            format!("no region for profile `{}`: set `region` in its table or in [settings], or AWS_REGION", p.name),
+        ));
+    }
+    let Some(arn) = &p.role_arn else { return Ok(base) };
+    let mut builder = AssumeRoleProvider::builder(arn).session_name(&p.role_session_name).configure(&base);
+    if let Some(id) = &p.external_id {
+        builder = builder.external_id(id);
+    }
+    if let Some(d) = p.duration {
+        builder = builder.session_length(d);
+    }
+    let provider = Counting { inner: builder.build().await, calls: assume_role_calls };
+    Ok(base.into_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build())
+}
+
+/// A credentials provider that counts how often it is asked (the SDK's cache asks once per session), for `--stats`.
+#[derive(Debug)]
+struct Counting<P> {
+    inner: P,
+    calls: Arc<AtomicU32>,
+}
+
+impl<P: ProvideCredentials> ProvideCredentials for Counting<P> {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        self.inner.provide_credentials()
+    }
+}

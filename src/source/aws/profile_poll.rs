@@ -1,0 +1,92 @@
+//! One poll of one profile in progress, as every reader sees it: the clients, what to read, what the profile
+//! remembers, the call budget and the time window.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::time::Instant;
+
+use super::clients::ProfileClients;
+use super::memory::ProfileMemory;
+use super::stats::CallStats;
+
+/// Requests in flight at once inside one profile.
+pub(super) const PROFILE_IN_FLIGHT: usize = 4;
+
+/// What to read in a profile besides what its pipelines watch.
+#[derive(Debug, Clone)]
+pub(super) struct Scope {
+    /// Only these pipelines (None: every pipeline of the account).
+    pub pipelines: Option<Vec<String>>,
+    /// Extra repositories to read.
+    pub repositories: Vec<String>,
+    /// Read CloudTrail `PutImage` records.
+    pub cloudtrail: bool,
+    /// Check EventBridge rules.
+    pub eventbridge: bool,
+    /// The account the credentials must act in (the account of `role_arn`); a poll answered by another account is
+    /// a failure, and its data is dropped.
+    pub account: Option<String>,
+    /// The partition of `role_arn` (`aws`, `aws-cn`, `aws-us-gov`), when the profile assumes a role.
+    pub partition: Option<String>,
+    /// Bound on the enrichment reads (CloudTrail, EventBridge) of one poll, from its start; past it they are
+    /// skipped with a warning, so that a slow or hung enrichment API never costs the profile its core data.
+    pub enrich_timeout: Option<Duration>,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Self {
+            pipelines: None,
+            repositories: Vec::new(),
+            cloudtrail: true,
+            eventbridge: true,
+            account: None,
+            partition: None,
+            enrich_timeout: None,
+        }
+    }
+}
+
+/// Everything one poll of one profile needs.
+pub(super) struct ProfilePoll<'a> {
+    pub clients: &'a ProfileClients,
+    pub scope: &'a Scope,
+    pub memory: &'a ProfileMemory,
+    /// Requests in flight across every profile.
+    pub limit: &'a Semaphore,
+    pub stats: &'a CallStats,
+    /// The oldest moment of interest.
+    pub since: Timestamp,
+    /// The moment the poll started.
+    pub now: Timestamp,
+}
+
+impl ProfilePoll<'_> {
+    /// Waits for a slot under the global cap and counts one call of `api`.
+    pub async fn slot(&self, api: &'static str) -> Option<SemaphorePermit<'_>> {
+        self.stats.call(api);
+        self.limit.acquire().await.ok()
+    }
+
+    /// Takes the next page of a paginator (`next`: its `.next()`) in a slot under the global cap, counting a call
+    /// of `api` when a page (or an error) came: a paginator sends its next request only when asked for a page, and
+    /// sends none once the last page was read.
+    pub async fn page<T>(&self, api: &'static str, next: impl Future<Output = Option<T>>) -> Option<T> {
+        let _slot = self.limit.acquire().await.ok();
+        let page = next.await;
+        if page.is_some() {
+            self.stats.call(api);
+        }
+        page
+    }
+
+    /// Runs `f`, recording its wall time as `phase`.
+    pub async fn timed<T>(&self, phase: &'static str, f: impl Future<Output = T>) -> T {
+        let start = Instant::now();
+        let out = f.await;
+        self.stats.phase(phase, start.elapsed());
+        out
+    }
+}

@@ -1,0 +1,131 @@
+//! Credentials never leave pipewatch through `Debug`: the SDK's credentials, the profile's clients after a poll that
+//! assumed a role (their config holds the credential provider and its cache), and the snapshot. The profile's
+//! config is built as `AwsSource` builds it; a fake HTTP endpoint answers AssumeRole with known secrets and every
+//! other call with a small account.
+
+use std::path::Path;
+use std::sync::atomic::AtomicU32;
+use std::sync::{Arc, Mutex};
+
+use aws_config::SdkConfig;
+use aws_credential_types::Credentials;
+use aws_smithy_http_client::test_util::infallible_client_fn;
+use aws_smithy_types::body::SdkBody;
+
+use super::*;
+use crate::model::ErrorKind;
+use crate::source::aws::clients::{base_loader, with_role};
+
+/// The base secret key, unique enough to be searched for.
+const BASE_SECRET: &str = "pw-base-secret-7f3a9c1e0b5d";
+const BASE_TOKEN: &str = "pw-session-token-55e1";
+/// What the fake AssumeRole issues.
+const ASSUMED_SECRET: &str = "pw-assumed-secret-94b2d7";
+const ASSUMED_TOKEN: &str = "pw-assumed-token-c3e8a0";
+
+fn assume_role_answer() -> String {
+    format!(
+        r#"<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>
+<Credentials><AccessKeyId>ASIAEXAMPLE</AccessKeyId><SecretAccessKey>{ASSUMED_SECRET}</SecretAccessKey>
+<SessionToken>{ASSUMED_TOKEN}</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>
+<AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:pipewatch</AssumedRoleId>
+<Arn>arn:aws:sts::111111111111:assumed-role/pipewatch-read/pipewatch</Arn></AssumedRoleUser>
+</AssumeRoleResult></AssumeRoleResponse>"#
+    )
+}
+
+const CALLER_IDENTITY: &str = r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+<GetCallerIdentityResult><Arn>arn:aws:sts::111111111111:assumed-role/pipewatch-read/pipewatch</Arn>
+<UserId>AROAEXAMPLE:pipewatch</UserId><Account>111111111111</Account></GetCallerIdentityResult>
+</GetCallerIdentityResponse>"#;
+
+/// The JSON answer of each JSON-protocol operation (by `X-Amz-Target`).
+fn json_answer(target: &str) -> String {
+    let op = target.rsplit('.').next().unwrap_or_default();
+    match op {
+        "ListPipelines" => r#"{"pipelines":[{"name":"web-deploy","version":1}]}"#.to_string(),
+        "GetPipeline" => r#"{"pipeline":{"name":"web-deploy","roleArn":"arn:aws:iam::111111111111:role/cp","version":1,
+            "stages":[{"name":"Source","actions":[{"name":"Image","configuration":{"RepositoryName":"web"},
+            "actionTypeId":{"category":"Source","owner":"AWS","provider":"ECR","version":"1"}}]}]}}"#
+            .to_string(),
+        "ListPipelineExecutions" => r#"{"pipelineExecutionSummaries":[]}"#.to_string(),
+        "DescribeImages" => {
+            format!(r#"{{"imageDetails":[{{"imageDigest":"{DIGEST}","imageTags":["latest"],"imagePushedAt":{NOW}}}]}}"#)
+        }
+        "LookupEvents" => r#"{"Events":[]}"#.to_string(),
+        "ListRuleNamesByTarget" => r#"{"RuleNames":[]}"#.to_string(),
+        _ => "{}".to_string(),
+    }
+}
+
+/// The requests the fake endpoint answered: (operation, the session token it was signed with).
+type Requests = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
+/// The profile's config as `AwsSource` builds it, over the fake endpoint, which records every request.
+async fn profile_config(requests: Requests) -> SdkConfig {
+    let toml = r#"
+        [profiles.alpha]
+        role_arn = "arn:aws:iam::111111111111:role/pipewatch-read"
+        region = "ap-northeast-1"
+        endpoint_url = "http://aws.invalid"
+    "#;
+    let config = crate::config::parse(toml, Path::new("pipewatch.toml")).expect("config");
+    let profile = &config.profiles[0];
+    let http = infallible_client_fn(move |req: http::Request<SdkBody>| {
+        let token = req.headers().get("x-amz-security-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body = String::from_utf8_lossy(req.body().bytes().unwrap_or_default()).into_owned();
+        let (op, content_type, answer) = match req.headers().get("x-amz-target").and_then(|v| v.to_str().ok()) {
+            Some(target) => (target.to_string(), "application/x-amz-json-1.1", json_answer(target)),
+            None if body.contains("Action=AssumeRole") => ("AssumeRole".into(), "text/xml", assume_role_answer()),
+            None => ("GetCallerIdentity".into(), "text/xml", CALLER_IDENTITY.to_string()),
+        };
+        requests.lock().unwrap().push((op, token));
+        http::Response::builder().status(200).header("content-type", content_type).body(answer).unwrap()
+    });
+    let base = base_loader(profile)
+        .http_client(http)
+        .credentials_provider(Credentials::new("AKIDEXAMPLE", BASE_SECRET, Some(BASE_TOKEN.into()), None, "test"))
+        .load()
+        .await;
+    with_role(profile, base, Arc::new(AtomicU32::new(0))).await.expect("sdk config")
+}
+
+#[tokio::test]
+async fn debug_output_of_credential_holders_is_redacted() {
+    let creds = Credentials::new("AKIDEXAMPLE", BASE_SECRET, Some(BASE_TOKEN.into()), None, "test");
+    let shown = format!("{creds:?}");
+    assert!(!shown.contains(BASE_SECRET) && !shown.contains(BASE_TOKEN), "{shown}");
+
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let clients = ProfileClients::from_config(&profile_config(Arc::clone(&requests)).await);
+    let snapshot = poll(&clients, &Scope::default()).await;
+    assert!(snapshot.errors.is_empty(), "{snapshot:?}");
+    assert_eq!(snapshot.pipelines.len(), 1, "{snapshot:?}");
+    assert_eq!(snapshot.images.len(), 1, "{snapshot:?}");
+
+    // The role was assumed with the base credentials, and every call after it was signed with the issued session.
+    let requests = requests.lock().unwrap().clone();
+    assert_eq!(requests[0], ("AssumeRole".to_string(), Some(BASE_TOKEN.to_string())), "{requests:?}");
+    assert_eq!(requests.iter().filter(|(op, _)| op == "AssumeRole").count(), 1, "{requests:?}");
+    assert!(requests[1..].iter().all(|(_, token)| token.as_deref() == Some(ASSUMED_TOKEN)), "{requests:?}");
+    assert!(requests.len() >= 7, "{requests:?}");
+
+    for (what, text) in [("ProfileClients", format!("{clients:?}")), ("ProfileSnapshot", format!("{snapshot:?}"))] {
+        for secret in [BASE_SECRET, BASE_TOKEN, ASSUMED_SECRET, ASSUMED_TOKEN] {
+            assert!(!text.contains(secret), "a secret ({}…) appears in the Debug of {what}:\n{text}", &secret[..6]);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_profile_without_a_region_cannot_poll() {
+    let config = crate::config::parse("[profiles.alpha]\n", Path::new("pipewatch.toml")).expect("config");
+    let err = with_role(&config.profiles[0], SdkConfig::builder().build(), Arc::new(AtomicU32::new(0)))
+        .await
+        .expect_err("no region");
+    assert_eq!(err.kind, ErrorKind::Misconfigured);
+    assert_eq!(
+        err.to_string(),
+        "no region for profile `alpha`: set `region` in its table or in [settings], or AWS_REGION"
+    );
+}

@@ -1,0 +1,99 @@
+//! The shipped least-privilege policy names exactly the AWS operations the code calls: no more, no fewer.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+/// Client fields of `ProfileClients` (`src/source/aws/clients.rs`) and their IAM prefixes.
+const SERVICES: [(&str, &str); 5] = [
+    ("sts", "sts"),
+    ("ecr", "ecr"),
+    ("codepipeline", "codepipeline"),
+    ("cloudtrail", "cloudtrail"),
+    ("events", "events"),
+];
+/// Client methods that are not API operations.
+const NOT_OPERATIONS: [&str; 1] = ["config"];
+
+/// Every `.rs` file under `dir`, subdirectories included.
+fn sources(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// `p.clients.codepipeline.list_pipelines()` → `codepipeline:ListPipelines`, for every such call in the AWS layer.
+fn called_operations() -> BTreeSet<String> {
+    let mut ops = BTreeSet::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/source/aws");
+    let files = sources(&dir);
+    assert!(files.len() > 5, "the AWS layer moved: {files:?}");
+    for path in files {
+        let text = fs::read_to_string(path).unwrap();
+        for (service, prefix) in SERVICES {
+            let needle = format!(".{service}");
+            for (at, _) in text.match_indices(&needle) {
+                // Method chains may break the line: `c.codepipeline\n    .list_pipeline_executions()`.
+                let Some(rest) = text[at + needle.len()..].trim_start().strip_prefix('.') else { continue };
+                let op: String = rest.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+                if rest[op.len()..].starts_with("()") && !NOT_OPERATIONS.contains(&op.as_str()) {
+                    let pascal: String = op
+                        .split('_')
+                        .map(|w| {
+                            let mut c = w.chars();
+                            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+                        })
+                        .collect();
+                    ops.insert(format!("{prefix}:{pascal}"));
+                }
+            }
+        }
+    }
+    ops
+}
+
+fn policy_actions() -> BTreeSet<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/iam-readonly-policy.json");
+    let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    v["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn policy_matches_the_calls_in_the_code() {
+    let called = called_operations();
+    assert!(called.contains("codepipeline:ListPipelineExecutions"), "scanner found {called:?}");
+    assert_eq!(called, policy_actions());
+}
+
+#[test]
+fn iam_policy_subcommand_prints_the_shipped_policy() {
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_pipewatch")).arg("iam-policy").output().unwrap();
+    assert!(out.status.success());
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/iam-readonly-policy.json");
+    let shipped: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(printed, shipped);
+}
+
+#[test]
+fn trust_policies_are_valid_json_with_an_external_id_condition() {
+    for name in ["trust-policy-account.json", "trust-policy-role.json"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join(name);
+        let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+        let st = &v["Statement"][0];
+        assert_eq!(st["Action"], "sts:AssumeRole", "{name}");
+        assert!(st["Condition"]["StringEquals"]["sts:ExternalId"].is_string(), "{name}");
+    }
+}
