@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod cli;
 pub mod cloudtrail;
 pub mod config;
+pub mod console;
 pub mod display;
 pub mod exit;
 pub mod logging;

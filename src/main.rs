@@ -4,7 +4,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use jiff::Timestamp;
 
 use pipewatch::analysis::Analysis;
@@ -40,8 +40,8 @@ enum RunError {
     /// The async runtime cannot start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(io::Error),
-    /// `iam-policy` cannot write the policy (a closed pipe is not a failure).
-    #[error("cannot write the policy: {0}")]
+    /// `iam-policy`, `completions` or `man` cannot write what it prints (a closed pipe is not a failure).
+    #[error("cannot write to stdout: {0}")]
     WritePolicy(io::Error),
     /// `--once` cannot write its report (a closed pipe is not a failure).
     #[error("cannot write the report: {0}")]
@@ -76,13 +76,22 @@ fn main() -> ExitCode {
 
 /// Runs the program; `Ok` carries the exit code of the dashboard or of the `--once` report.
 fn run(cli: Cli) -> Result<u8, RunError> {
-    if let Some(Command::IamPolicy) = cli.command {
-        // Not `print!`: it panics when the reader has gone (`pipewatch iam-policy | head -1`).
-        return match io::stdout().lock().write_all(IAM_POLICY.as_bytes()) {
-            Ok(()) => Ok(exit::HEALTHY),
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(exit::HEALTHY),
-            Err(e) => Err(RunError::WritePolicy(e)),
-        };
+    match cli.command {
+        Some(Command::IamPolicy) => return print(IAM_POLICY.as_bytes()),
+        Some(Command::Completions { shell }) => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "pipewatch", &mut script);
+            return print(&script);
+        }
+        Some(Command::Man) => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page).map_err(RunError::WritePolicy)?;
+            return print(&page);
+        }
+        None => {}
+    }
+    if !cli.only.is_empty() && !cli.once {
+        return Err(RunError::Usage("--only filters the report of --once; the dashboard filters with `/` and `f`"));
     }
     if cli.once {
         // Only `--once`: log lines on stderr would tear through the dashboard.
@@ -122,6 +131,16 @@ fn run(cli: Cli) -> Result<u8, RunError> {
     })
 }
 
+/// Writes `bytes` to stdout: what `iam-policy`, `completions` and `man` print.
+fn print(bytes: &[u8]) -> Result<u8, RunError> {
+    // Not `print!`: it panics when the reader has gone (`pipewatch iam-policy | head -1`).
+    match io::stdout().lock().write_all(bytes) {
+        Ok(()) => Ok(exit::HEALTHY),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(exit::HEALTHY),
+        Err(e) => Err(RunError::WritePolicy(e)),
+    }
+}
+
 /// The dashboard, or one poll of every profile and its report; `Ok` carries the exit code.
 async fn dispatch<S: Source>(cli: &Cli, source: Arc<S>, settings: &Settings) -> Result<u8, RunError> {
     if !cli.once {
@@ -137,9 +156,14 @@ async fn dispatch<S: Source>(cli: &Cli, source: Arc<S>, settings: &Settings) -> 
     let now = cli.now.unwrap_or_else(Timestamp::now);
     let now = now.round(jiff::Unit::Second).unwrap_or(now);
     let analysis = Analysis::new(source.profiles(), &refs, now, settings.grace);
+    let only: Vec<_> = cli.only.iter().map(|o| o.status()).collect();
     let written = match cli.output {
-        Output::Json => report::json::write(&analysis, io::stdout().lock()),
-        Output::Text => report::text::write(&analysis, io::stdout().lock(), display::use_color(&io::stdout())),
+        Output::Json => report::json::write_only(&analysis, io::stdout().lock(), &only),
+        Output::Ndjson => report::json::write_lines(&analysis, io::stdout().lock(), &only),
+        Output::Text => {
+            let options = report::text::Options { color: display::use_color(&io::stdout()), only };
+            report::text::write_with(&analysis, io::stdout().lock(), &options)
+        }
     };
     match written {
         // A closed pipe (`pipewatch --once | head -1`) is the reader's choice, not a failure.
@@ -170,7 +194,7 @@ mod tests {
                 2,
             ),
             (RunError::Runtime(broken()), "cannot start the async runtime: disk full", 2),
-            (RunError::WritePolicy(broken()), "cannot write the policy: disk full", 2),
+            (RunError::WritePolicy(broken()), "cannot write to stdout: disk full", 2),
             (RunError::WriteReport(broken()), "cannot write the report: disk full", 3),
         ];
         for (error, message, code) in cases {
