@@ -87,6 +87,9 @@ pub struct Cli {
 pub enum Command {
     /// Print the least-privilege IAM policy pipewatch needs in each polled account
     IamPolicy,
+    /// Check each profile in the order you would debug it: config, credentials, AssumeRole, identity, clock, then
+    /// one minimal read per API pipewatch calls (a denied read prints the IAM statement to add)
+    Doctor,
     /// Print a shell completion script to stdout (see README for where to put it)
     Completions {
         /// The shell to complete for

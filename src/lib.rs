@@ -10,6 +10,7 @@ pub mod cloudtrail;
 pub mod config;
 pub mod console;
 pub mod display;
+pub mod doctor;
 pub mod exit;
 pub mod logging;
 pub mod model;

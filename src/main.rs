@@ -16,7 +16,7 @@ use pipewatch::report;
 use pipewatch::source::Source;
 use pipewatch::source::aws::AwsSource;
 use pipewatch::source::demo::DemoSource;
-use pipewatch::{display, exit};
+use pipewatch::{display, doctor, exit};
 
 /// The least-privilege policy shipped in `assets/`, printed by `pipewatch iam-policy`.
 const IAM_POLICY: &str = include_str!("../assets/iam-readonly-policy.json");
@@ -88,6 +88,7 @@ fn run(cli: Cli) -> Result<u8, RunError> {
             clap_mangen::Man::new(Cli::command()).render(&mut page).map_err(RunError::WritePolicy)?;
             return print(&page);
         }
+        Some(Command::Doctor) => return doctor(&cli),
         None => {}
     }
     if !cli.only.is_empty() && !cli.once {
@@ -129,6 +130,55 @@ fn run(cli: Cli) -> Result<u8, RunError> {
         let source = Arc::new(AwsSource::new(&config.profiles).await.with_poll_timeout(settings.timeout));
         dispatch(&cli, source, &settings).await
     })
+}
+
+/// `pipewatch doctor`: every check of every selected profile (or of the demo), written as asked; exit 0 when all
+/// is well, 3 when a profile has a problem.
+fn doctor(cli: &Cli) -> Result<u8, RunError> {
+    if !cli.only.is_empty() || cli.once {
+        return Err(RunError::Usage("doctor takes no --once or --only"));
+    }
+    let checkup = if cli.demo {
+        let demo = DemoSource::new(Timestamp::now());
+        doctor::demo::checkup(source_profiles(&demo))
+    } else {
+        let overrides = Overrides { timeout: cli.timeout, profiles: cli.profiles.clone(), ..Overrides::default() };
+        let path = config::locate(cli.config.as_deref())?;
+        let config = config::load(&path)?.apply(&overrides)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(RunError::Runtime)?;
+        let profiles = runtime.block_on(pipewatch::source::aws::doctor::check(
+            &config,
+            config.settings.timeout,
+            cli.timeout.is_some(),
+        ));
+        doctor::Checkup {
+            config: Some(doctor::ConfigSource {
+                path: path.display().to_string(),
+                found_by: config::found_by(cli.config.as_deref()).to_string(),
+            }),
+            profiles,
+        }
+    };
+    let out = io::stdout().lock();
+    let written = match cli.output {
+        Output::Text => report::doctor::write_text(&checkup, out, display::use_color(&io::stdout())),
+        Output::Json => report::doctor::write_json(&checkup, out),
+        Output::Ndjson => report::doctor::write_lines(&checkup, out),
+    };
+    match written {
+        Ok(()) => Ok(checkup.exit_code()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(checkup.exit_code()),
+        Err(e) => Err(RunError::WriteReport(e)),
+    }
+}
+
+/// The profiles of a source.
+fn source_profiles<S: Source>(s: &S) -> &[pipewatch::model::ProfileMeta] {
+    s.profiles()
 }
 
 /// Writes `bytes` to stdout: what `iam-policy`, `completions` and `man` print.

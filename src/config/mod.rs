@@ -26,7 +26,7 @@ use std::time::Duration;
 pub use duration::parse_duration;
 pub use error::{ConfigError, Location};
 pub use load::load;
-pub use lookup::{locate, locate_with};
+pub use lookup::{found_by, locate, locate_with};
 pub use resolve::parse;
 
 const DEFAULT_REFRESH: Duration = Duration::from_secs(30);
@@ -42,6 +42,15 @@ pub struct Config {
     pub settings: Settings,
     /// In file order. Never empty after [`parse`]/[`load()`].
     pub profiles: Vec<Profile>,
+    /// The line of each key of the file, by its path (`["settings", "region"]`), for `pipewatch doctor`.
+    pub lines: std::collections::BTreeMap<Vec<String>, usize>,
+}
+
+impl Config {
+    /// The line of the key at `path` (`&["profiles", "account-a", "region"]`), when the file sets it.
+    pub fn line_of(&self, path: &[&str]) -> Option<usize> {
+        self.lines.get(&path.iter().map(|s| s.to_string()).collect::<Vec<_>>()).copied()
+    }
 }
 
 /// The `[settings]` table.

@@ -29,7 +29,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         .into_iter()
         .map(|(name, raw)| resolve_profile(&document, &settings, name, raw))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Config { path: path.to_path_buf(), settings, profiles })
+    Ok(Config { path: path.to_path_buf(), settings, profiles, lines: super::document::key_lines(text) })
 }
 
 /// One table of the document being resolved: errors on its keys name the table and the key.

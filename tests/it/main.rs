@@ -6,6 +6,7 @@
 mod bad_input;
 mod behaviour;
 mod diagnose;
+mod doctor;
 mod faults;
 mod hostile;
 mod hygiene;

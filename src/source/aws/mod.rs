@@ -9,6 +9,7 @@
 
 mod clients;
 mod convert;
+pub mod doctor;
 mod errors;
 mod identity;
 mod images;
