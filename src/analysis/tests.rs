@@ -1,3 +1,5 @@
+//! The analysis of hand-built snapshots: order, verdicts, counts, deadlines and tags recovered from CloudTrail.
+
 use std::time::Duration;
 
 use super::correlate::{MatchedBy, PushStatus};

@@ -1,3 +1,5 @@
+//! The chain of hand-built pushes: which hop breaks first, and what each hop says.
+
 use super::*;
 use crate::analysis::fixtures::evidence::{GRACE, NATIVE, diag, pipeline, push, record, rule, ts};
 use crate::analysis::trail::TrailIndex;

@@ -1,3 +1,5 @@
+//! Correlation on hand-built pipelines and pushes: every rule of the module doc, case by case.
+
 use super::*;
 use crate::model::{ExecStatus, Execution, Revision, WatchedSource};
 

@@ -1,3 +1,5 @@
+//! Findings of hand-built pushes: each code with its message and fix, and what could not be checked.
+
 use super::*;
 use crate::analysis::fixtures::evidence::{GRACE, NATIVE, diag, pipeline, push, record, rule, ts};
 use crate::analysis::trail::TrailIndex;
