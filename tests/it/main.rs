@@ -6,6 +6,7 @@
 
 mod bad_input;
 mod behaviour;
+mod completions;
 mod config_corpus;
 mod demo_once;
 mod diagnose;
