@@ -10,10 +10,13 @@
 mod document;
 mod duration;
 mod error;
+pub mod keys;
 mod load;
 mod lookup;
 mod resolve;
 mod schema;
+pub mod theme;
+mod ui;
 mod validate;
 
 #[cfg(test)]
@@ -25,7 +28,8 @@ use std::time::Duration;
 
 pub use duration::parse_duration;
 pub use error::{ConfigError, Location};
-pub use load::load;
+pub use load::{load, load_ui};
+pub use ui::Ui;
 pub use lookup::{found_by, locate, locate_with};
 pub use resolve::parse;
 
@@ -44,6 +48,8 @@ pub struct Config {
     pub profiles: Vec<Profile>,
     /// The line of each key of the file, by its path (`["settings", "region"]`), for `pipewatch doctor`.
     pub lines: std::collections::BTreeMap<Vec<String>, usize>,
+    /// `[keys]` and `[theme]`.
+    pub ui: Ui,
 }
 
 impl Config {
