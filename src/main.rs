@@ -119,8 +119,13 @@ fn run(cli: Cli) -> Result<u8, RunError> {
         }
         let mut settings = Settings { refresh: DEMO_REFRESH, ..Settings::default() };
         overrides.apply_to(&mut settings)?;
+        // The demo borrows the [keys] and [theme] of a config named with --config (nothing else of it).
+        let ui = match &cli.config {
+            Some(path) => config::load_ui(path)?,
+            None => config::Ui::default(),
+        };
         let source = Arc::new(DemoSource::new(cli.now.unwrap_or_else(Timestamp::now)));
-        return runtime.block_on(dispatch(&cli, source, &settings));
+        return runtime.block_on(dispatch(&cli, source, &settings, &ui));
     }
 
     let path = config::locate(cli.config.as_deref())?;
@@ -128,7 +133,7 @@ fn run(cli: Cli) -> Result<u8, RunError> {
     let settings = config.settings.clone();
     runtime.block_on(async {
         let source = Arc::new(AwsSource::new(&config.profiles).await.with_poll_timeout(settings.timeout));
-        dispatch(&cli, source, &settings).await
+        dispatch(&cli, source, &settings, &config.ui).await
     })
 }
 
@@ -192,9 +197,9 @@ fn print(bytes: &[u8]) -> Result<u8, RunError> {
 }
 
 /// The dashboard, or one poll of every profile and its report; `Ok` carries the exit code.
-async fn dispatch<S: Source>(cli: &Cli, source: Arc<S>, settings: &Settings) -> Result<u8, RunError> {
+async fn dispatch<S: Source>(cli: &Cli, source: Arc<S>, settings: &Settings, ui: &config::Ui) -> Result<u8, RunError> {
     if !cli.once {
-        return Ok(pipewatch::tui::run(source, settings).await);
+        return Ok(pipewatch::tui::run(source, settings, ui).await);
     }
     let started = cli.now.unwrap_or_else(Timestamp::now);
     let snapshots = poller::poll_every_profile(Arc::clone(&source), started, settings.lookback, settings.timeout).await;

@@ -88,34 +88,6 @@ impl Action {
         }
     }
 
-    /// What it does, for the help overlay.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Action::Quit => "quit",
-            Action::Back => "close popup / clear filter, else quit",
-            Action::Help => "this help",
-            Action::NextPane => "next pane: pushes → executions → pipelines",
-            Action::PrevPane => "previous pane",
-            Action::Left => "pushes pane",
-            Action::Right => "executions pane",
-            Action::Up => "move up (scroll a popup)",
-            Action::Down => "move down (scroll a popup)",
-            Action::Top => "top",
-            Action::Bottom => "bottom",
-            Action::PageUp => "page up",
-            Action::PageDown => "page down",
-            Action::Details => "details (on a pipeline: show only its pushes and runs)",
-            Action::Filter => "filter by repository, tag, pipeline, profile",
-            Action::Flagged => "flagged only: untriggered pushes and their pipelines",
-            Action::NextProfile => "cycle profiles: all → each → all",
-            Action::Pipelines => "pipelines view, worst first (again: back)",
-            Action::Sort => "sort pushes: attention first, or by time",
-            Action::Open => "open the selected item in the AWS console",
-            Action::Copy => "copy digest / execution id / URL (OSC 52)",
-            Action::PollNow => "poll every profile now",
-        }
-    }
-
     /// The keys it has unless `[keys]` says otherwise.
     pub fn defaults(self) -> &'static [&'static str] {
         match self {

@@ -29,9 +29,9 @@ use std::time::Duration;
 pub use duration::parse_duration;
 pub use error::{ConfigError, Location};
 pub use load::{load, load_ui};
-pub use ui::Ui;
 pub use lookup::{found_by, locate, locate_with};
 pub use resolve::parse;
+pub use ui::Ui;
 
 const DEFAULT_REFRESH: Duration = Duration::from_secs(30);
 const DEFAULT_GRACE: Duration = Duration::from_secs(5 * 60);

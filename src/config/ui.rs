@@ -63,7 +63,12 @@ fn resolve_theme(doc: &Document<'_>, raw: Option<RawTheme>) -> Result<ThemeConfi
     let mut theme = ThemeConfig::default();
     if let Some(p) = raw.preset {
         theme.preset = Preset::named(p.get_ref()).ok_or_else(|| {
-            doc.at(p.span(), "[theme]", "preset", format!("unknown preset {} (expected dark, light or mono)", quote(p.get_ref())))
+            doc.at(
+                p.span(),
+                "[theme]",
+                "preset",
+                format!("unknown preset {} (expected dark, light or mono)", quote(p.get_ref())),
+            )
         })?;
     }
     let values: [Option<Spanned<String>>; 7] =
