@@ -249,3 +249,5 @@ mod act;
 mod keys;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod ux_tests;
