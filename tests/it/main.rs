@@ -20,4 +20,5 @@ mod once;
 mod pushes;
 mod secrets;
 mod support;
+mod triggers;
 mod tui_pty;

@@ -15,6 +15,9 @@ fn chain_of(push: &ImagePush, status: PushStatus, pipe: &Pipeline, d: &Diagnosti
         diagnostics: d,
         record: TrailIndex::new(d).record_for(push),
         grace: GRACE,
+        arrival: None,
+        region: "ap-northeast-1",
+        identity: None,
     };
     chain(&ev, run.map(|e| (pipe, &pipe.executions[e])))
 }

@@ -61,6 +61,12 @@ fn clients(conf: &SdkConfig, witness: &Witness) -> ProfileClients {
         events: aws_sdk_eventbridge::Client::from_conf(
             aws_sdk_eventbridge::config::Builder::from(conf).interceptor(witness.clone()).build(),
         ),
+        iam: aws_sdk_iam::Client::from_conf(
+            aws_sdk_iam::config::Builder::from(conf).interceptor(witness.clone()).build(),
+        ),
+        cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
+            aws_sdk_cloudwatch::config::Builder::from(conf).interceptor(witness.clone()).build(),
+        ),
     }
 }
 
@@ -270,6 +276,7 @@ async fn profile(
         ..Targets::default()
     };
     let role = p.role_arn.clone().unwrap_or(arn);
+    targets.principal = role.clone();
     out.checks.extend(api_checks(p, &clients, &mut targets, &role, timeout, &witness).await);
     out
 }

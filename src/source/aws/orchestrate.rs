@@ -15,6 +15,7 @@ use super::memory::ProfileMemory;
 use super::pipelines::{self, PipelinesRead};
 use super::profile_poll::{PROFILE_IN_FLIGHT, ProfilePoll, Scope};
 use super::stats::CallStats;
+use super::triggers::{self, TriggerReads};
 use super::{identity, partition, rules, trail};
 use crate::model::{Diagnostics, ErrorKind, Identity, Lookup, Pipeline, PollError, ProfileSnapshot};
 use crate::source::PollRequest;
@@ -100,7 +101,17 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
         }),
     )
     .map(|r| r.unwrap_or_else(Lookup::Skipped));
-    let (mut results, (put_images, trail_note), rules) = tokio::join!(images, trail, rules);
+    // Past the rules: targets' roles, other rules, trails, metrics, replication (triggers.rs).
+    let rules = async move {
+        let rules = rules.await;
+        // Boxed: the reads past the rules would make the poll's future too large for a thread's stack.
+        let read = Box::pin(triggers::read(p, &rules));
+        let past = bounded(enrich_deadline, "the trigger diagnosis", p.timed("triggers", read))
+            .await
+            .unwrap_or_else(|late| TriggerReads::skipped(&late));
+        (rules, past)
+    };
+    let (mut results, (put_images, trail_note), (rules, past)) = tokio::join!(images, trail, rules);
     if let Lookup::Skipped(why) = &put_images
         && p.scope.cloudtrail
         && !repos.is_empty()
@@ -115,6 +126,7 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
         ));
     }
     warnings.extend(trail_note);
+    warnings.extend(past.warnings);
     results.sort_by_key(|(i, _)| *i);
     let (mut images, mut indexes) = (Vec::new(), Vec::new());
     for (i, r) in results {
@@ -138,7 +150,14 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
         indexes,
         errors: failures,
         warnings,
-        diagnostics: Diagnostics { put_images, rules },
+        diagnostics: Diagnostics {
+            put_images,
+            rules,
+            other_rules: past.other_rules,
+            trails: past.trails,
+            failed_invocations: past.failed_invocations,
+            replication: past.replication,
+        },
         stats: Default::default(),
     }
 }

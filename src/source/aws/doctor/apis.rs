@@ -30,6 +30,10 @@ pub(in crate::source::aws) struct Targets {
     pub repository: Option<String>,
     pub digest: Option<String>,
     pub rule: Option<String>,
+    /// A trail DescribeTrails listed.
+    pub trail: Option<String>,
+    /// Whose policies the simulation reads: the role pipewatch assumes, else the caller.
+    pub principal: String,
 }
 
 /// When a check applies.
@@ -91,6 +95,49 @@ pub(super) const APIS: &[Api] = &[
         needs: Needs::EventBridge,
         probe: describe_rule,
     },
+    Api { action: "events:ListRules", sid: "PipewatchTriggerRules", needs: Needs::EventBridge, probe: list_rules },
+    Api {
+        action: "events:ListTargetsByRule",
+        sid: "PipewatchTriggerRules",
+        needs: Needs::EventBridge,
+        probe: list_targets,
+    },
+    Api {
+        action: "cloudtrail:DescribeTrails",
+        sid: "PipewatchTriggerDiagnosis",
+        needs: Needs::EventBridge,
+        probe: describe_trails,
+    },
+    Api {
+        action: "cloudtrail:GetTrailStatus",
+        sid: "PipewatchTriggerDiagnosis",
+        needs: Needs::EventBridge,
+        probe: trail_status,
+    },
+    Api {
+        action: "cloudtrail:GetEventSelectors",
+        sid: "PipewatchTriggerDiagnosis",
+        needs: Needs::EventBridge,
+        probe: event_selectors,
+    },
+    Api {
+        action: "cloudwatch:GetMetricData",
+        sid: "PipewatchTriggerDiagnosis",
+        needs: Needs::EventBridge,
+        probe: metric_data,
+    },
+    Api {
+        action: "ecr:DescribeRegistry",
+        sid: "PipewatchTriggerDiagnosis",
+        needs: Needs::EventBridge,
+        probe: describe_registry,
+    },
+    Api {
+        action: "iam:SimulatePrincipalPolicy",
+        sid: "PipewatchTriggerDiagnosis",
+        needs: Needs::EventBridge,
+        probe: simulate,
+    },
 ];
 
 /// Error codes of a probe that reached a resource that does not exist: the permission was granted.
@@ -99,6 +146,8 @@ const NOT_FOUND: &[&str] = &[
     "RepositoryNotFoundException",
     "ResourceNotFoundException",
     "ImageNotFoundException",
+    "TrailNotFoundException",
+    "NoSuchEntity",
 ];
 
 /// Whether `e` says the probed resource does not exist (after IAM allowed the call).
@@ -205,5 +254,93 @@ fn describe_rule<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'a,
         let out =
             c.events.describe_rule().name(&name).send().await.map_err(|e| poll_error("events:DescribeRule", &e))?;
         Ok(format!("read rule {name} ({})", out.state().map_or("no state", |s| s.as_str())))
+    })
+}
+
+fn list_rules<'a>(c: &'a ProfileClients, _: &'a mut Targets) -> BoxFuture<'a, Result<String, PollError>> {
+    Box::pin(async move {
+        let out = c.events.list_rules().limit(1).send().await.map_err(|e| poll_error("events:ListRules", &e))?;
+        Ok(format!("{} rules of the default bus read (at most 1 asked)", out.rules().len()))
+    })
+}
+
+fn list_targets<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'a, Result<String, PollError>> {
+    Box::pin(async move {
+        let rule = some(&t.rule).to_string();
+        let call = c.events.list_targets_by_rule().rule(&rule).limit(1);
+        let out = call.send().await.map_err(|e| poll_error("events:ListTargetsByRule", &e))?;
+        Ok(format!("{rule}: {} targets read (at most 1 asked)", out.targets().len()))
+    })
+}
+
+fn describe_trails<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'a, Result<String, PollError>> {
+    Box::pin(async move {
+        let call = c.cloudtrail.describe_trails().include_shadow_trails(true);
+        let out = call.send().await.map_err(|e| poll_error("cloudtrail:DescribeTrails", &e))?;
+        t.trail = out.trail_list().first().and_then(|x| x.trail_arn()).map(str::to_string);
+        Ok(format!("{} trails read", out.trail_list().len()))
+    })
+}
+
+fn trail_status<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'a, Result<String, PollError>> {
+    Box::pin(async move {
+        let trail = some(&t.trail).to_string();
+        let out = c.cloudtrail.get_trail_status().name(&trail).send().await;
+        let out = out.map_err(|e| poll_error("cloudtrail:GetTrailStatus", &e))?;
+        Ok(format!("{trail}: logging {}", out.is_logging().unwrap_or(false)))
+    })
+}
+
+fn event_selectors<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'a, Result<String, PollError>> {
+    Box::pin(async move {
+        let trail = some(&t.trail).to_string();
+        let out = c.cloudtrail.get_event_selectors().trail_name(&trail).send().await;
+        let out = out.map_err(|e| poll_error("cloudtrail:GetEventSelectors", &e))?;
+        Ok(format!(
+            "{trail}: {} event selectors read",
+            out.event_selectors().len() + out.advanced_event_selectors().len()
+        ))
+    })
+}
+
+fn metric_data<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'a, Result<String, PollError>> {
+    use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
+    Box::pin(async move {
+        let rule = some(&t.rule).to_string();
+        let metric = Metric::builder()
+            .namespace("AWS/Events")
+            .metric_name("FailedInvocations")
+            .dimensions(Dimension::builder().name("RuleName").value(&rule).build())
+            .build();
+        let stat = MetricStat::builder().metric(metric).period(300).stat("Sum").build();
+        let query = MetricDataQuery::builder().id("probe").metric_stat(stat).build();
+        let now = aws_sdk_cloudwatch::primitives::DateTime::from(std::time::SystemTime::now());
+        let from = aws_sdk_cloudwatch::primitives::DateTime::from_secs(now.secs() - 300);
+        let call = c.cloudwatch.get_metric_data().metric_data_queries(query).start_time(from).end_time(now);
+        let out = call.send().await.map_err(|e| poll_error("cloudwatch:GetMetricData", &e))?;
+        Ok(format!("{rule}: {} series read (FailedInvocations, last 5 minutes)", out.metric_data_results().len()))
+    })
+}
+
+fn describe_registry<'a>(c: &'a ProfileClients, _: &'a mut Targets) -> BoxFuture<'a, Result<String, PollError>> {
+    Box::pin(async move {
+        let out = c.ecr.describe_registry().send().await.map_err(|e| poll_error("ecr:DescribeRegistry", &e))?;
+        let rules = out.replication_configuration().map_or(0, |r| r.rules().len());
+        Ok(format!("registry {} read ({rules} replication rules)", out.registry_id().unwrap_or("?")))
+    })
+}
+
+fn simulate<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'a, Result<String, PollError>> {
+    Box::pin(async move {
+        let pipeline = some(&t.pipeline).to_string();
+        let arn = partition::pipeline_arn(&t.partition, &t.region, &t.account, &pipeline);
+        let call = c
+            .iam
+            .simulate_principal_policy()
+            .policy_source_arn(&t.principal)
+            .action_names("codepipeline:StartPipelineExecution")
+            .resource_arns(&arn);
+        let out = call.send().await.map_err(|e| poll_error("iam:SimulatePrincipalPolicy", &e))?;
+        Ok(format!("simulated {} (the answer is not a permission pipewatch needs)", out.evaluation_results().len()))
     })
 }

@@ -70,6 +70,14 @@ async fn access_denied_on_one_api_prints_the_statement_to_add() {
             ("cloudtrail:LookupEvents", Status::Skipped),
             ("events:ListRuleNamesByTarget", Status::Skipped),
             ("events:DescribeRule", Status::Skipped),
+            ("events:ListRules", Status::Skipped),
+            ("events:ListTargetsByRule", Status::Skipped),
+            ("cloudtrail:DescribeTrails", Status::Skipped),
+            ("cloudtrail:GetTrailStatus", Status::Skipped),
+            ("cloudtrail:GetEventSelectors", Status::Skipped),
+            ("cloudwatch:GetMetricData", Status::Skipped),
+            ("ecr:DescribeRegistry", Status::Skipped),
+            ("iam:SimulatePrincipalPolicy", Status::Skipped),
         ]
     );
     // The probes read what the account has: the pipeline ListPipelines found, the repository it watches.
