@@ -7,7 +7,10 @@
 //! means it could not look (a lookup switched off, refused, or not observable from the APIs it reads).
 
 use crate::analysis::correlate::PushStatus;
-use crate::analysis::diagnose::{Evidence, RuleMatch, judge_rule};
+use jiff::SignedDuration;
+
+use crate::analysis::diagnose::{CLOUDTRAIL_DELAY, Evidence, RuleMatch, judge_rule};
+use crate::analysis::needs::window_around;
 use crate::model::{Execution, Lookup, Pipeline, TriggerRule};
 
 /// One hop of the chain.
@@ -99,8 +102,20 @@ fn push_hop(ev: &Evidence<'_>) -> Hop {
                 ),
             )
         }
-        (None, Lookup::Done(_)) => {
-            Hop::new(HopKind::Push, HopState::NotChecked, "no CloudTrail PutImage record of this image was read")
+        (None, Lookup::Done(read)) => {
+            let around = window_around(ev.push.pushed_at);
+            let young = read.read_until.duration_since(ev.push.pushed_at)
+                < SignedDuration::try_from(CLOUDTRAIL_DELAY).unwrap_or(SignedDuration::ZERO);
+            let evidence = if read.covers(&around) {
+                format!(
+                    "CloudTrail holds no PutImage record of this image from {around} (read completely): who pushed it is not known"
+                )
+            } else if young {
+                "no CloudTrail PutImage record of this image was read".to_string()
+            } else {
+                format!("CloudTrail from {around} is not read completely yet")
+            };
+            Hop::new(HopKind::Push, HopState::NotChecked, evidence)
         }
         (None, Lookup::Skipped(why)) => Hop::new(HopKind::Push, HopState::NotChecked, format!("CloudTrail: {why}")),
     }

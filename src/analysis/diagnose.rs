@@ -12,6 +12,7 @@ use jiff::SignedDuration;
 pub use pattern::{RuleMatch, judge_rule};
 
 use crate::analysis::correlate::PushStatus;
+use crate::analysis::needs::window_around;
 use crate::model::{Diagnostics, ExecStatus, ImagePush, Lookup, Pipeline, PutImageRecord};
 
 /// How long CloudTrail may take to deliver a record; a push younger than this may simply not be there yet.
@@ -117,10 +118,15 @@ pub fn diagnose(cx: &Evidence<'_>) -> Vec<Finding> {
         (Lookup::Done(read), None) => {
             let young = read.read_until.duration_since(cx.push.pushed_at)
                 < SignedDuration::try_from(CLOUDTRAIL_DELAY).unwrap_or(SignedDuration::ZERO);
-            if young {
+            let around = window_around(cx.push.pushed_at);
+            if read.covers(&around) {
+                checked.push(format!("CloudTrail: no PutImage record for this digest from {around} (read completely)"));
+            } else if young {
                 unchecked.push("CloudTrail: no PutImage record yet (delivery takes about 5 minutes)".into());
             } else {
-                checked.push("CloudTrail: no PutImage record for this digest in the lookback window".into());
+                unchecked.push(format!(
+                    "CloudTrail from {around} (not read completely yet; the read resumes on the next poll)"
+                ));
             }
         }
         (Lookup::Skipped(why), None) => unchecked.push(format!("CloudTrail ({why})")),

@@ -8,6 +8,7 @@
 pub mod chain;
 pub mod correlate;
 pub mod diagnose;
+pub mod needs;
 pub mod trail;
 
 use std::time::Duration;
@@ -54,6 +55,8 @@ pub struct PipelineHistory {
     pub name: String,
     pub sources: Vec<WatchedSource>,
     pub executions: Vec<Execution>,
+    /// Why the pipeline shows the data of an earlier poll (a call for it failed this time); `None` when fresh.
+    pub stale: Option<String>,
 }
 
 /// One push and what became of it.
@@ -131,6 +134,7 @@ impl Analysis {
             name: p.name.clone(),
             sources: p.sources.clone(),
             executions: p.executions.clone(),
+            stale: snap.stale_pipelines.iter().find(|s| s.pipeline == p.name).map(|s| s.reason.clone()),
         }));
 
         let trail = TrailIndex::new(&snap.diagnostics);

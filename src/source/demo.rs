@@ -10,14 +10,17 @@
 //! account-b's poll fails now and then (an expired session) so the failure path shows too.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::analysis::diagnose::CLOUDTRAIL_DELAY;
+use crate::analysis::needs::Needs;
 use crate::model::{
     CloudTrailRead, Diagnostics, ErrorKind, ExecStatus, Execution, Identity, ImagePush, Lookup, Pipeline, PollError,
-    ProfileMeta, ProfileSnapshot, Pusher, PutImageRecord, Revision, TriggerRule, WatchedSource,
+    ProfileMeta, ProfileSnapshot, Pusher, PutImageRecord, Revision, TimeWindow, TriggerRule, WatchedSource, Windows,
 };
-use crate::source::{PollRequest, Source};
+use crate::source::{Explanation, PollRequest, Source};
 
 /// Seconds between two simulated pushes of `web:latest`.
 const PUSH_EVERY: i64 = 40;
@@ -370,12 +373,15 @@ fn native_rule(repo: &str, tag: &str, state: &str) -> TriggerRule {
 }
 
 fn diagnostics(records: Vec<PutImageRecord>, rules: Vec<(String, Vec<TriggerRule>)>, now: Timestamp) -> Diagnostics {
-    // CloudTrail delivers about 5 minutes late: the newest pushes have no record yet.
+    // CloudTrail delivers about 5 minutes late: the newest pushes have no record yet. Everything older than the
+    // delivery delay pipewatch allows for was read completely.
     let delivered = now.saturating_sub(SignedDuration::from_secs(300)).unwrap_or(now);
+    let settled = now.saturating_sub(SignedDuration::try_from(CLOUDTRAIL_DELAY).unwrap_or_default()).unwrap_or(now);
     Diagnostics {
         put_images: Lookup::Done(CloudTrailRead {
             records: records.into_iter().filter(|r| r.event_time <= delivered).collect(),
             read_until: now,
+            complete: Windows::of([TimeWindow::new(Timestamp::MIN, settled)]),
         }),
         rules: Lookup::Done(rules),
     }
@@ -389,7 +395,7 @@ impl Source for DemoSource {
     async fn poll(&self, index: usize, req: PollRequest) -> ProfileSnapshot {
         let n = self.polls[index.min(1)].fetch_add(1, Ordering::Relaxed);
         // A little latency, as a real account would have.
-        tokio::time::sleep(std::time::Duration::from_millis(150 + 100 * index as u64)).await;
+        tokio::time::sleep(Duration::from_millis(150 + 100 * index as u64)).await;
         if self.failures && index == 1 && n % FAIL_EVERY == FAIL_EVERY - 1 {
             return ProfileSnapshot::failed(PollError::of_call(
                 "sts:GetCallerIdentity",
@@ -398,12 +404,27 @@ impl Source for DemoSource {
             ));
         }
         let mut snap = self.snapshot(index, req.now);
+        // What explains the pushes comes in the explain step.
+        snap.diagnostics = Diagnostics::default();
         let since = req.since();
         snap.pushes.retain(|p| p.pushed_at >= since);
         for p in &mut snap.pipelines {
             p.executions.retain(|e| e.started_at >= since);
         }
         snap
+    }
+
+    /// The story's CloudTrail records and rules, whatever was asked: the demo's accounts always have pushes to
+    /// explain, and its records are few.
+    async fn explain(
+        &self,
+        index: usize,
+        req: PollRequest,
+        _snapshot: &ProfileSnapshot,
+        _needs: &Needs,
+        _budget: Duration,
+    ) -> Explanation {
+        Explanation { diagnostics: self.snapshot(index, req.now).diagnostics, ..Explanation::default() }
     }
 }
 

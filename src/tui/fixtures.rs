@@ -174,7 +174,7 @@ pub fn account_a() -> ProfileSnapshot {
         ],
         pushes,
         diagnostics: Diagnostics {
-            put_images: Lookup::Done(CloudTrailRead { records, read_until: now() }),
+            put_images: Lookup::Done(CloudTrailRead { records, read_until: now(), complete: Default::default() }),
             rules: Lookup::Done(vec![("web-deploy".into(), vec![rule]), ("api-deploy".into(), vec![])]),
         },
         ..ProfileSnapshot::default()
@@ -195,7 +195,7 @@ pub fn account_b() -> ProfileSnapshot {
         }],
         pushes: vec![push("ci-tools", 1, &["latest"], -150), report],
         diagnostics: Diagnostics {
-            put_images: Lookup::Done(CloudTrailRead { records, read_until: now() }),
+            put_images: Lookup::Done(CloudTrailRead { records, read_until: now(), complete: Default::default() }),
             rules: Lookup::Done(vec![("report-deploy".into(), vec![disabled])]),
         },
         ..ProfileSnapshot::default()

@@ -133,7 +133,8 @@ async fn event_loop<S: Source>(
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let (poll_tx, mut poll_rx) = mpsc::unbounded_channel::<PollEvent>();
     spawn_input(tx)?;
-    let mut poller = Poller::spawn(source, settings.refresh, settings.lookback, settings.timeout, poll_tx);
+    let mut poller =
+        Poller::spawn(source, settings.refresh, settings.lookback, settings.grace, settings.timeout, poll_tx);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;

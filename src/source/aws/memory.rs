@@ -1,20 +1,16 @@
 //! What a profile remembers between polls, so a steady-state poll costs few API calls: the caller identity,
-//! pipeline definitions by version, executions already seen, CloudTrail records already read, and rules.
+//! pipeline definitions by version, executions already seen, CloudTrail records and which windows of time were read,
+//! and rules.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
-use std::time::Duration;
 
 use jiff::Timestamp;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use super::limiter::RateLimiter;
-use crate::model::{Execution, Identity, PutImageRecord, TriggerRule, WatchedSource};
-
-/// CloudTrail's LookupEvents limit: 2 requests per second per account and region.
-pub(super) const LOOKUP_INTERVAL: Duration = Duration::from_millis(500);
+use crate::model::{Execution, Identity, PutImageRecord, TimeWindow, TriggerRule, WatchedSource, Windows};
 
 /// A pipeline definition as read by GetPipeline, kept until ListPipelines reports another version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,37 +20,49 @@ pub(super) struct Definition {
     pub arn: Option<String>,
 }
 
-/// CloudTrail records read so far and how far the read reached.
+/// A LookupEvents read of one window that has not reached its last page: where to go on from. The token "must be
+/// passed in with the same parameters that were specified in the original call" (FACTS.md §7), so the window stays
+/// the one the read started with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct PartialRead {
+    pub window: TimeWindow,
+    /// When the read's first page was asked for: the read is complete only if that was after the delivery delay.
+    pub started: Timestamp,
+    /// The `NextToken` of the last page read.
+    pub token: String,
+}
+
+/// CloudTrail records read so far, and how far each stretch of time was read.
 #[derive(Debug, Default)]
 pub(super) struct TrailCache {
+    /// By event id.
     pub records: BTreeMap<String, PutImageRecord>,
-    pub read_until: Option<Timestamp>,
+    /// Read to the last page after the delivery delay had passed: nothing more will come.
+    pub complete: Windows,
+    /// Read to the last page, but records may still arrive: `(window, when its read started)`.
+    pub provisional: Vec<(TimeWindow, Timestamp)>,
+    /// Reads cut short (time, page cap, throttling), resumed by the next poll that still needs them.
+    pub partial: Vec<PartialRead>,
+}
+
+impl TrailCache {
+    /// Forgets everything before `since` (out of the lookback).
+    pub fn forget_before(&mut self, since: Timestamp) {
+        self.records.retain(|_, r| r.event_time >= since);
+        self.complete.retain_since(since);
+        self.provisional.retain(|(w, _)| w.end >= since);
+        self.partial.retain(|r| r.window.end >= since);
+    }
 }
 
 /// Per-profile memory across polls.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(super) struct ProfileMemory {
     pub identity: Mutex<Option<(Instant, Identity)>>,
     pub definitions: Mutex<HashMap<String, Definition>>,
     pub executions: Mutex<HashMap<String, Vec<Execution>>>,
     pub trail: Mutex<TrailCache>,
-    /// Paces LookupEvents calls.
-    pub limiter: RateLimiter,
     pub rules: Mutex<HashMap<String, (Instant, Vec<TriggerRule>)>>,
     /// AssumeRole calls made by this profile's credential provider (the SDK caches the session).
     pub assume_role_calls: Arc<AtomicU32>,
-}
-
-impl Default for ProfileMemory {
-    fn default() -> Self {
-        Self {
-            identity: Mutex::new(None),
-            definitions: Mutex::new(HashMap::new()),
-            executions: Mutex::new(HashMap::new()),
-            trail: Mutex::new(TrailCache::default()),
-            limiter: RateLimiter::new(LOOKUP_INTERVAL),
-            rules: Mutex::new(HashMap::new()),
-            assume_role_calls: Arc::new(AtomicU32::new(0)),
-        }
-    }
 }
