@@ -89,6 +89,9 @@ struct PipelineJson<'a> {
     sources: Vec<SourceJson<'a>>,
     /// Newest first.
     executions: Vec<ExecutionJson<'a>>,
+    /// Present when the pipeline shows the data of an earlier poll: why (the call that failed this time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stale: Option<&'a str>,
 }
 
 impl<'a> PipelineJson<'a> {
@@ -98,6 +101,7 @@ impl<'a> PipelineJson<'a> {
             name: &p.name,
             sources: p.sources.iter().map(SourceJson::of).collect(),
             executions: p.executions.iter().map(ExecutionJson::of).collect(),
+            stale: p.stale.as_deref(),
         }
     }
 }

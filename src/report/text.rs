@@ -185,6 +185,9 @@ pub fn write(analysis: &Analysis, mut out: impl Write, color: bool) -> io::Resul
         let watches =
             if watches.is_empty() { "no ECR source".to_string() } else { format!("watches {}", watches.join(", ")) };
         writeln!(out, "  {}/{}  {}", clean(&pl.profile), clean(&pl.name), clean(&watches))?;
+        if let Some(why) = &pl.stale {
+            write_wrapped(&mut out, "    ", "stale:", &format!("the data of an earlier poll ({})", clean(why)))?;
+        }
         if pl.executions.is_empty() {
             writeln!(out, "    no executions in the lookback window")?;
         }
