@@ -1,8 +1,8 @@
 //! pipewatch: which ECR pushes never triggered their CodePipeline run, across AWS accounts, and why.
 //!
 //! Layers: `config` (parsing), `source` (the data-source trait; `source::aws` is the only SDK code, `source::demo`
-//! the simulation), `model` and `correlate` (pure domain), `poller` (tokio tasks), and the front ends `report`
-//! (text and JSON) and `tui`.
+//! the simulation), `model` and `analysis` (pure domain), `cloudtrail` and `oci` (parsers of what AWS hands over as
+//! text), `poller` (tokio tasks), and the front ends `report` (text and JSON) and `tui`.
 
 pub mod analysis;
 pub mod cli;
@@ -12,6 +12,7 @@ pub mod display;
 pub mod exit;
 pub mod logging;
 pub mod model;
+pub mod oci;
 pub mod poller;
 pub mod report;
 pub mod sanitize;

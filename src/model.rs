@@ -2,11 +2,16 @@
 //!
 //! The AWS layer and the demo source both produce these; correlation, reports and the TUI only read them.
 
+mod image;
 mod poll_error;
 mod window;
 
 use jiff::Timestamp;
 
+pub use image::{
+    Artifact, ArtifactKind, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, Image, ImagePush, IndexEntry, IndexManifest,
+    OCI_INDEX, OCI_MANIFEST, PlatformManifest, is_index_media_type,
+};
 pub use poll_error::{ErrorKind, PollError};
 pub use window::{TimeWindow, Windows};
 
@@ -111,22 +116,15 @@ pub struct Pipeline {
     pub executions: Vec<Execution>,
 }
 
-/// One image in an ECR repository: a push.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImagePush {
-    pub repository: String,
-    pub digest: String,
-    /// Tags the image holds now (empty when its tag moved to a newer image).
-    pub tags: Vec<String>,
-    pub pushed_at: Timestamp,
-}
-
 /// Everything one poll of one profile produced. Parts that failed are empty and explained in `errors`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProfileSnapshot {
     pub identity: Option<Identity>,
     pub pipelines: Vec<Pipeline>,
-    pub pushes: Vec<ImagePush>,
+    /// The images of the watched repositories pushed in the lookback window, as the registry lists them.
+    pub images: Vec<Image>,
+    /// What the image indexes among `images` list (those that could be read).
+    pub indexes: Vec<IndexManifest>,
     /// Failures that make the profile count as failed (identity, pipelines, images).
     pub errors: Vec<PollError>,
     /// Problems that do not (e.g. an extra repository that does not exist).

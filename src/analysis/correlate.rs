@@ -20,7 +20,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 
 use self::hash::{FastMap, PassThrough, str_hash};
-use crate::model::{Execution, ImagePush, Pipeline, ProfileSnapshot};
+use crate::model::{Execution, ImagePush, Pipeline};
 
 /// Tolerated clock difference between ECR's push time and CodePipeline's start time.
 pub const SKEW: Duration = Duration::from_secs(5);
@@ -86,12 +86,7 @@ pub struct Verdict {
     pub watchers: Vec<usize>,
 }
 
-/// Correlates every push of `snap` with its pipelines' executions; the result is parallel to `snap.pushes`.
-pub fn correlate(snap: &ProfileSnapshot, now: Timestamp, grace: Duration) -> Vec<Verdict> {
-    correlate_parts(&snap.pipelines, &snap.pushes, now, grace)
-}
-
-/// [`correlate`] over borrowed parts.
+/// Correlates every push with its pipelines' executions; the result is parallel to `pushes`.
 ///
 /// O(n log n) for n pushes and executions: a hash lookup per push and per revision, one sort of each pipeline's
 /// time-match candidates, and a near-linear sweep over them. At 100k pushes the time goes to cache misses on the

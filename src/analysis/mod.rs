@@ -1,7 +1,7 @@
 //! The analysis layer: from the profiles' snapshots to the one view every front end renders.
 //!
-//! Pure code (no I/O, no clock: callers pass `now`). For each profile: the CloudTrail records are indexed once
-//! ([`trail`]), a push whose tag moved on gets that tag back from its record, pushes are correlated with runs
+//! Pure code (no I/O, no clock: callers pass `now`). For each profile: the images are grouped into the pushes people
+//! made ([`pushes`]), the CloudTrail records are indexed once ([`trail`]), a push whose tag moved on gets that tag back from its record, pushes are correlated with runs
 //! ([`correlate`]) and the ones that did not trigger are diagnosed ([`diagnose`]). The text and JSON reports, the
 //! dashboard and the metrics render the resulting [`Analysis`]; none of them analyses anything itself.
 
@@ -9,6 +9,7 @@ pub mod chain;
 pub mod correlate;
 pub mod diagnose;
 pub mod needs;
+pub mod pushes;
 pub mod trail;
 
 use std::time::Duration;
@@ -139,7 +140,7 @@ impl Analysis {
 
         let trail = TrailIndex::new(&snap.diagnostics);
         // An image whose tag moved to a newer image is still the push of that tag: CloudTrail remembers it.
-        let mut pushes = snap.pushes.clone();
+        let mut pushes = pushes::group(&snap.images, &snap.indexes);
         let records: Vec<_> = pushes.iter().map(|p| trail.record_for(p)).collect();
         let mut recovered = vec![false; pushes.len()];
         for ((push, record), recovered) in pushes.iter_mut().zip(&records).zip(&mut recovered) {

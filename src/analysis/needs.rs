@@ -17,6 +17,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::analysis::correlate::{self, PushStatus, SKEW};
+use crate::analysis::pushes;
 use crate::model::{ImagePush, Pipeline, ProfileSnapshot, TimeWindow, Windows};
 
 /// How far on each side of a push's `imagePushedAt` its CloudTrail records are looked for: the `PutImage` call of
@@ -77,11 +78,12 @@ pub fn window_around(pushed_at: Timestamp) -> TimeWindow {
 
 /// What in `snap` needs explaining at `now`, with pushes correlated as the analysis will correlate them.
 pub fn needs(snap: &ProfileSnapshot, now: Timestamp, grace: Duration) -> Needs {
-    let verdicts = correlate::correlate_parts(&snap.pipelines, &snap.pushes, now, grace);
+    let pushes = pushes::group(&snap.images, &snap.indexes);
+    let verdicts = correlate::correlate_parts(&snap.pipelines, &pushes, now, grace);
     let grace = SignedDuration::try_from(grace).unwrap_or(SignedDuration::MAX);
     let mut out = Needs::default();
     let mut wanted_rules = vec![false; snap.pipelines.len()];
-    for (push, verdict) in snap.pushes.iter().zip(&verdicts) {
+    for (push, verdict) in pushes.iter().zip(&verdicts) {
         let (why, pipelines) = match verdict.status {
             PushStatus::Triggered => continue,
             PushStatus::Untriggered => (Why::Untriggered, verdict.watchers.clone()),
@@ -129,7 +131,7 @@ fn run_around(push: &ImagePush, pipeline: &Pipeline, grace: SignedDuration) -> b
 mod tests {
     use super::*;
     use crate::analysis::fixtures::{account_a, ts};
-    use crate::model::{ExecStatus, Execution, Revision};
+    use crate::model::{ExecStatus, Execution, Image, Revision};
 
     const GRACE: Duration = Duration::from_secs(300);
 
@@ -148,12 +150,13 @@ mod tests {
         }
     }
 
-    fn push(digest: &str, tags: &[&str], at: i64) -> ImagePush {
-        ImagePush {
+    fn image(digest: &str, tags: &[&str], at: i64) -> Image {
+        Image {
             repository: "web".into(),
             digest: digest.into(),
             tags: tags.iter().map(|t| t.to_string()).collect(),
             pushed_at: ts(at),
+            ..Image::default()
         }
     }
 
@@ -187,7 +190,7 @@ mod tests {
         let mut a = account_a();
         a.pipelines[0].executions = vec![run("exec-2", -890, Some("sha256:acd3ca9941a85e8ed16515bfc5328e4e"))];
         // `latest` moved on from the older image, which kept only its sha tag and has no run around it.
-        a.pushes[0].tags = vec!["55e7a6f".into()];
+        a.images[0].tags = vec!["55e7a6f".into()];
         let n = needs(&a, ts(0), GRACE);
         assert_eq!(digests(&n), [("sha256:55e7a6f2bb43e38cc34285af03b4973d", Why::MovedTag)]);
         assert_eq!(n.rules, ["web-deploy"], "if it was pushed as latest, the rule will be asked about");
@@ -207,14 +210,14 @@ mod tests {
     fn images_in_repositories_no_pipeline_reads_need_nothing() {
         let mut a = account_a();
         a.pipelines[0].executions.insert(0, run("exec-2", -890, Some("sha256:acd3ca9941a85e8ed16515bfc5328e4e")));
-        a.pushes.push(ImagePush { repository: "tools".into(), ..push("sha256:t1", &[], -60) });
+        a.images.push(Image { repository: "tools".into(), ..image("sha256:t1", &[], -60) });
         assert!(needs(&a, ts(0), GRACE).is_empty());
     }
 
     #[test]
     fn records_are_wanted_newest_first() {
         let mut a = account_a();
-        a.pushes = vec![push("sha256:b", &["latest"], -7200), push("sha256:a", &["latest"], -600)];
+        a.images = vec![image("sha256:b", &["latest"], -7200), image("sha256:a", &["latest"], -600)];
         a.pipelines[0].executions.clear();
         let n = needs(&a, ts(0), GRACE);
         assert_eq!(digests(&n), [("sha256:a", Why::Untriggered), ("sha256:b", Why::Untriggered)]);

@@ -109,7 +109,7 @@ fn cloudtrail_recovers_the_tag_of_a_push_whose_tag_moved() {
 #[test]
 fn a_push_that_still_holds_a_tag_keeps_its_own_tags() {
     let mut a = account_a();
-    a.pushes[1].tags = vec!["build-7".into()];
+    a.images[1].tags = vec!["build-7".into()];
     a.diagnostics.put_images = Lookup::Done(CloudTrailRead {
         records: vec![record("sha256:acd3ca9941a85e8ed16515bfc5328e4e", "build-7", -900)],
         read_until: ts(0),

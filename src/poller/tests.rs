@@ -145,7 +145,7 @@ impl Source for Explaining {
     }
 
     async fn poll(&self, _index: usize, req: PollRequest) -> ProfileSnapshot {
-        use crate::model::{ExecStatus, Execution, ImagePush, Pipeline, WatchedSource};
+        use crate::model::{ExecStatus, Execution, Image, Pipeline, WatchedSource};
         let pushed_at = req.now - jiff::SignedDuration::from_hours(1);
         let run = Execution {
             id: "run-1".into(),
@@ -168,11 +168,12 @@ impl Source for Explaining {
                 }],
                 executions: if self.with_run { vec![run] } else { Vec::new() },
             }],
-            pushes: vec![ImagePush {
+            images: vec![Image {
                 repository: "web".into(),
                 digest: "sha256:1".into(),
                 tags: vec!["latest".into()],
                 pushed_at,
+                ..Image::default()
             }],
             ..ProfileSnapshot::default()
         }
@@ -231,7 +232,7 @@ async fn a_hung_explain_step_is_a_warning_and_keeps_the_core_data() {
     let source = Explaining::new(false, None);
     let snap = poll_within(source.as_ref(), 0, REQ_AT_2026, TIMEOUT).await;
     assert_eq!(snap.error_line(), None, "the profile did not fail");
-    assert_eq!(snap.pushes.len(), 1);
+    assert_eq!(snap.images.len(), 1);
     assert_eq!(snap.pipelines.len(), 1);
     assert_eq!(
         snap.warnings,

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 
 use crate::analysis::{Analysis, MatchedExecution, PipelineHistory, ProfileOutcome, PushVerdict};
-use crate::model::{Execution, Identity, Pusher, WatchedSource};
+use crate::model::{Artifact, Execution, Identity, PlatformManifest, Pusher, WatchedSource};
 use crate::sanitize::is_hostile;
 
 /// Writes `analysis` as pretty JSON followed by a newline.
@@ -164,6 +164,10 @@ struct PushJson<'a> {
     /// Push → event → rule → target → run, each hop `established`, `broken` or `not_checked` with its evidence
     /// (empty for an unwatched push).
     chain: Vec<HopJson<'a>>,
+    /// The platform images of a multi-platform push (empty for a single image).
+    manifests: Vec<ManifestJson<'a>>,
+    /// Signatures, attestations, SBOMs and other referrers attached to the push.
+    artifacts: Vec<ArtifactJson<'a>>,
 }
 
 impl<'a> PushJson<'a> {
@@ -189,7 +193,37 @@ impl<'a> PushJson<'a> {
                 .iter()
                 .map(|h| HopJson { hop: h.hop.as_str(), state: h.state.as_str(), evidence: &h.evidence })
                 .collect(),
+            manifests: v.push.manifests.iter().map(ManifestJson::of).collect(),
+            artifacts: v.push.artifacts.iter().map(ArtifactJson::of).collect(),
         }
+    }
+}
+
+#[derive(Serialize)]
+struct ManifestJson<'a> {
+    digest: &'a str,
+    /// `os/arch[/variant]`, null when the index names none.
+    platform: Option<&'a str>,
+}
+
+impl<'a> ManifestJson<'a> {
+    fn of(m: &'a PlatformManifest) -> Self {
+        Self { digest: &m.digest, platform: m.platform.as_deref() }
+    }
+}
+
+#[derive(Serialize)]
+struct ArtifactJson<'a> {
+    digest: &'a str,
+    /// `signature`, `attestation`, `sbom` or `other`.
+    kind: &'static str,
+    /// The artifact's media type as the registry gives it (null when unknown).
+    media_type: Option<&'a str>,
+}
+
+impl<'a> ArtifactJson<'a> {
+    fn of(a: &'a Artifact) -> Self {
+        Self { digest: &a.digest, kind: a.kind.as_str(), media_type: a.media_type.as_deref() }
     }
 }
 

@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 use crate::analysis::Analysis;
 use crate::analysis::chain::HopState;
 use crate::analysis::correlate::PushStatus;
-use crate::display::{age, short_digest};
+use crate::display::{age, artifact_counts, platforms, short_digest};
 use crate::sanitize::clean;
 
 const RED: Style = AnsiColor::Red.on_default().effects(Effects::BOLD);
@@ -144,6 +144,14 @@ pub fn write(analysis: &Analysis, mut out: impl Write, color: bool) -> io::Resul
                 clean(&verdict.watched_by.join(", "))
             )?,
             _ => {}
+        }
+        // What a multi-platform push holds, and what is attached to it: `platforms linux/amd64, linux/arm64;
+        // 1 signature, 1 attestation`.
+        match (platforms(push), artifact_counts(push)) {
+            (Some(p), Some(a)) => write_wrapped(&mut out, FINDING_INDENT, "platforms", &clean(&format!("{p}; {a}")))?,
+            (Some(p), None) => write_wrapped(&mut out, FINDING_INDENT, "platforms", &clean(&p))?,
+            (None, Some(a)) => write_wrapped(&mut out, FINDING_INDENT, "attached", &clean(&a))?,
+            (None, None) => {}
         }
         if verdict.tags_from_cloudtrail {
             writeln!(out, "{FINDING_INDENT}tag from CloudTrail: the image no longer holds it")?;

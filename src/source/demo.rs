@@ -1,13 +1,14 @@
 //! The built-in demo: a simulated pair of accounts that evolves with the clock, served through the same
 //! `Source` trait as AWS so the demo exercises the real poller, correlation and rendering.
 //!
-//! account-a (111111111111) owns `web` and `web-deploy` (web:latest): account-b's CodeBuild assumes
-//! `ecr-push-from-ci` in account-a and pushes `web:latest` every 40 s, each push starting a run. One push of
-//! `api:latest` was made with account-b's own identity (the field report's mistake) and never started `api-deploy`.
-//! Every other cause pipewatch names has one stuck pipeline: no rule (`worker`), a disabled rule (`batch`), in
-//! account-b a CloudTrail-style rule (`legacy`), a rule for another tag (`admin`), a run that absorbed the push
-//! (`report`), and one nothing explains (`jobs`); `web:v1.2` carries a tag no pipeline watches.
-//! account-b's poll fails now and then (an expired session) so the failure path shows too.
+//! account-a (111111111111) owns `web` and `web-deploy` (web:latest): account-b's CodeBuild assumes `ecr-push-from-ci`
+//! in account-a and pushes `web:latest` every 40 s with `docker buildx` (an image index of linux/amd64 and linux/arm64
+//! with a provenance attestation, then a cosign signature), each push starting a run. One push of `api:latest` was made
+//! with account-b's own identity (the field report's mistake) and never started `api-deploy`. Every other cause
+//! pipewatch names has one stuck pipeline: no rule (`worker`), a disabled rule (`batch`), in account-b a
+//! CloudTrail-style rule (`legacy`), a rule for another tag (`admin`), a run that absorbed the push (`report`), and one
+//! nothing explains (`jobs`); `web:v1.2` carries a tag no pipeline watches. account-b's poll fails now and then (an
+//! expired session) so the failure path shows too.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -17,8 +18,9 @@ use jiff::{SignedDuration, Timestamp};
 use crate::analysis::diagnose::CLOUDTRAIL_DELAY;
 use crate::analysis::needs::Needs;
 use crate::model::{
-    CloudTrailRead, Diagnostics, ErrorKind, ExecStatus, Execution, Identity, ImagePush, Lookup, Pipeline, PollError,
-    ProfileMeta, ProfileSnapshot, Pusher, PutImageRecord, Revision, TimeWindow, TriggerRule, WatchedSource, Windows,
+    CloudTrailRead, DOCKER_MANIFEST, Diagnostics, ErrorKind, ExecStatus, Execution, Identity, Image, IndexEntry,
+    IndexManifest, Lookup, OCI_INDEX, OCI_MANIFEST, Pipeline, PollError, ProfileMeta, ProfileSnapshot, Pusher,
+    PutImageRecord, Revision, TimeWindow, TriggerRule, WatchedSource, Windows,
 };
 use crate::source::{Explanation, PollRequest, Source};
 
@@ -76,6 +78,8 @@ impl DemoSource {
         let elapsed = now.duration_since(self.epoch).as_secs();
         let newest = elapsed.div_euclid(PUSH_EVERY);
         let mut web_pushes = Vec::new();
+        let mut web_parts = Vec::new();
+        let mut indexes = Vec::new();
         let mut web_runs = Vec::new();
         for n in (newest - 30..=newest).rev() {
             let pushed = self.at(n * PUSH_EVERY);
@@ -87,7 +91,13 @@ impl DemoSource {
             if n == newest {
                 tags.insert(0, "latest".into());
             }
-            web_pushes.push(ImagePush { repository: "web".into(), digest: digest.clone(), tags, pushed_at: pushed });
+            let (parts, index) = buildx(&digest, n, pushed, now);
+            web_pushes.push(Image {
+                manifest_media_type: Some(OCI_INDEX.into()),
+                ..image("web", digest.clone(), tags, pushed)
+            });
+            web_parts.extend(parts);
+            indexes.push(index);
             let started = self.at(n * PUSH_EVERY + START_DELAY);
             if started > now {
                 continue;
@@ -131,20 +141,16 @@ impl DemoSource {
                 sources: vec![source("web", "latest")],
                 executions: web_runs,
             }],
-            pushes: web_pushes,
+            images: web_pushes.into_iter().chain(web_parts).collect(),
+            indexes,
             ..ProfileSnapshot::default()
         };
         let mut rules = vec![("web-deploy".to_string(), vec![native_rule("web", "latest", "ENABLED")])];
 
         // A release tag nobody watches.
-        let hotfix = ImagePush {
-            repository: "web".into(),
-            digest: fake_digest("web-hotfix", 0),
-            tags: vec!["v1.2".into()],
-            pushed_at: self.at(-25 * 60),
-        };
+        let hotfix = image("web", fake_digest("web-hotfix", 0), vec!["v1.2".into()], self.at(-25 * 60));
         records.push(record(&hotfix, "v1.2", A, Some(format!("arn:aws:sts::{A}:assumed-role/release/alice"))));
-        snap.pushes.push(hotfix);
+        snap.images.push(hotfix);
 
         // The field report's push: api:latest from account-b's own identity, 12 minutes before the epoch.
         self.stuck(
@@ -195,13 +201,11 @@ impl DemoSource {
     fn account_b(&self, now: Timestamp) -> ProfileSnapshot {
         let elapsed = now.duration_since(self.epoch).as_secs();
         let newest = elapsed.div_euclid(600);
-        let pushes: Vec<ImagePush> = (newest - 5..=newest)
+        let pushes: Vec<Image> = (newest - 5..=newest)
             .rev()
-            .map(|n| ImagePush {
-                repository: "ci-tools".into(),
-                digest: fake_digest("ci-tools", n),
-                tags: if n == newest { vec!["latest".into()] } else { Vec::new() },
-                pushed_at: self.at(n * 600 - 30),
+            .map(|n| {
+                let tags = if n == newest { vec!["latest".into()] } else { Vec::new() };
+                image("ci-tools", fake_digest("ci-tools", n), tags, self.at(n * 600 - 30))
             })
             .filter(|p| p.pushed_at <= now)
             .collect();
@@ -215,7 +219,7 @@ impl DemoSource {
                 arn: format!("arn:aws:sts::{B}:assumed-role/pipewatch-read/pipewatch"),
                 user_id: "AROADEMOACCOUNTBREAD:pipewatch".into(),
             }),
-            pushes,
+            images: pushes,
             ..ProfileSnapshot::default()
         };
         let mut rules = Vec::new();
@@ -293,12 +297,7 @@ impl DemoSource {
         st: Stuck,
     ) {
         let name = format!("{}-deploy", st.repo);
-        let push = ImagePush {
-            repository: st.repo.into(),
-            digest: fake_digest(st.repo, 0),
-            tags: vec![st.watched_tag.into()],
-            pushed_at: self.at(st.pushed),
-        };
+        let push = image(st.repo, fake_digest(st.repo, 0), vec![st.watched_tag.into()], self.at(st.pushed));
         let (account, role) = st.pusher;
         let recipient = snap.identity.as_ref().map_or(A, |i| i.account.as_str()).to_string();
         let arn = role.map(|r| format!("arn:aws:sts::{account}:assumed-role/{r}/build"));
@@ -314,7 +313,7 @@ impl DemoSource {
             sources: vec![source(st.repo, st.watched_tag)],
             executions: st.runs,
         });
-        snap.pushes.push(push);
+        snap.images.push(push);
         rules.push((name, st.rules));
     }
 
@@ -350,7 +349,7 @@ struct Stuck {
     runs: Vec<Execution>,
 }
 
-fn record(push: &ImagePush, tag: &str, account: &str, arn: Option<String>) -> PutImageRecord {
+fn record(push: &Image, tag: &str, account: &str, arn: Option<String>) -> PutImageRecord {
     PutImageRecord {
         event_id: format!("demo-{}", push.digest),
         event_time: push.pushed_at,
@@ -359,6 +358,58 @@ fn record(push: &ImagePush, tag: &str, account: &str, arn: Option<String>) -> Pu
         digest: Some(push.digest.clone()),
         recipient_account: Some(account.into()),
         pusher: Pusher { arn, account: account.into(), identity_type: "AssumedRole".into(), cross_account: false },
+    }
+}
+
+/// What `docker buildx` pushes besides the tagged index `digest` of web build `n` (pushed at `pushed`): the
+/// linux/amd64 and linux/arm64 images and the provenance attestation of the amd64 one, untagged, a second before the
+/// index; then, 2 s after it, the cosign signature of the index (once `now` has come). And what the index lists.
+fn buildx(digest: &str, n: i64, pushed: Timestamp, now: Timestamp) -> (Vec<Image>, IndexManifest) {
+    let before = pushed.saturating_sub(SignedDuration::from_secs(1)).unwrap_or(pushed);
+    let oci = |digest: String, tags: Vec<String>, at| Image {
+        manifest_media_type: Some(OCI_MANIFEST.into()),
+        artifact_media_type: Some("application/vnd.oci.image.config.v1+json".into()),
+        ..image("web", digest, tags, at)
+    };
+    let (amd64, arm64, attestation) =
+        (fake_digest("web-amd64", n), fake_digest("web-arm64", n), fake_digest("web-attestation", n));
+    let mut parts = vec![oci(amd64.clone(), vec![], before), oci(arm64.clone(), vec![], before)];
+    parts.push(oci(attestation.clone(), vec![], before));
+    let signed = pushed.saturating_add(SignedDuration::from_secs(2)).unwrap_or(pushed);
+    if signed <= now {
+        let tag = format!("{}.sig", digest.replacen(':', "-", 1));
+        parts.push(oci(fake_digest("web-signature", n), vec![tag], signed));
+    }
+    let platform = |digest: String, platform: &str| IndexEntry {
+        digest,
+        media_type: Some(OCI_MANIFEST.into()),
+        platform: Some(platform.into()),
+        ..IndexEntry::default()
+    };
+    let entries = vec![
+        platform(amd64.clone(), "linux/amd64"),
+        platform(arm64, "linux/arm64"),
+        IndexEntry {
+            digest: attestation,
+            media_type: Some(OCI_MANIFEST.into()),
+            platform: Some("unknown/unknown".into()),
+            reference_type: Some("attestation-manifest".into()),
+            reference_digest: Some(amd64),
+        },
+    ];
+    (parts, IndexManifest { repository: "web".into(), digest: digest.to_string(), entries })
+}
+
+/// A single-platform image of `repo`.
+fn image(repo: &str, digest: String, tags: Vec<String>, pushed_at: Timestamp) -> Image {
+    Image {
+        repository: repo.into(),
+        digest,
+        tags,
+        pushed_at,
+        manifest_media_type: Some(DOCKER_MANIFEST.into()),
+        artifact_media_type: Some("application/vnd.docker.container.image.v1+json".into()),
+        subject: None,
     }
 }
 
@@ -407,7 +458,7 @@ impl Source for DemoSource {
         // What explains the pushes comes in the explain step.
         snap.diagnostics = Diagnostics::default();
         let since = req.since();
-        snap.pushes.retain(|p| p.pushed_at >= since);
+        snap.images.retain(|i| i.pushed_at >= since);
         for p in &mut snap.pipelines {
             p.executions.retain(|e| e.started_at >= since);
         }
@@ -471,6 +522,13 @@ mod tests {
         assert_eq!(api.status, PushStatus::Untriggered);
         let newest_web = analysis.pushes.iter().find(|p| p.push.repository == "web").unwrap();
         assert_eq!(newest_web.push.tags, vec!["latest", "build-1003"]);
+        // A buildx push: one push with its two platforms, its attestation and its signature.
+        let platforms: Vec<_> = newest_web.push.manifests.iter().filter_map(|m| m.platform.as_deref()).collect();
+        assert_eq!(platforms, ["linux/amd64", "linux/arm64"]);
+        let kinds: Vec<_> = newest_web.push.artifacts.iter().map(|a| a.kind.as_str()).collect();
+        assert_eq!(kinds, ["attestation", "signature"]);
+        let web = analysis.pushes.iter().filter(|p| p.push.repository == "web").count();
+        assert_eq!(web, 31 + 1, "the last 31 builds and the hotfix: no platform image or signature is a push");
         // Pushed at +120 s, its run starts at +124 s and is still running at +130 s.
         assert_eq!(newest_web.status, PushStatus::Triggered);
         let run = &analysis.pipeline("account-a", "web-deploy").unwrap().executions[0];

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 
 use crate::analysis::fixtures::ts;
 use crate::model::{
-    CloudTrailRead, Diagnostics, ExecStatus, Execution, Identity, ImagePush, Lookup, Pipeline, ProfileSnapshot, Pusher,
+    CloudTrailRead, Diagnostics, ExecStatus, Execution, Identity, Image, Lookup, Pipeline, ProfileSnapshot, Pusher,
     PutImageRecord, Revision, TriggerRule, WatchedSource,
 };
 
@@ -69,12 +69,13 @@ fn source(repo: &str, tag: &str) -> WatchedSource {
     WatchedSource { action: "Source".into(), repository: repo.into(), tag: tag.into() }
 }
 
-fn push(repo: &str, n: usize, tags: &[&str], at: i64) -> ImagePush {
-    ImagePush {
+fn push(repo: &str, n: usize, tags: &[&str], at: i64) -> Image {
+    Image {
         repository: repo.into(),
         digest: digest(repo, n),
         tags: tags.iter().map(|t| t.to_string()).collect(),
         pushed_at: ts(at),
+        ..Image::default()
     }
 }
 
@@ -84,7 +85,7 @@ pub fn web_run_id(build: usize) -> String {
 }
 
 /// The web push of `build` at `at`, and the run it started 5 s later.
-fn web(build: usize, latest: bool, at: i64, status: ExecStatus) -> (ImagePush, Execution) {
+fn web(build: usize, latest: bool, at: i64, status: ExecStatus) -> (Image, Execution) {
     let tag = format!("build-{build}");
     let tags: Vec<&str> = if latest { vec!["latest", &tag] } else { vec![&tag] };
     let image = push("web", build, &tags, at);
@@ -119,7 +120,7 @@ fn old_run(pipeline: &str, at: i64) -> Execution {
     }
 }
 
-fn record(image: &ImagePush, recipient: &str, pusher: &str) -> PutImageRecord {
+fn record(image: &Image, recipient: &str, pusher: &str) -> PutImageRecord {
     PutImageRecord {
         event_id: format!("event-{}", image.digest),
         event_time: image.pushed_at,
@@ -172,7 +173,7 @@ pub fn account_a() -> ProfileSnapshot {
                 executions: vec![old_run("api-deploy", -3 * 3600)],
             },
         ],
-        pushes,
+        images: pushes,
         diagnostics: Diagnostics {
             put_images: Lookup::Done(CloudTrailRead { records, read_until: now(), complete: Default::default() }),
             rules: Lookup::Done(vec![("web-deploy".into(), vec![rule]), ("api-deploy".into(), vec![])]),
@@ -193,7 +194,7 @@ pub fn account_b() -> ProfileSnapshot {
             sources: vec![source("report", "latest")],
             executions: vec![old_run("report-deploy", -2 * 3600)],
         }],
-        pushes: vec![push("ci-tools", 1, &["latest"], -150), report],
+        images: vec![push("ci-tools", 1, &["latest"], -150), report],
         diagnostics: Diagnostics {
             put_images: Lookup::Done(CloudTrailRead { records, read_until: now(), complete: Default::default() }),
             rules: Lookup::Done(vec![("report-deploy".into(), vec![disabled])]),
@@ -217,9 +218,9 @@ pub fn waiting_deadline() -> Timestamp {
 /// account-a a minute later: one more web push (50 s after [`now`]) and its run on top of both lists.
 pub fn account_a_later() -> ProfileSnapshot {
     let mut a = account_a();
-    a.pushes[0].tags.retain(|t| t != "latest");
+    a.images[0].tags.retain(|t| t != "latest");
     let (image, run) = web(WEB_NEWEST_BUILD + 1, true, 50, ExecStatus::InProgress);
-    a.pushes.insert(0, image);
+    a.images.insert(0, image);
     a.pipelines[0].executions[0].status = ExecStatus::Succeeded;
     a.pipelines[0].executions[0].updated_at = Some(ts(40));
     a.pipelines[0].executions.insert(0, run);

@@ -14,6 +14,7 @@ fn push(repo: &str, tags: &[&str], digest: &str, at: i64) -> ImagePush {
         digest: digest.into(),
         tags: tags.iter().map(|t| t.to_string()).collect(),
         pushed_at: ts(at),
+        ..ImagePush::default()
     }
 }
 

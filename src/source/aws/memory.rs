@@ -1,6 +1,6 @@
 //! What a profile remembers between polls, so a steady-state poll costs few API calls: the caller identity,
 //! pipeline definitions by version, executions already seen, CloudTrail records and which windows of time were read,
-//! and rules.
+//! rules, and what each image index lists.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -10,7 +10,8 @@ use jiff::Timestamp;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::model::{Execution, Identity, PutImageRecord, TimeWindow, TriggerRule, WatchedSource, Windows};
+use crate::model::{Execution, Identity, IndexEntry, PutImageRecord, TimeWindow, TriggerRule, WatchedSource, Windows};
+use crate::oci::ParseError;
 
 /// A pipeline definition as read by GetPipeline, kept until ListPipelines reports another version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +64,9 @@ pub(super) struct ProfileMemory {
     pub executions: Mutex<HashMap<String, Vec<Execution>>>,
     pub trail: Mutex<TrailCache>,
     pub rules: Mutex<HashMap<String, (Instant, Vec<TriggerRule>)>>,
+    /// What each image index lists (or why its manifest is not an index), by digest: a manifest never changes, so
+    /// it is read once for the life of the process.
+    pub indexes: Mutex<HashMap<String, Result<Vec<IndexEntry>, ParseError>>>,
     /// AssumeRole calls made by this profile's credential provider (the SDK caches the session).
     pub assume_role_calls: Arc<AtomicU32>,
 }

@@ -11,12 +11,12 @@ use tokio::time::Instant;
 
 use super::clients::ProfileClients;
 use super::identity;
-use super::images::{self, ImagesFailure};
+use super::images::{self, ImagesFailure, ImagesRead};
 use super::memory::ProfileMemory;
 use super::pipelines::{self, PipelinesRead};
 use super::profile_poll::{PROFILE_IN_FLIGHT, ProfilePoll, Scope};
 use super::stats::CallStats;
-use crate::model::{ErrorKind, Identity, ImagePush, Pipeline, PollError, ProfileSnapshot};
+use crate::model::{ErrorKind, Identity, Pipeline, PollError, ProfileSnapshot};
 use crate::source::PollRequest;
 
 /// Reads the core data of one profile through `clients`, and what the read cost.
@@ -61,14 +61,18 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
             futures::stream::iter(repos.clone().into_iter().enumerate())
                 .map(|(i, repo)| async move { (i, images::read(p, &repo).await) })
                 .buffer_unordered(PROFILE_IN_FLIGHT)
-                .collect::<Vec<(usize, Result<Vec<ImagePush>, ImagesFailure>)>>(),
+                .collect::<Vec<(usize, Result<ImagesRead, ImagesFailure>)>>(),
         )
         .await;
     results.sort_by_key(|(i, _)| *i);
-    let mut pushes = Vec::new();
+    let (mut images, mut indexes) = (Vec::new(), Vec::new());
     for (i, r) in results {
         match r {
-            Ok(mut imgs) => pushes.append(&mut imgs),
+            Ok(mut read) => {
+                images.append(&mut read.images);
+                indexes.append(&mut read.indexes);
+                warnings.append(&mut read.warnings);
+            }
             Err(ImagesFailure::NotFound) => {
                 warnings.push(format!("ECR repository `{}` not found in this account and region", repos[i]))
             }
@@ -79,7 +83,8 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
     ProfileSnapshot {
         identity,
         pipelines,
-        pushes,
+        images,
+        indexes,
         errors: failures,
         warnings,
         stale_pipelines: stale,

@@ -12,8 +12,8 @@ use super::{centered, safe, width};
 use crate::analysis::chain::{Hop, HopState, first_broken};
 use crate::analysis::correlate::{MatchedBy, PushStatus};
 use crate::analysis::{PipelineHistory, PushVerdict};
-use crate::display::age;
-use crate::model::Execution;
+use crate::display::{age, short_digest};
+use crate::model::{ArtifactKind, Execution};
 use crate::tui::app::{App, Popup};
 use crate::tui::theme::push_badge;
 
@@ -93,12 +93,13 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
             app,
         ),
         field("Pushed at", when(app, p.push.pushed_at, now), app),
-        field(
-            "Watched by",
-            if p.watched_by.is_empty() { "no pipeline".to_string() } else { safe(&p.watched_by.join(", ")) },
-            app,
-        ),
     ];
+    contents(app, p, &mut l);
+    l.extend([field(
+        "Watched by",
+        if p.watched_by.is_empty() { "no pipeline".to_string() } else { safe(&p.watched_by.join(", ")) },
+        app,
+    )]);
     match &p.execution {
         Some(e) => {
             l.push(field("Matched run", format!("{} {}", safe(&e.pipeline), safe(&e.id)), app));
@@ -168,6 +169,33 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
     }
     chain_lines(app, &p.chain, &mut l);
     l
+}
+
+/// Artifacts listed one per line before the rest is counted.
+const ARTIFACTS_LISTED: usize = 12;
+
+/// The platform images and the attached artifacts of a push, one per line (nothing for a bare single image).
+fn contents(app: &App, p: &PushVerdict, l: &mut Vec<Line<'static>>) {
+    for (i, m) in p.push.manifests.iter().enumerate() {
+        let platform = m.platform.as_deref().map_or_else(|| "unknown".to_string(), safe);
+        l.push(field(
+            if i == 0 { "Platforms" } else { "" },
+            format!("{platform:<14} {}", safe(short_digest(&m.digest))),
+            app,
+        ));
+    }
+    for (i, a) in p.push.artifacts.iter().take(ARTIFACTS_LISTED).enumerate() {
+        // An artifact of another kind is said by its media type.
+        let media = match (a.kind, a.media_type.as_deref()) {
+            (ArtifactKind::Other, Some(m)) => format!("  {}", safe(m)),
+            _ => String::new(),
+        };
+        let line = format!("{:<14} {}{media}", a.kind.as_str(), safe(short_digest(&a.digest)));
+        l.push(field(if i == 0 { "Attached" } else { "" }, line, app));
+    }
+    if p.push.artifacts.len() > ARTIFACTS_LISTED {
+        l.push(field("", format!("… {} more", p.push.artifacts.len() - ARTIFACTS_LISTED), app));
+    }
 }
 
 /// The lines of the execution popup.

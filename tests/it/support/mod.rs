@@ -3,6 +3,7 @@
 pub mod moto;
 pub mod proxy;
 mod selftest;
+pub mod sim;
 
 use std::io::Write;
 use std::net::TcpListener;

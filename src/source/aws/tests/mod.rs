@@ -5,9 +5,11 @@
 //! (`enrichment`, `trail_reads`, `economy`).
 
 mod core_reads;
+mod corpus;
 mod credentials;
 mod economy;
 mod enrichment;
+mod indexes;
 mod trail_reads;
 
 use std::time::Duration;
