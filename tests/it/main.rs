@@ -5,6 +5,7 @@
 
 mod bad_input;
 mod behaviour;
+mod cloudtrail;
 mod diagnose;
 mod faults;
 mod hostile;
