@@ -1,12 +1,14 @@
 //! The fault matrix: one profile (`alpha`) polls moto through the fault proxy, a second one (`beta`) polls moto
-//! directly; each case injects one fault into `alpha`'s traffic and runs `pipewatch --once --timeout 10s` (3s for
-//! the cases that wait for a hang) in JSON and in text. Every case asserts that the run ends within the timeout plus a margin, what `alpha` shows (an error
-//! and exit 3, or only a warning for the enrichment APIs CloudTrail and EventBridge), and that `beta` — and
-//! whatever `alpha` should still have — is exactly what a fault-free run shows. RELIABILITY.md lists the cases.
+//! directly; each case injects one fault into `alpha`'s traffic and runs `pipewatch --once --timeout 20s` (3s for
+//! the cases that wait for a hang) in JSON and in text. Every case asserts that the run ends within the timeout plus
+//! a margin, what `alpha` shows (an error and exit 3, or only a warning for the enrichment APIs CloudTrail and
+//! EventBridge), and that `beta` — and whatever `alpha` should still have — is exactly what a fault-free run shows.
+//! RELIABILITY.md lists the cases.
 //!
-//! One seeded world and one fault-free baseline serve every case (they only read). moto does not implement
-//! CloudTrail LookupEvents (HTTP 500), so the baseline already carries a CloudTrail warning on both profiles; the
-//! enrichment cases assert on what their fault changes.
+//! One seeded world and one fault-free baseline serve every case (they only read). `alpha`'s `api` push is pending,
+//! so its poll has an explain step; `beta`'s only push is triggered, so its poll reads neither CloudTrail nor
+//! EventBridge. moto does not implement CloudTrail LookupEvents (HTTP 500), so the baseline already carries a
+//! CloudTrail warning on `alpha`; the enrichment cases assert on what their fault changes.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -19,8 +21,10 @@ use crate::support::{Moto, Run, dead_endpoint, fresh_account, run_pipewatch, see
 /// `--timeout` of the runs that wait for a hang or a slow endpoint to be cut off.
 const TIMEOUT: Duration = Duration::from_secs(3);
 /// `--timeout` of every other run: the SDK's standard retries (3 attempts, backoff with jitter from 1 s) may take up
-/// to 3 s on one call before its answer or failure is known (RELIABILITY.md).
-const RETRIES_TIMEOUT: Duration = Duration::from_secs(10);
+/// to 3 s on one call before its answer or failure is known, and a poll chains several calls (AssumeRole, then
+/// ListPipelines, then DescribeImages, then the explain step): a throttling burst on each can take 10 s
+/// (RELIABILITY.md).
+const RETRIES_TIMEOUT: Duration = Duration::from_secs(20);
 /// What a run may take beyond the timeout (process start, report, exit) before it counts as a hang.
 const MARGIN: Duration = Duration::from_millis(1500);
 
@@ -166,7 +170,7 @@ fn mentions(haystack: &str, any_of: &[&str]) -> bool {
     any_of.iter().any(|n| h.contains(&flat(n)))
 }
 
-/// Runs one case in JSON and text with `--timeout 10s` and checks it; returns the JSON run (for extra assertions).
+/// Runs one case in JSON and text with `--timeout 20s` and checks it; returns the JSON run (for extra assertions).
 fn check(name: &str, proxy: &FaultProxy, endpoint: &str, rules: &[Rule], expect: Expect<'_>) -> Run {
     check_within(name, proxy, endpoint, rules, expect, RETRIES_TIMEOUT)
 }
