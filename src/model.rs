@@ -4,6 +4,7 @@
 
 mod image;
 mod poll_error;
+mod triggers;
 mod window;
 
 use jiff::Timestamp;
@@ -13,6 +14,7 @@ pub use image::{
     OCI_INDEX, OCI_MANIFEST, PlatformManifest, is_index_media_type,
 };
 pub use poll_error::{ErrorKind, PollError};
+pub use triggers::{FailedInvocations, ReplicationRule, RolePermission, RuleTarget, SelectorCheck, TrailState};
 pub use window::{TimeWindow, Windows};
 
 /// Who the profile's credentials resolve to (STS GetCallerIdentity).
@@ -189,6 +191,8 @@ pub struct Pusher {
     pub account: String,
     /// `userIdentity.type`: `AssumedRole`, `IAMUser`, `AWSAccount`, …
     pub identity_type: String,
+    /// `userIdentity.principalId` (for an `AWSAccount` identity, the only name of the caller in the record).
+    pub principal_id: Option<String>,
     /// The caller's account is not the repository's: ECR emits no event in the repository account.
     pub cross_account: bool,
 }
@@ -207,14 +211,20 @@ pub struct PutImageRecord {
     pub pusher: Pusher,
 }
 
-/// An EventBridge rule that targets a pipeline.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An EventBridge rule that targets a pipeline (or, in [`Diagnostics::other_rules`], an ECR rule that may).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TriggerRule {
     pub name: String,
     /// `ENABLED`, `DISABLED`, …
     pub state: String,
     /// The event pattern JSON, when the rule has one.
     pub pattern: Option<String>,
+    /// The rule's ARN (`arn:<partition>:events:<region>:<account>:rule/[<bus>/]<name>`), when DescribeRule gave it.
+    pub arn: Option<String>,
+    /// The event bus the rule is on (`default` unless a custom bus), when DescribeRule named it.
+    pub event_bus: Option<String>,
+    /// The rule's targets (`events:ListTargetsByRule`), each with whether its role may start the pipeline.
+    pub targets: Lookup<Vec<RuleTarget>>,
 }
 
 impl TriggerRule {
@@ -249,13 +259,25 @@ impl<T> Lookup<T> {
     }
 }
 
-/// CloudTrail records and EventBridge rules of one profile.
+/// CloudTrail records, EventBridge rules and what lies past them, of one profile.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Diagnostics {
     /// `PutImage` records of the lookback window, and the moment up to which CloudTrail was read.
     pub put_images: Lookup<CloudTrailRead>,
-    /// Rules targeting each pipeline (by pipeline name), for pipelines with an ECR source.
+    /// Rules targeting each pipeline (by pipeline name), for pipelines with an ECR source, with their targets.
     pub rules: Lookup<Vec<(String, Vec<TriggerRule>)>>,
+    /// The ECR rules of the default bus that target none of those pipelines (`events:ListRules`), with their
+    /// targets: read when a pipeline has no enabled rule, to find a rule that matches its pushes but starts another
+    /// pipeline.
+    pub other_rules: Lookup<Vec<TriggerRule>>,
+    /// The trails that apply in the profile's region, read when a rule matches CloudTrail-delivered events
+    /// ("AWS API Call via CloudTrail"), which need "a CloudTrail trail with logging enabled".
+    pub trails: Lookup<Vec<TrailState>>,
+    /// `FailedInvocations` of the rules in `rules`.
+    pub failed_invocations: Lookup<FailedInvocations>,
+    /// The registry's replication rules (`ecr:DescribeRegistry`): which repositories it copies to which registries.
+    /// Another profile's pushes are recognised as replicated from here with them.
+    pub replication: Lookup<Vec<ReplicationRule>>,
 }
 
 /// What the CloudTrail reads of a profile found and covered.

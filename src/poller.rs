@@ -38,17 +38,16 @@ pub async fn poll_within<S: Source>(source: &S, index: usize, req: PollRequest, 
         }
     };
     let needs = needs(&snapshot, req.now, req.grace);
+    // The core read's part of the diagnostics (the registry's replication, which other profiles' pushes may need).
+    let replication = std::mem::take(&mut snapshot.diagnostics.replication);
     if needs.is_empty() {
-        snapshot.diagnostics = Diagnostics {
-            put_images: Lookup::Skipped(NOTHING_TO_EXPLAIN.into()),
-            rules: Lookup::Skipped(NOTHING_TO_EXPLAIN.into()),
-        };
+        snapshot.diagnostics = Diagnostics { replication, ..not_read(NOTHING_TO_EXPLAIN) };
     } else {
         let explain_started = Instant::now();
         let budget = deadline.saturating_duration_since(explain_started);
         match tokio::time::timeout_at(deadline, source.explain(index, req, &snapshot, &needs, budget)).await {
             Ok(explanation) => {
-                snapshot.diagnostics = explanation.diagnostics;
+                snapshot.diagnostics = Diagnostics { replication, ..explanation.diagnostics };
                 snapshot.warnings.extend(explanation.warnings);
                 snapshot.stats.absorb(explanation.stats);
             }
@@ -59,8 +58,7 @@ pub async fn poll_within<S: Source>(source: &S, index: usize, req: PollRequest, 
                     "CloudTrail and EventBridge not checked: {why}; what was read is kept and the next poll goes on \
                      from there (a longer `timeout` leaves more time)"
                 ));
-                snapshot.diagnostics =
-                    Diagnostics { put_images: Lookup::Skipped(why.clone()), rules: Lookup::Skipped(why) };
+                snapshot.diagnostics = Diagnostics { replication, ..not_read(&why) };
             }
         }
         snapshot.stats.phases.push(("explain".into(), explain_started.elapsed()));
@@ -75,6 +73,18 @@ pub async fn poll_within<S: Source>(source: &S, index: usize, req: PollRequest, 
         "poll finished"
     );
     snapshot
+}
+
+/// Diagnostics of an explain step that did not run (or was cut off), for `why`.
+fn not_read(why: &str) -> Diagnostics {
+    Diagnostics {
+        put_images: Lookup::Skipped(why.into()),
+        rules: Lookup::Skipped(why.into()),
+        other_rules: Lookup::Skipped(why.into()),
+        trails: Lookup::Skipped(why.into()),
+        failed_invocations: Lookup::Skipped(why.into()),
+        replication: Lookup::Skipped(why.into()),
+    }
 }
 
 /// Makes one poll of every profile for `req`, concurrently; the snapshots are in profile order.

@@ -9,74 +9,13 @@
 use crate::analysis::correlate::PushStatus;
 use jiff::SignedDuration;
 
-use crate::analysis::diagnose::{CLOUDTRAIL_DELAY, Evidence, RuleMatch, judge_rule};
+use crate::analysis::diagnose::CLOUDTRAIL_DELAY;
+use crate::analysis::evidence::Evidence;
+pub use crate::analysis::hop::{Hop, HopKind, HopState, first_broken};
 use crate::analysis::needs::window_around;
-use crate::model::{Execution, Lookup, Pipeline, TriggerRule};
-
-/// One hop of the chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HopKind {
-    /// Who pushed, from which account (CloudTrail `PutImage`).
-    Push,
-    /// The ECR event in the repository account's default bus.
-    Event,
-    /// An enabled rule whose pattern matches the push.
-    Rule,
-    /// The rule's target: this pipeline, with a role that may start it.
-    Target,
-    /// A run started by the event.
-    Run,
-}
-
-impl HopKind {
-    /// The hop's name in every front end (`hop` in JSON).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Push => "push",
-            Self::Event => "event",
-            Self::Rule => "rule",
-            Self::Target => "target",
-            Self::Run => "run",
-        }
-    }
-}
-
-/// What pipewatch knows of a hop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HopState {
-    /// Seen (or documented to follow from what was seen).
-    Established,
-    /// Seen not to have happened, or inferred not to (the evidence says which).
-    Broken,
-    /// Not looked at, or not observable.
-    NotChecked,
-}
-
-impl HopState {
-    /// The state's name in every front end (`state` in JSON).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Established => "established",
-            Self::Broken => "broken",
-            Self::NotChecked => "not_checked",
-        }
-    }
-}
-
-/// One hop with what supports its state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hop {
-    pub hop: HopKind,
-    pub state: HopState,
-    /// For people: what was seen, or why it could not be.
-    pub evidence: String,
-}
-
-impl Hop {
-    fn new(hop: HopKind, state: HopState, evidence: impl Into<String>) -> Self {
-        Self { hop, state, evidence: evidence.into() }
-    }
-}
+use crate::analysis::replication::Arrival;
+use crate::analysis::walk::walk;
+use crate::model::{Execution, Lookup, Pipeline};
 
 /// The chain of a watched push towards the pipeline of its matched run (`run`), else its first watching pipeline;
 /// empty for an unwatched push.
@@ -86,10 +25,45 @@ pub fn chain(ev: &Evidence<'_>, matched: Option<(&Pipeline, &Execution)>) -> Vec
     }
     let Some(pipeline) = matched.map(|(p, _)| p).or_else(|| ev.watchers.first().copied()) else { return Vec::new() };
     let run = matched.map(|(_, e)| e);
-    vec![push_hop(ev), event_hop(ev, run), rule_hop(ev, pipeline), target_hop(), run_hop(ev, pipeline, run)]
+    let w = walk(ev, pipeline);
+    let (rule, target) = match (run.filter(|e| e.trigger == "CloudWatchEvent"), &ev.diagnostics.rules) {
+        // Nothing needed explaining, so the rules were not read; the run itself says a rule's target started it.
+        (Some(e), Lookup::Skipped(why)) => started_by_rule(e, pipeline, why),
+        _ => (w.rule.hop, w.target.hop),
+    };
+    vec![push_hop(ev), event_hop(ev, run), rule, target, run_hop(ev, pipeline, run)]
+}
+
+/// The rule and target hops of a run started by an EventBridge rule, as the run shows them (the rules not read, for
+/// `why`).
+fn started_by_rule(e: &Execution, pipeline: &Pipeline, why: &str) -> (Hop, Hop) {
+    let rule = e.trigger_detail.as_deref().unwrap_or("an EventBridge rule");
+    (
+        Hop::new(
+            HopKind::Rule,
+            HopState::Established,
+            format!("run {} was started by {rule}: it matched the push (the rule itself not read: {why})", e.id),
+        ),
+        Hop::new(
+            HopKind::Target,
+            HopState::Established,
+            format!("the rule's target started {} (run {})", pipeline.name, e.id),
+        ),
+    )
 }
 
 fn push_hop(ev: &Evidence<'_>) -> Hop {
+    if let (None, Some(Arrival::Replicated(s))) = (ev.record, ev.arrival) {
+        return Hop::new(
+            HopKind::Push,
+            HopState::Established,
+            format!(
+                "pushed to account {}'s {} in {} (profile {}) at {}; inferred: replicated here by that registry's \
+                 replication configuration",
+                s.account, ev.push.repository, s.region, s.profile, s.pushed_at
+            ),
+        );
+    }
     match (ev.record, &ev.diagnostics.put_images) {
         (Some(r), _) => {
             let who = r.pusher.arn.as_deref().unwrap_or("the account's own identity");
@@ -126,13 +100,26 @@ fn event_hop(ev: &Evidence<'_>, run: Option<&Execution>) -> Hop {
         let rule = e.trigger_detail.as_deref().unwrap_or("an EventBridge rule");
         return Hop::new(HopKind::Event, HopState::Established, format!("run {} was started by {rule}", e.id));
     }
+    if let Some(Arrival::Replicated(s)) = ev.arrival {
+        return Hop::new(
+            HopKind::Event,
+            HopState::NotChecked,
+            format!(
+                "a replicated image raises \"ECR Replication Action\" (REPLICATE) in the destination, not a push's \
+                 \"ECR Image Action\" (documented); inferred to be replicated from account {} ({})",
+                s.account, s.region
+            ),
+        );
+    }
     match ev.record {
         Some(r) if r.pusher.cross_account => Hop::new(
             HopKind::Event,
             HopState::Broken,
             format!(
                 "inferred: the push was made with account {}'s identity into account {}; such a push left no event \
-                 in the repository's account in the field report, and AWS does not document that one is sent",
+                 in the repository's account in the field report (2019); AWS extended CloudTrail event delivery to \
+                 resource owners in 2021, and whether ECR's own event reaches the repository's account is not \
+                 documented",
                 r.pusher.account,
                 r.recipient_account.as_deref().unwrap_or("?")
             ),
@@ -145,54 +132,6 @@ fn event_hop(ev: &Evidence<'_>, run: Option<&Execution>) -> Hop {
         ),
         None => Hop::new(HopKind::Event, HopState::NotChecked, "events are not observable without a pusher record"),
     }
-}
-
-fn rule_hop(ev: &Evidence<'_>, pipeline: &Pipeline) -> Hop {
-    let Lookup::Done(by_pipeline) = &ev.diagnostics.rules else {
-        let why = match &ev.diagnostics.rules {
-            Lookup::Skipped(why) => why.as_str(),
-            Lookup::Done(_) => "",
-        };
-        return Hop::new(HopKind::Rule, HopState::NotChecked, format!("EventBridge rules: {why}"));
-    };
-    let rules: &[TriggerRule] =
-        by_pipeline.iter().find(|(n, _)| *n == pipeline.name).map_or(&[], |(_, r)| r.as_slice());
-    let Some((repo, tag)) = watched_source(ev, pipeline) else {
-        return Hop::new(HopKind::Rule, HopState::NotChecked, "the pipeline's watched source was not found");
-    };
-    if rules.is_empty() {
-        return Hop::new(
-            HopKind::Rule,
-            HopState::Broken,
-            format!("no rule on the default bus targets {}", pipeline.name),
-        );
-    }
-    let mut seen = Vec::new();
-    for r in rules {
-        if !r.enabled() {
-            seen.push(format!("{} is disabled", r.name));
-            continue;
-        }
-        match judge_rule(r.pattern.as_deref().unwrap_or(""), repo, tag) {
-            RuleMatch::Matches => {
-                return Hop::new(
-                    HopKind::Rule,
-                    HopState::Established,
-                    format!("rule {} is enabled and matches {repo}:{tag}", r.name),
-                );
-            }
-            RuleMatch::CloudTrailStyle => seen.push(format!(
-                "{} matches only CloudTrail-delivered PutImage calls, which need a trail logging in this region",
-                r.name
-            )),
-            RuleMatch::Mismatch(why) => seen.push(format!("{}: {why}", r.name)),
-        }
-    }
-    Hop::new(HopKind::Rule, HopState::Broken, seen.join("; "))
-}
-
-fn target_hop() -> Hop {
-    Hop::new(HopKind::Target, HopState::NotChecked, "the rules' targets and roles are not read yet")
 }
 
 fn run_hop(ev: &Evidence<'_>, pipeline: &Pipeline, run: Option<&Execution>) -> Hop {
@@ -219,20 +158,6 @@ fn run_hop(ev: &Evidence<'_>, pipeline: &Pipeline, run: Option<&Execution>) -> H
             format!("no run of {} started within the grace period", pipeline.name),
         ),
     }
-}
-
-/// The (repository, tag) of `pipeline` that watches the push.
-fn watched_source<'a>(ev: &Evidence<'_>, pipeline: &'a Pipeline) -> Option<(&'a str, &'a str)> {
-    pipeline
-        .sources
-        .iter()
-        .find(|s| s.repository == ev.push.repository && ev.push.tags.contains(&s.tag))
-        .map(|s| (s.repository.as_str(), s.tag.as_str()))
-}
-
-/// The first broken hop, if any: where the push's way to a run ends.
-pub fn first_broken(chain: &[Hop]) -> Option<&Hop> {
-    chain.iter().find(|h| h.state == HopState::Broken)
 }
 
 #[cfg(test)]

@@ -182,13 +182,19 @@ pub mod evidence {
                 arn: None,
                 account: pusher_account.into(),
                 identity_type: "AWSAccount".into(),
+                principal_id: None,
                 cross_account: pusher_account != "111111111111",
             },
         }
     }
 
     pub fn rule(state: &str, pattern: &str) -> TriggerRule {
-        TriggerRule { name: "web-rule".into(), state: state.into(), pattern: Some(pattern.into()) }
+        TriggerRule {
+            name: "web-rule".into(),
+            state: state.into(),
+            pattern: Some(pattern.into()),
+            ..TriggerRule::default()
+        }
     }
 
     pub fn diag(records: Vec<PutImageRecord>, rules: Option<Vec<TriggerRule>>) -> Diagnostics {
@@ -198,6 +204,7 @@ pub mod evidence {
                 Some(r) => Lookup::Done(vec![("web-deploy".into(), r)]),
                 None => Lookup::Skipped("disabled in the config".into()),
             },
+            ..Diagnostics::default()
         }
     }
 }

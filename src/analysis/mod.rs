@@ -8,9 +8,15 @@
 pub mod chain;
 pub mod correlate;
 pub mod diagnose;
+pub mod evidence;
+pub mod finding;
+pub mod hop;
 pub mod needs;
+pub mod pattern;
 pub mod pushes;
+pub mod replication;
 pub mod trail;
+pub mod walk;
 
 use std::time::Duration;
 
@@ -19,6 +25,7 @@ use jiff::{SignedDuration, Timestamp};
 use self::chain::Hop;
 use self::correlate::{MatchedBy, PushStatus};
 use self::diagnose::{Evidence, Finding};
+use self::replication::Registries;
 use self::trail::TrailIndex;
 use crate::model::{Execution, Identity, ImagePush, ProfileMeta, ProfileSnapshot, Pusher, WatchedSource};
 
@@ -108,8 +115,10 @@ impl Analysis {
     pub fn new(metas: &[ProfileMeta], snapshots: &[&ProfileSnapshot], now: Timestamp, grace: Duration) -> Self {
         let mut analysis =
             Self { generated_at: now, grace, profiles: Vec::new(), pipelines: Vec::new(), pushes: Vec::new() };
-        for (meta, snap) in metas.iter().zip(snapshots) {
-            analysis.add_profile(meta, snap);
+        // Replication is seen from its source: every profile's registry is indexed before any push is judged.
+        let registries = Registries::new(metas, snapshots);
+        for (index, (meta, snap)) in metas.iter().zip(snapshots).enumerate() {
+            analysis.add_profile(meta, snap, &registries, index);
         }
         // Newest first; ties keep profile order, then repository and digest for a stable order.
         analysis.pushes.sort_by(|a, b| {
@@ -122,7 +131,7 @@ impl Analysis {
         analysis
     }
 
-    fn add_profile(&mut self, meta: &ProfileMeta, snap: &ProfileSnapshot) {
+    fn add_profile(&mut self, meta: &ProfileMeta, snap: &ProfileSnapshot, registries: &Registries<'_>, index: usize) {
         self.profiles.push(ProfileOutcome {
             name: meta.name.clone(),
             region: meta.region.clone(),
@@ -157,6 +166,10 @@ impl Analysis {
             pushes.into_iter().zip(verdicts).zip(records).zip(recovered)
         {
             let matched = verdict.matched.map(|m| (&snap.pipelines[m.pipeline], m));
+            let arrival = match verdict.status {
+                PushStatus::Untriggered | PushStatus::Pending => registries.arrival(index, &push, record),
+                PushStatus::Triggered | PushStatus::Unwatched => None,
+            };
             let evidence = Evidence {
                 push: &push,
                 status: verdict.status,
@@ -165,6 +178,9 @@ impl Analysis {
                 diagnostics: &snap.diagnostics,
                 record,
                 grace: self.grace,
+                arrival: arrival.as_ref(),
+                region: &meta.region,
+                identity: snap.identity.as_ref(),
             };
             let findings = diagnose::diagnose(&evidence);
             let chain = chain::chain(&evidence, matched.map(|(p, m)| (p, &p.executions[m.execution])));

@@ -1,3 +1,5 @@
+//! The analysis of hand-built snapshots: order, verdicts, counts, deadlines and tags recovered from CloudTrail.
+
 use std::time::Duration;
 
 use super::correlate::{MatchedBy, PushStatus};
@@ -73,6 +75,7 @@ fn record(digest: &str, tag: &str, at: i64) -> PutImageRecord {
             arn: Some("arn:aws:sts::111111111111:assumed-role/ci/build".into()),
             account: "111111111111".into(),
             identity_type: "AssumedRole".into(),
+            principal_id: None,
             cross_account: false,
         },
     }
@@ -92,6 +95,7 @@ fn cloudtrail_recovers_the_tag_of_a_push_whose_tag_moved() {
             complete: Default::default(),
         }),
         rules: Lookup::Skipped("not checked".into()),
+        ..Diagnostics::default()
     };
     let r = Analysis::new(&metas()[..1], &[&a], ts(0), GRACE);
     let old = r.pushes.iter().find(|p| p.push.digest.starts_with("sha256:55e7")).unwrap();

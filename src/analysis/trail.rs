@@ -58,6 +58,7 @@ mod tests {
                 arn: None,
                 account: "111111111111".into(),
                 identity_type: "AssumedRole".into(),
+                principal_id: None,
                 cross_account: false,
             },
         }

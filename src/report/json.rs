@@ -185,7 +185,13 @@ impl<'a> PushJson<'a> {
             findings: v
                 .findings
                 .iter()
-                .map(|f| FindingJson { code: f.code.as_str(), message: &f.message, fix: &f.fix })
+                .map(|f| FindingJson {
+                    code: f.code.as_str(),
+                    message: &f.message,
+                    fix: &f.fix,
+                    evidence: &f.evidence,
+                    inferred: f.inferred.as_deref(),
+                })
                 .collect(),
             tags_from_cloudtrail: v.tags_from_cloudtrail,
             chain: v
@@ -286,6 +292,10 @@ struct FindingJson<'a> {
     code: &'static str,
     message: &'a str,
     fix: &'a str,
+    /// What pipewatch saw that supports the finding, each with where it was seen.
+    evidence: &'a [String],
+    /// What the finding infers beyond what was seen, and on what it rests (null when all of it was seen).
+    inferred: Option<&'a str>,
 }
 
 /// serde_json's pretty printer, writing every hostile character inside strings as `\uXXXX`.

@@ -175,6 +175,12 @@ pub fn write(analysis: &Analysis, mut out: impl Write, color: bool) -> io::Resul
             let style = if status == PushStatus::Untriggered { RED } else { YELLOW };
             write_wrapped(&mut out, FINDING_INDENT, &p.paint(style, &label), &clean(&f.message))?;
             if status != PushStatus::Unwatched {
+                for e in &f.evidence {
+                    write_wrapped(&mut out, FINDING_INDENT, "  seen:", &clean(e))?;
+                }
+                if let Some(i) = &f.inferred {
+                    write_wrapped(&mut out, FINDING_INDENT, "  inferred:", &clean(i))?;
+                }
                 write_wrapped(&mut out, FINDING_INDENT, "  fix:", &clean(&f.fix))?;
             }
         }

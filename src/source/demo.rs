@@ -5,10 +5,11 @@
 //! in account-a and pushes `web:latest` every 40 s with `docker buildx` (an image index of linux/amd64 and linux/arm64
 //! with a provenance attestation, then a cosign signature), each push starting a run. One push of `api:latest` was made
 //! with account-b's own identity (the field report's mistake) and never started `api-deploy`. Every other cause
-//! pipewatch names has one stuck pipeline: no rule (`worker`), a disabled rule (`batch`), in account-b a
-//! CloudTrail-style rule (`legacy`), a rule for another tag (`admin`), a run that absorbed the push (`report`), and one
-//! nothing explains (`jobs`); `web:v1.2` carries a tag no pipeline watches. account-b's poll fails now and then (an
-//! expired session) so the failure path shows too.
+//! pipewatch names has one stuck pipeline: no rule (`worker`), a disabled rule (`batch`), a rule whose target has no
+//! role (`payments`), an image that arrived by replication from account-b's registry against a rule for pushes only
+//! (`audit`), in account-b a CloudTrail-style rule with no trail (`legacy`), a rule for another tag (`admin`), a run
+//! that absorbed the push (`report`), and one nothing explains (`jobs`); `web:v1.2` carries a tag no pipeline
+//! watches. account-b's poll fails now and then (an expired session) so the failure path shows too.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -18,9 +19,10 @@ use jiff::{SignedDuration, Timestamp};
 use crate::analysis::diagnose::CLOUDTRAIL_DELAY;
 use crate::analysis::needs::Needs;
 use crate::model::{
-    CloudTrailRead, DOCKER_MANIFEST, Diagnostics, ErrorKind, ExecStatus, Execution, Identity, Image, IndexEntry,
-    IndexManifest, Lookup, OCI_INDEX, OCI_MANIFEST, Pipeline, PollError, ProfileMeta, ProfileSnapshot, Pusher,
-    PutImageRecord, Revision, TimeWindow, TriggerRule, WatchedSource, Windows,
+    CloudTrailRead, DOCKER_MANIFEST, Diagnostics, ErrorKind, ExecStatus, Execution, FailedInvocations, Identity, Image,
+    IndexEntry, IndexManifest, Lookup, OCI_INDEX, OCI_MANIFEST, Pipeline, PollError, ProfileMeta, ProfileSnapshot,
+    Pusher, PutImageRecord, ReplicationRule, Revision, RolePermission, RuleTarget, TimeWindow, TriggerRule,
+    WatchedSource, Windows,
 };
 use crate::source::{Explanation, PollRequest, Source};
 
@@ -145,7 +147,9 @@ impl DemoSource {
             indexes,
             ..ProfileSnapshot::default()
         };
-        let mut rules = vec![("web-deploy".to_string(), vec![native_rule("web", "latest", "ENABLED")])];
+        let mut web_rule = native_rule("web", "latest", "ENABLED");
+        web_rule.targets = Lookup::Done(vec![target(A, "web-deploy", true)]);
+        let mut rules = vec![("web-deploy".to_string(), vec![web_rule])];
 
         // A release tag nobody watches.
         let hotfix = image("web", fake_digest("web-hotfix", 0), vec!["v1.2".into()], self.at(-25 * 60));
@@ -194,7 +198,43 @@ impl DemoSource {
                 runs: vec![],
             },
         );
+        // payments-deploy's rule was made by hand: `put-targets` without a role.
+        self.stuck(
+            &mut snap,
+            &mut records,
+            &mut rules,
+            Stuck {
+                repo: "payments",
+                watched_tag: "latest",
+                pushed: -40 * 60,
+                pusher: (A, Some("ecr-push-from-ci")),
+                rules: vec![native_rule("payments", "latest", "ENABLED")],
+                runs: vec![],
+            },
+        );
+        if let Some(Lookup::Done(targets)) = rules.last_mut().and_then(|(_, r)| r.first_mut()).map(|r| &mut r.targets) {
+            targets[0].role_arn = None;
+            targets[0].may_start = Lookup::Skipped("the target names no role".into());
+        }
+        // audit images arrive by replication from account-b's registry; audit-deploy's rule matches pushes only.
+        self.stuck(
+            &mut snap,
+            &mut records,
+            &mut rules,
+            Stuck {
+                repo: "audit",
+                watched_tag: "latest",
+                pushed: AUDIT_PUSHED + 3,
+                pusher: (A, None),
+                rules: vec![native_rule("audit", "latest", "ENABLED")],
+                runs: vec![],
+            },
+        );
+        // Whether replication writes a PutImage record in the destination is not documented: the demo shows none.
+        records.pop();
         snap.diagnostics = diagnostics(records, rules, now);
+        snap.diagnostics.other_rules = Lookup::Done(Vec::new());
+        snap.diagnostics.replication = Lookup::Done(Vec::new());
         snap
     }
 
@@ -238,6 +278,7 @@ impl DemoSource {
                     name: "legacy-ecr-put".into(),
                     state: "ENABLED".into(),
                     pattern: Some(legacy.into()),
+                    ..TriggerRule::default()
                 }],
                 runs: vec![],
             },
@@ -284,7 +325,16 @@ impl DemoSource {
                 runs: vec![],
             },
         );
+        // The source of account-a's audit images: pushed here, replicated to account-a.
+        let audit = image("audit", fake_digest("audit", 0), vec!["latest".into()], self.at(AUDIT_PUSHED));
+        records.push(record(&audit, "latest", B, Some(format!("arn:aws:sts::{B}:assumed-role/codebuild-ci/build"))));
+        snap.images.push(audit);
         snap.diagnostics = diagnostics(records, rules, now);
+        snap.diagnostics.trails = Lookup::Done(Vec::new());
+        snap.diagnostics.replication = Lookup::Done(vec![ReplicationRule {
+            destinations: vec![("ap-northeast-1".into(), A.into())],
+            prefixes: vec!["audit".into()],
+        }]);
         snap
     }
 
@@ -305,6 +355,7 @@ impl DemoSource {
         rec.pusher.account = account.into();
         if role.is_none() {
             rec.pusher.identity_type = "AWSAccount".into();
+            rec.pusher.principal_id = Some("AIDADEMOACCOUNTBPUSH".into());
         }
         rec.pusher.cross_account = account != recipient;
         records.push(rec);
@@ -314,7 +365,12 @@ impl DemoSource {
             executions: st.runs,
         });
         snap.images.push(push);
-        rules.push((name, st.rules));
+        // Each rule targets its pipeline with a role allowed to start it, unless the story says otherwise.
+        let mut st_rules = st.rules;
+        for r in &mut st_rules {
+            r.targets = Lookup::Done(vec![target(&recipient, &name, true)]);
+        }
+        rules.push((name, st_rules));
     }
 
     /// A finished or running execution started at `start` (seconds from the epoch).
@@ -336,6 +392,8 @@ impl DemoSource {
 
 const A: &str = "111111111111";
 const B: &str = "222222222222";
+/// When account-b pushed the audit image that its registry replicated to account-a (seconds from the epoch).
+const AUDIT_PUSHED: i64 = -14 * 60;
 
 /// One stuck pipeline of the demo.
 struct Stuck {
@@ -357,7 +415,13 @@ fn record(push: &Image, tag: &str, account: &str, arn: Option<String>) -> PutIma
         tag: Some(tag.to_string()),
         digest: Some(push.digest.clone()),
         recipient_account: Some(account.into()),
-        pusher: Pusher { arn, account: account.into(), identity_type: "AssumedRole".into(), cross_account: false },
+        pusher: Pusher {
+            arn,
+            account: account.into(),
+            identity_type: "AssumedRole".into(),
+            principal_id: None,
+            cross_account: false,
+        },
     }
 }
 
@@ -420,6 +484,18 @@ fn native_rule(repo: &str, tag: &str, state: &str) -> TriggerRule {
         pattern: Some(format!(
             r#"{{"source":["aws.ecr"],"detail-type":["ECR Image Action"],"detail":{{"action-type":["PUSH"],"result":["SUCCESS"],"repository-name":["{repo}"],"image-tag":["{tag}"]}}}}"#
         )),
+        ..TriggerRule::default()
+    }
+}
+
+/// The target of the console's rule for `pipeline` of `account`, with the console's role when `role`.
+fn target(account: &str, pipeline: &str, role: bool) -> RuleTarget {
+    RuleTarget {
+        id: format!("codepipeline-{pipeline}"),
+        arn: format!("arn:aws:codepipeline:ap-northeast-1:{account}:{pipeline}"),
+        role_arn: role.then(|| format!("arn:aws:iam::{account}:role/service-role/cwe-role-ap-northeast-1-{pipeline}")),
+        digest_override: None,
+        may_start: Lookup::Done(RolePermission::Allowed),
     }
 }
 
@@ -428,13 +504,24 @@ fn diagnostics(records: Vec<PutImageRecord>, rules: Vec<(String, Vec<TriggerRule
     // delivery delay pipewatch allows for was read completely.
     let delivered = now.saturating_sub(SignedDuration::from_secs(300)).unwrap_or(now);
     let settled = now.saturating_sub(SignedDuration::try_from(CLOUDTRAIL_DELAY).unwrap_or_default()).unwrap_or(now);
+    // No rule failed an invocation in the last day: EventBridge sends no datapoint.
+    let mut names: Vec<String> = rules.iter().flat_map(|(_, r)| r.iter().map(|r| r.name.clone())).collect();
+    names.dedup();
+    let failed_invocations = FailedInvocations {
+        from: now.saturating_sub(SignedDuration::from_hours(24)).unwrap_or(now),
+        until: now,
+        period: std::time::Duration::from_secs(60),
+        by_rule: names.into_iter().map(|n| (n, Vec::new())).collect(),
+    };
     Diagnostics {
+        failed_invocations: Lookup::Done(failed_invocations),
         put_images: Lookup::Done(CloudTrailRead {
             records: records.into_iter().filter(|r| r.event_time <= delivered).collect(),
             read_until: now,
             complete: Windows::of([TimeWindow::new(Timestamp::MIN, settled)]),
         }),
         rules: Lookup::Done(rules),
+        ..Diagnostics::default()
     }
 }
 
@@ -455,8 +542,9 @@ impl Source for DemoSource {
             ));
         }
         let mut snap = self.snapshot(index, req.now);
-        // What explains the pushes comes in the explain step.
-        snap.diagnostics = Diagnostics::default();
+        // What explains the pushes comes in the explain step; the registry's replication is the core read's.
+        snap.diagnostics =
+            Diagnostics { replication: std::mem::take(&mut snap.diagnostics.replication), ..Diagnostics::default() };
         let since = req.since();
         snap.images.retain(|i| i.pushed_at >= since);
         for p in &mut snap.pipelines {
@@ -505,72 +593,4 @@ fn fake_uuid(kind: &str, n: i64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::analysis::Analysis;
-    use crate::analysis::correlate::PushStatus;
-
-    #[test]
-    fn demo_has_triggered_running_and_the_untriggered_cross_account_push() {
-        let epoch = Timestamp::from_second(1_764_000_000).unwrap();
-        let demo = DemoSource::new(epoch).without_failures();
-        let now = epoch.checked_add(SignedDuration::from_secs(130)).unwrap();
-        let snaps: Vec<_> = (0..2).map(|i| demo.snapshot(i, now)).collect();
-        let analysis =
-            Analysis::new(demo.profiles(), &[&snaps[0], &snaps[1]], now, std::time::Duration::from_secs(300));
-        let api = analysis.pushes.iter().find(|p| p.push.repository == "api").unwrap();
-        assert_eq!(api.status, PushStatus::Untriggered);
-        let newest_web = analysis.pushes.iter().find(|p| p.push.repository == "web").unwrap();
-        assert_eq!(newest_web.push.tags, vec!["latest", "build-1003"]);
-        // A buildx push: one push with its two platforms, its attestation and its signature.
-        let platforms: Vec<_> = newest_web.push.manifests.iter().filter_map(|m| m.platform.as_deref()).collect();
-        assert_eq!(platforms, ["linux/amd64", "linux/arm64"]);
-        let kinds: Vec<_> = newest_web.push.artifacts.iter().map(|a| a.kind.as_str()).collect();
-        assert_eq!(kinds, ["attestation", "signature"]);
-        let web = analysis.pushes.iter().filter(|p| p.push.repository == "web").count();
-        assert_eq!(web, 31 + 1, "the last 31 builds and the hotfix: no platform image or signature is a push");
-        // Pushed at +120 s, its run starts at +124 s and is still running at +130 s.
-        assert_eq!(newest_web.status, PushStatus::Triggered);
-        let run = &analysis.pipeline("account-a", "web-deploy").unwrap().executions[0];
-        assert_eq!(run.status, ExecStatus::InProgress);
-        assert!(analysis.pushes.iter().any(|p| p.profile == "account-b" && p.status == PushStatus::Unwatched));
-        assert_eq!(crate::exit::of(&analysis), 1);
-    }
-
-    #[test]
-    fn demo_shows_every_cause_once_with_its_pusher() {
-        use crate::analysis::diagnose::Code;
-        let epoch = Timestamp::from_second(1_764_000_000).unwrap();
-        let demo = DemoSource::new(epoch).without_failures();
-        let now = epoch.checked_add(SignedDuration::from_secs(130)).unwrap();
-        let snaps: Vec<_> = (0..2).map(|i| demo.snapshot(i, now)).collect();
-        let analysis =
-            Analysis::new(demo.profiles(), &[&snaps[0], &snaps[1]], now, std::time::Duration::from_secs(300));
-        let cause = |repo: &str| -> Vec<Code> {
-            let p = analysis.pushes.iter().find(|p| p.push.repository == repo && !p.findings.is_empty()).unwrap();
-            p.findings.iter().map(|f| f.code).collect()
-        };
-        assert_eq!(cause("api"), vec![Code::CrossAccountPush]);
-        assert_eq!(cause("worker"), vec![Code::NoTriggerRule]);
-        assert_eq!(cause("batch"), vec![Code::RuleDisabled]);
-        assert_eq!(cause("legacy"), vec![Code::CloudtrailPatternWithoutTrail]);
-        assert_eq!(cause("admin"), vec![Code::RulePatternMismatch]);
-        assert_eq!(cause("report"), vec![Code::RunSuperseded]);
-        assert_eq!(cause("jobs"), vec![Code::Unknown]);
-        assert_eq!(cause("web"), vec![Code::TagNotWatched]);
-        let api = analysis.pushes.iter().find(|p| p.push.repository == "api").unwrap();
-        let pusher = api.pusher.as_ref().unwrap();
-        assert_eq!(
-            (pusher.account.as_str(), pusher.identity_type.as_str(), pusher.cross_account),
-            ("222222222222", "AWSAccount", true)
-        );
-    }
-
-    #[test]
-    fn fake_ids_are_stable_and_distinct() {
-        assert_eq!(fake_digest("web", 1), fake_digest("web", 1));
-        assert_ne!(fake_digest("web", 1), fake_digest("web", 2));
-        assert_eq!(fake_digest("web", 1).len(), 7 + 64);
-        assert_eq!(fake_uuid("x", 1).len(), 36);
-    }
-}
+mod tests;

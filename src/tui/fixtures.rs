@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use crate::analysis::fixtures::ts;
 use crate::model::{
     CloudTrailRead, Diagnostics, ExecStatus, Execution, Identity, Image, Lookup, Pipeline, ProfileSnapshot, Pusher,
-    PutImageRecord, Revision, TriggerRule, WatchedSource,
+    PutImageRecord, Revision, RolePermission, RuleTarget, TriggerRule, WatchedSource,
 };
 
 /// How long a watched push may wait for its run.
@@ -132,6 +132,7 @@ fn record(image: &Image, recipient: &str, pusher: &str) -> PutImageRecord {
             arn: Some(format!("arn:aws:sts::{pusher}:assumed-role/ci/build")),
             account: pusher.into(),
             identity_type: "AssumedRole".into(),
+            principal_id: None,
             cross_account: pusher != recipient,
         },
     }
@@ -162,6 +163,8 @@ pub fn account_a() -> ProfileSnapshot {
         pattern: Some(
             r#"{"source":["aws.ecr"],"detail-type":["ECR Image Action"],"detail":{"action-type":["PUSH"],"result":["SUCCESS"],"repository-name":["web"],"image-tag":["latest"]}}"#.into(),
         ),
+        targets: Lookup::Done(vec![target(ACCOUNT_A, "web-deploy")]),
+        ..TriggerRule::default()
     };
     ProfileSnapshot {
         identity: Some(identity(ACCOUNT_A)),
@@ -177,8 +180,20 @@ pub fn account_a() -> ProfileSnapshot {
         diagnostics: Diagnostics {
             put_images: Lookup::Done(CloudTrailRead { records, read_until: now(), complete: Default::default() }),
             rules: Lookup::Done(vec![("web-deploy".into(), vec![rule]), ("api-deploy".into(), vec![])]),
+            ..Diagnostics::default()
         },
         ..ProfileSnapshot::default()
+    }
+}
+
+/// The console's target for `pipeline`: its ARN and a role the policy simulation allows to start it.
+fn target(account: &str, pipeline: &str) -> RuleTarget {
+    RuleTarget {
+        id: format!("codepipeline-{pipeline}"),
+        arn: format!("arn:aws:codepipeline:ap-northeast-1:{account}:{pipeline}"),
+        role_arn: Some(format!("arn:aws:iam::{account}:role/cwe-role-{pipeline}")),
+        digest_override: None,
+        may_start: Lookup::Done(RolePermission::Allowed),
     }
 }
 
@@ -186,7 +201,13 @@ pub fn account_a() -> ProfileSnapshot {
 pub fn account_b() -> ProfileSnapshot {
     let report = push("report", 1, &["latest"], -22 * 60);
     let records = vec![record(&report, ACCOUNT_B, ACCOUNT_A)];
-    let disabled = TriggerRule { name: "report-latest".into(), state: "DISABLED".into(), pattern: None };
+    let disabled = TriggerRule {
+        name: "report-latest".into(),
+        state: "DISABLED".into(),
+        pattern: None,
+        targets: Lookup::Done(vec![target(ACCOUNT_B, "report-deploy")]),
+        ..TriggerRule::default()
+    };
     ProfileSnapshot {
         identity: Some(identity(ACCOUNT_B)),
         pipelines: vec![Pipeline {
@@ -198,6 +219,7 @@ pub fn account_b() -> ProfileSnapshot {
         diagnostics: Diagnostics {
             put_images: Lookup::Done(CloudTrailRead { records, read_until: now(), complete: Default::default() }),
             rules: Lookup::Done(vec![("report-deploy".into(), vec![disabled])]),
+            ..Diagnostics::default()
         },
         ..ProfileSnapshot::default()
     }

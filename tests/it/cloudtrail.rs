@@ -1,7 +1,8 @@
 //! CloudTrail reads against the AWS-behaviour layer (awsim), whose LookupEvents pages, delays and answers 2 requests
 //! a second per account and region like AWS's (FACTS.md §7): nothing is read when every push is accounted for (the
-//! scenario of issue 10: 600 pushes in 3 accounts), only the time around a push that needs it, two profiles in one
-//! account share its limit, and a record not delivered yet is "not checked", never "no record".
+//! scenario of issue 10: 600 pushes in 3 accounts; neither are the rules' targets, roles, metrics or trails), only
+//! the time around a push that needs it, two profiles in one account share its limit, and a record not delivered yet
+//! is "not checked", never "no record".
 
 use awsim::{Manifest, Principal, PushSpec, RequestRecord, World};
 use jiff::{SignedDuration, Timestamp};
@@ -34,16 +35,26 @@ fn statuses(doc: &Value) -> Vec<&str> {
     doc["pushes"].as_array().unwrap().iter().map(|p| p["status"].as_str().unwrap()).collect()
 }
 
+/// The calls of `log` that explain pushes: CloudTrail (LookupEvents, the trails), EventBridge (rules, targets, the
+/// bus), IAM (the targets' roles) and CloudWatch (`FailedInvocations`), by account.
+fn explaining(log: &[RequestRecord]) -> Vec<(String, String)> {
+    let services = ["cloudtrail", "events", "iam", "monitoring"];
+    log.iter().filter(|r| services.contains(&r.service.as_str())).map(|r| (r.account.clone(), r.api())).collect()
+}
+
 /// Issue 10's scenario: 600 pushes in 3 accounts (5 repositories of 40 pushes each, over the last 20 hours), every
-/// one of which started its run. `--once` reads no CloudTrail and no EventBridge at all.
+/// one of which started its run. `--once` reads no CloudTrail, EventBridge, IAM or CloudWatch at all. Then one more
+/// push in one account whose rule is disabled: that account, and only that one, reads what explains it (the window
+/// around it, the pipeline's rule with its targets and their role, the rule's failed invocations).
 #[test]
-fn six_hundred_pushes_accounted_for_cost_no_cloudtrail_or_eventbridge_call() {
+fn six_hundred_pushes_accounted_for_cost_no_cloudtrail_eventbridge_iam_or_cloudwatch_call() {
     let sim = Sim::start();
     let now = Timestamp::now();
+    let mut rules = Vec::new();
     for account in ACCOUNTS {
         for r in 0..5 {
             let repo = format!("app-{r}");
-            sim.world.console_pipeline(account, REGION, &format!("deploy-{r}"), &repo, None);
+            rules.push(sim.world.console_pipeline(account, REGION, &format!("deploy-{r}"), &repo, None));
             pushes(&sim.world, account, &repo, 40, now - SignedDuration::from_mins(10), SignedDuration::from_mins(30));
         }
     }
@@ -55,11 +66,38 @@ fn six_hundred_pushes_accounted_for_cost_no_cloudtrail_or_eventbridge_call() {
     let statuses = statuses(&doc);
     assert_eq!(statuses.len(), 600, "{doc:#}");
     assert!(statuses.iter().all(|s| *s == "triggered"), "{statuses:?}");
-    let log = sim.world.requests();
-    let explained: Vec<String> =
-        log.iter().filter(|r| r.service == "cloudtrail" || r.service == "events").map(|r| r.api()).collect();
-    assert_eq!(explained, Vec::<String>::new(), "nothing needed explaining");
+    assert_eq!(explaining(&sim.world.requests()), Vec::<(String, String)>::new(), "nothing needed explaining");
     assert!(doc["profiles"].as_array().unwrap().iter().all(|p| p["warnings"] == serde_json::json!([])), "{doc:#}");
+
+    // The console's rule of deploy-0 in the first account switched off, then a push: untriggered.
+    let [a, ..] = ACCOUNTS;
+    sim.world.set_rule_state(a, REGION, &rules[0], awsim::RuleState::Disabled);
+    let ci = Principal::assumed_role(a, "service-role/codebuild", "build-late");
+    let late = PushSpec::new(a, REGION, "app-0", ci, Timestamp::now() - SignedDuration::from_mins(8)).tag("latest");
+    sim.world.push(late.manifest(Manifest::image("late"))).expect("the repository exists");
+    sim.world.clear_requests();
+    let (run, doc) = sim.once_json(&profiles);
+    assert_eq!(run.code, Some(1), "an untriggered push: {run}");
+    let untriggered: Vec<&Value> =
+        doc["pushes"].as_array().unwrap().iter().filter(|p| p["status"] != "triggered").collect();
+    assert_eq!(untriggered.len(), 1, "{untriggered:#?}");
+    assert_eq!(untriggered[0]["status"], "untriggered", "{:#}", untriggered[0]);
+    let codes: Vec<&Value> = untriggered[0]["findings"].as_array().unwrap().iter().map(|f| &f["code"]).collect();
+    assert!(codes.contains(&&Value::from("rule_disabled")), "{:#}", untriggered[0]);
+    let explaining = explaining(&sim.world.requests());
+    assert!(explaining.iter().all(|(account, _)| account == a), "{explaining:?}");
+    let apis: std::collections::BTreeSet<&str> = explaining.iter().map(|(_, api)| api.as_str()).collect();
+    for api in [
+        "cloudtrail:LookupEvents",
+        "events:ListRuleNamesByTarget",
+        "events:DescribeRule",
+        "events:ListTargetsByRule",
+        "events:ListRules",
+        "iam:SimulatePrincipalPolicy",
+        "monitoring:GetMetricData",
+    ] {
+        assert!(apis.contains(api), "{api} not in {apis:?}");
+    }
 }
 
 /// One push with another account's identity among 120 pushes of the minutes around it, read by two profiles of the

@@ -11,9 +11,13 @@ use aws_sdk_eventbridge::operation::describe_rule::DescribeRuleOutput;
 use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
 use jiff::Timestamp;
 
+mod triggers;
+
+pub(super) use triggers::*;
+
 use crate::cloudtrail::parse_put_image;
 use crate::model::{
-    ExecStatus, Execution, Identity, Image, IndexEntry, PutImageRecord, Revision, TriggerRule, WatchedSource,
+    ExecStatus, Execution, Identity, Image, IndexEntry, Lookup, PutImageRecord, Revision, TriggerRule, WatchedSource,
 };
 use crate::oci::{self, ParseError};
 
@@ -100,6 +104,9 @@ pub(super) fn trigger_rule(name: &str, out: &DescribeRuleOutput) -> TriggerRule 
         name: name.to_string(),
         state: out.state().map(|s| s.as_str().to_string()).unwrap_or_else(|| "UNKNOWN".into()),
         pattern: out.event_pattern().map(str::to_string),
+        arn: out.arn().map(str::to_string),
+        event_bus: out.event_bus_name().map(str::to_string),
+        targets: Lookup::default(),
     }
 }
 
@@ -291,6 +298,7 @@ mod tests {
                 name: "web-rule".into(),
                 state: "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS".into(),
                 pattern: Some(r#"{"source":["aws.ecr"]}"#.into()),
+                ..TriggerRule::default()
             }
         );
         assert!(rule.enabled());

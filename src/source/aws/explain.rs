@@ -1,6 +1,8 @@
-//! The explain step of one profile's poll: the CloudTrail records of the pushes that need explaining and the
-//! EventBridge rules of the pipelines that should have run for them, concurrently, both ending by the deadline the
-//! source set within the poll's timeout. What could not be read is a warning and a "not checked", never a failure.
+//! The explain step of one profile's poll: the CloudTrail records of the pushes that need explaining and, concurrently,
+//! the EventBridge rules of the pipelines that should have run for them with their targets (and the targets' roles)
+//! and what lies past them (`triggers`: other rules of the bus, trails, `FailedInvocations`), all ending by the
+//! deadline the source set within the poll's timeout. What could not be read is a warning and a "not checked",
+//! never a failure. A poll whose pushes are all accounted for never gets here: it makes none of these calls.
 
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
@@ -8,10 +10,12 @@ use tokio::time::Instant;
 use super::clients::ProfileClients;
 use super::limiter::RateLimiter;
 use super::memory::ProfileMemory;
+use super::partition;
 use super::profile_poll::{ProfilePoll, Scope};
+use super::rules;
 use super::stats::CallStats;
 use super::trail::{self, Place, TrailOutcome};
-use super::{partition, rules};
+use super::triggers::{self, TriggerReads};
 use crate::analysis::needs::Needs;
 use crate::model::{Diagnostics, Identity, Lookup, Pipeline, ProfileSnapshot};
 use crate::source::{Explanation, PollRequest};
@@ -73,7 +77,21 @@ async fn explain(p: &ProfilePoll<'_>, ex: Explain<'_>) -> Explanation {
             )),
         }
     });
-    let (TrailOutcome { read: put_images, mut warnings }, rules) = tokio::join!(trail, rules);
+    // Past the rules: other rules of the bus, trails, failed invocations (triggers.rs).
+    let rules = async {
+        let rules = rules.await;
+        // Boxed: the reads past the rules would make the poll's future too large for a thread's stack.
+        let read = Box::pin(p.timed("triggers", triggers::read(p, &rules)));
+        let past = match tokio::time::timeout_at(ex.deadline, read).await {
+            Ok(past) => past,
+            Err(_) => TriggerReads::skipped(&format!(
+                "the trigger diagnosis did not finish within {} (the time the poll left)",
+                humantime::format_duration(budget)
+            )),
+        };
+        (rules, past)
+    };
+    let (TrailOutcome { read: put_images, mut warnings }, (rules, past)) = tokio::join!(trail, rules);
     if let Lookup::Skipped(why) = &rules
         && p.scope.eventbridge
     {
@@ -81,7 +99,19 @@ async fn explain(p: &ProfilePoll<'_>, ex: Explain<'_>) -> Explanation {
             "trigger rules not checked: {why} (needs events:ListRuleNamesByTarget and events:DescribeRule)"
         ));
     }
-    Explanation { diagnostics: Diagnostics { put_images, rules }, warnings, stats: Default::default() }
+    warnings.extend(past.warnings);
+    Explanation {
+        diagnostics: Diagnostics {
+            put_images,
+            rules,
+            other_rules: past.other_rules,
+            trails: past.trails,
+            failed_invocations: past.failed_invocations,
+            ..Diagnostics::default()
+        },
+        warnings,
+        stats: Default::default(),
+    }
 }
 
 /// `(name, ARN)` of each pipeline of `wanted` with an ECR source: the ARN GetPipeline gave (remembered with its

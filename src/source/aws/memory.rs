@@ -1,16 +1,20 @@
 //! What a profile remembers between polls, so a steady-state poll costs few API calls: the caller identity,
 //! pipeline definitions by version, executions already seen, CloudTrail records and which windows of time were read,
-//! rules, and what each image index lists.
+//! rules (with their targets), what each image index lists, and what the trigger diagnosis read past the rules.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
+use std::time::Duration;
 
 use jiff::Timestamp;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::model::{Execution, Identity, IndexEntry, PutImageRecord, TimeWindow, TriggerRule, WatchedSource, Windows};
+use crate::model::{
+    Execution, FailedInvocations, Identity, IndexEntry, Lookup, PutImageRecord, ReplicationRule, TimeWindow,
+    TrailState, TriggerRule, WatchedSource, Windows,
+};
 use crate::oci::ParseError;
 
 /// A pipeline definition as read by GetPipeline, kept until ListPipelines reports another version.
@@ -56,6 +60,33 @@ impl TrailCache {
     }
 }
 
+/// One read kept for a while, with the warnings it gave.
+#[derive(Debug, Clone)]
+pub(super) struct Kept<T> {
+    pub at: Instant,
+    pub value: T,
+    pub warnings: Vec<String>,
+}
+
+impl<T: Clone> Kept<T> {
+    /// The value and its warnings while younger than `ttl` (and, for reads that depend on what was asked, asked for
+    /// the same `key`).
+    pub fn fresh(this: &Option<(String, Kept<T>)>, key: &str, ttl: Duration) -> Option<(T, Vec<String>)> {
+        let (k, kept) = this.as_ref()?;
+        (k == key && kept.at.elapsed() < ttl).then(|| (kept.value.clone(), kept.warnings.clone()))
+    }
+}
+
+/// What the trigger diagnosis read past the rules, each with what it was read for.
+#[derive(Debug, Default)]
+pub(super) struct TriggerMemory {
+    pub other_rules: Option<(String, Kept<Lookup<Vec<TriggerRule>>>)>,
+    pub trails: Option<(String, Kept<Lookup<Vec<TrailState>>>)>,
+    /// Keyed by the rules read.
+    pub failed_invocations: Option<(String, Kept<Lookup<FailedInvocations>>)>,
+    pub replication: Option<(String, Kept<Lookup<Vec<ReplicationRule>>>)>,
+}
+
 /// Per-profile memory across polls.
 #[derive(Debug, Default)]
 pub(super) struct ProfileMemory {
@@ -64,6 +95,8 @@ pub(super) struct ProfileMemory {
     pub executions: Mutex<HashMap<String, Vec<Execution>>>,
     pub trail: Mutex<TrailCache>,
     pub rules: Mutex<HashMap<String, (Instant, Vec<TriggerRule>)>>,
+    /// Targets' roles, trails, metrics and replication, for the trigger diagnosis.
+    pub triggers: Mutex<TriggerMemory>,
     /// What each image index lists (or why its manifest is not an index), by digest: a manifest never changes, so
     /// it is read once for the life of the process.
     pub indexes: Mutex<HashMap<String, Result<Vec<IndexEntry>, ParseError>>>,

@@ -3,25 +3,34 @@
 //!
 //! [`AwsSource`] holds each profile's clients (`clients`), its memory across polls (`memory`) and what to read
 //! (`profile_poll::Scope`), and renews a session AWS declared expired. A poll's core read runs in `orchestrate`,
-//! which calls the readers by job (`identity`, `pipelines`, `images`); its explain step runs in `explain` (`trail`,
-//! `rules`). `convert` turns SDK answers into domain types and `errors` SDK errors into [`PollError`]s; `partition`
-//! builds ARNs, `limiter` paces CloudTrail per account and region across profiles, and `stats` counts the calls.
+//! which calls the readers by job (`identity`, `pipelines`, `images`, and `registry` for replication); its explain
+//! step runs in `explain` (`trail`, `rules` with `targets` and `iam`, and past the rules `triggers`: `bus`,
+//! `trail_coverage`, `metrics`). `convert` turns SDK answers into domain types and `errors` SDK errors into
+//! [`PollError`]s; `partition` builds ARNs, `limiter` paces CloudTrail per account and region across profiles, and
+//! `stats` counts the calls.
 
+mod bus;
 mod clients;
 mod convert;
 mod errors;
 mod explain;
+mod iam;
 mod identity;
 mod images;
 mod limiter;
 mod memory;
+mod metrics;
 mod orchestrate;
 mod partition;
 mod pipelines;
 mod profile_poll;
+mod registry;
 mod rules;
 mod stats;
+mod targets;
 mod trail;
+mod trail_coverage;
+mod triggers;
 
 #[cfg(test)]
 mod tests;

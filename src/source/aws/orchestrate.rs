@@ -1,7 +1,8 @@
 //! The core read of one profile's poll: identity and pipelines first (concurrently), then the images of the
 //! repositories they watch, then the snapshot. Each API's failure is recorded; what the other APIs returned is
-//! kept. What explains the pushes (CloudTrail, EventBridge) is the explain step's (`explain`), run by the poller
-//! only when something needs explaining.
+//! kept. The registry's replication configuration is read with the images (another profile's pushes may need it).
+//! What explains the pushes (CloudTrail, EventBridge, IAM, CloudWatch) is the explain step's (`explain`), run by the
+//! poller only when something needs explaining.
 
 use std::sync::atomic::Ordering;
 
@@ -16,7 +17,8 @@ use super::memory::ProfileMemory;
 use super::pipelines::{self, PipelinesRead};
 use super::profile_poll::{PROFILE_IN_FLIGHT, ProfilePoll, Scope};
 use super::stats::CallStats;
-use crate::model::{ErrorKind, Identity, Pipeline, PollError, ProfileSnapshot};
+use super::triggers;
+use crate::model::{Diagnostics, ErrorKind, Identity, Pipeline, PollError, ProfileSnapshot};
 use crate::source::PollRequest;
 
 /// Reads the core data of one profile through `clients`, and what the read cost.
@@ -55,15 +57,17 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
     }
 
     let repos = repositories(&pipelines, &p.scope.repositories);
-    let mut results = p
-        .timed(
-            "images",
-            futures::stream::iter(repos.clone().into_iter().enumerate())
-                .map(|(i, repo)| async move { (i, images::read(p, &repo).await) })
-                .buffer_unordered(PROFILE_IN_FLIGHT)
-                .collect::<Vec<(usize, Result<ImagesRead, ImagesFailure>)>>(),
-        )
-        .await;
+    let images = p.timed(
+        "images",
+        futures::stream::iter(repos.clone().into_iter().enumerate())
+            .map(|(i, repo)| async move { (i, images::read(p, &repo).await) })
+            .buffer_unordered(PROFILE_IN_FLIGHT)
+            .collect::<Vec<(usize, Result<ImagesRead, ImagesFailure>)>>(),
+    );
+    // Where this registry replicates: another profile's pushes are told apart as replicated with it, whatever this
+    // profile's own pushes need (triggers.rs; remembered for a while, so a steady-state poll does not call it).
+    let (mut results, (replication, replication_warnings)) =
+        tokio::join!(images, p.timed("replication", triggers::replication(p)));
     results.sort_by_key(|(i, _)| *i);
     let (mut images, mut indexes) = (Vec::new(), Vec::new());
     for (i, r) in results {
@@ -79,6 +83,7 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
             Err(ImagesFailure::Failed(e)) => failures.push(e),
         }
     }
+    warnings.extend(replication_warnings);
 
     ProfileSnapshot {
         identity,
@@ -88,6 +93,7 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
         errors: failures,
         warnings,
         stale_pipelines: stale,
+        diagnostics: Diagnostics { replication, ..Diagnostics::default() },
         ..ProfileSnapshot::default()
     }
 }

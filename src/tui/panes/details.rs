@@ -8,7 +8,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::{centered, safe, width};
+use super::{centered, safe};
 use crate::analysis::chain::{Hop, HopState, first_broken};
 use crate::analysis::correlate::{MatchedBy, PushStatus};
 use crate::analysis::{PipelineHistory, PushVerdict};
@@ -163,6 +163,12 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
                 Span::raw(safe(&f.message)),
             ]));
             if p.status != PushStatus::Unwatched {
+                for e in &f.evidence {
+                    l.push(Line::from(vec![Span::styled("  seen: ", t.dim()), Span::raw(safe(e))]));
+                }
+                if let Some(i) = &f.inferred {
+                    l.push(Line::from(vec![Span::styled("  inferred: ", t.dim()), Span::raw(safe(i))]));
+                }
                 l.push(Line::from(vec![Span::styled("  fix: ", t.dim()), Span::raw(safe(&f.fix))]));
             }
         }
@@ -260,17 +266,11 @@ fn gone(app: &App) -> Vec<Line<'static>> {
     vec![Line::styled("This item is no longer in the lookback window.", app.theme.dim())]
 }
 
-/// Rows `lines` take once wrapped at `w` columns (an estimate: words are not kept whole).
-fn wrapped_height(lines: &[Line], w: usize) -> usize {
-    lines.iter().map(|l| l.spans.iter().map(|s| width(&s.content)).sum::<usize>().div_ceil(w.max(1)).max(1)).sum()
-}
-
 /// Where a popup of `lines` goes in `area`, and how far it can scroll (0 when everything fits).
 fn geometry(area: Rect, lines: &[Line]) -> (Rect, u16) {
     let w = area.width.saturating_sub(4).min(110);
-    let inner_w = usize::from(w.saturating_sub(2));
-    // Word wrapping may need a few more rows than the estimate.
-    let need = wrapped_height(lines, inner_w) + lines.len() / 10 + 2;
+    // The rows the text takes wrapped as the paragraph wraps it, and the borders.
+    let need = Paragraph::new(lines.to_vec()).wrap(Wrap { trim: false }).line_count(w.saturating_sub(2)) + 2;
     let h = u16::try_from(need).unwrap_or(u16::MAX).min(area.height.saturating_sub(2));
     let visible = usize::from(h.saturating_sub(2));
     let max = u16::try_from(need.saturating_sub(2).saturating_sub(visible)).unwrap_or(u16::MAX);

@@ -1,5 +1,6 @@
 //! Helpers for the integration tests: moto, seeding, configs, and running the pipewatch binary.
 
+pub mod corpus;
 pub mod moto;
 pub mod proxy;
 mod selftest;

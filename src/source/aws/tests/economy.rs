@@ -53,7 +53,8 @@ async fn steady_state_poll_reuses_identity_definitions_and_executions() {
     let c = clients_with(&[&id], &[&list, &gp, &page, &older], &[&im], &[&lookup], &[&names, &describe]);
     let source = source(c, Scope::default());
 
-    // Every push is accounted for: no CloudTrail or EventBridge call.
+    // Every push is accounted for: no CloudTrail, EventBridge, IAM or CloudWatch call; the registry's replication
+    // (which other profiles' pushes may need) is read with the images.
     let first = poll_at(&source, request()).await;
     assert_eq!(report_at(&first, request()).pushes[0].status, PushStatus::Triggered);
     assert_eq!(
@@ -63,13 +64,15 @@ async fn steady_state_poll_reuses_identity_definitions_and_executions() {
             ("codepipeline:ListPipelineExecutions", 2),
             ("codepipeline:ListPipelines", 1),
             ("ecr:DescribeImages", 1),
+            ("ecr:DescribeRegistry", 1),
             ("sts:GetCallerIdentity", 1),
         ]
     );
     let phases: Vec<&str> = first.stats.phases.iter().map(|(p, _)| p.as_str()).collect();
     assert!(phases.contains(&"core") && phases.contains(&"total") && !phases.contains(&"explain"), "{phases:?}");
 
-    // A minute later: one call per pipeline and per repository page, plus ListPipelines.
+    // A minute later: one call per pipeline and per repository page, plus ListPipelines (the replication is
+    // remembered).
     let second = poll_at(&source, later(60)).await;
     assert_eq!(
         calls(&second),
@@ -102,16 +105,21 @@ async fn an_untriggered_push_is_explained_once_then_remembered() {
         calls(&first),
         [
             ("cloudtrail:LookupEvents", 1),
+            ("cloudwatch:GetMetricData", 1),
             ("codepipeline:GetPipeline", 1),
             ("codepipeline:ListPipelineExecutions", 1),
             ("codepipeline:ListPipelines", 1),
             ("ecr:DescribeImages", 1),
+            ("ecr:DescribeRegistry", 1),
             ("events:DescribeRule", 1),
             ("events:ListRuleNamesByTarget", 1),
+            ("events:ListTargetsByRule", 1),
+            ("iam:SimulatePrincipalPolicy", 1),
             ("sts:GetCallerIdentity", 1),
         ]
     );
-    // Its window was read completely and its rules are fresh: the explain step calls nothing.
+    // Its window was read completely, its rules (with their targets and roles) and their failed invocations are
+    // fresh: the explain step calls nothing.
     let second = poll_at(&source, later(60)).await;
     assert_eq!(
         calls(&second),
