@@ -124,7 +124,8 @@ async fn poll_now_wakes_idle_profiles() {
 }
 
 /// One profile whose core read finds web:latest pushed an hour before [`REQ`]'s `now`, with or without the run it
-/// started; its explain step takes `explain_latency` (forever for `None`) and is counted.
+/// started, and its registry's replication (none); its explain step takes `explain_latency` (forever for `None`) and
+/// is counted.
 struct Explaining {
     metas: Vec<ProfileMeta>,
     with_run: bool,
@@ -175,6 +176,7 @@ impl Source for Explaining {
                 pushed_at,
                 ..Image::default()
             }],
+            diagnostics: crate::model::Diagnostics { replication: Lookup::Done(Vec::new()), ..Default::default() },
             ..ProfileSnapshot::default()
         }
     }
@@ -210,7 +212,13 @@ async fn nothing_to_explain_means_no_explain_step() {
     let source = Explaining::new(true, Some(Duration::ZERO));
     let snap = poll_within(source.as_ref(), 0, REQ_AT_2026, TIMEOUT).await;
     assert_eq!(source.explains.load(Ordering::SeqCst), 0);
-    assert_eq!(snap.diagnostics.rules, Lookup::Skipped("not read: every push is accounted for".into()));
+    let why = "not read: every push is accounted for";
+    assert_eq!(snap.diagnostics.rules, Lookup::Skipped(why.into()));
+    assert_eq!(snap.diagnostics.put_images, Lookup::Skipped(why.into()));
+    assert_eq!(snap.diagnostics.other_rules, Lookup::Skipped(why.into()));
+    assert_eq!(snap.diagnostics.trails, Lookup::Skipped(why.into()));
+    assert_eq!(snap.diagnostics.failed_invocations, Lookup::Skipped(why.into()));
+    assert_eq!(snap.diagnostics.replication, Lookup::Done(Vec::new()), "the core read's, kept");
     let phases: Vec<&str> = snap.stats.phases.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(phases, ["total"]);
 }
@@ -221,6 +229,7 @@ async fn an_untriggered_push_is_explained_within_the_same_timeout() {
     let snap = poll_within(source.as_ref(), 0, REQ_AT_2026, TIMEOUT).await;
     assert_eq!(source.explains.load(Ordering::SeqCst), 1);
     assert_eq!(snap.diagnostics.rules, Lookup::Done(vec![("web-deploy".into(), vec![])]));
+    assert_eq!(snap.diagnostics.replication, Lookup::Done(Vec::new()), "the core read's, kept");
     assert_eq!(snap.warnings, ["explained"]);
     assert_eq!(snap.stats.calls, [("events:DescribeRule".to_string(), 1)]);
     let phases: Vec<(&str, Duration)> = snap.stats.phases.iter().map(|(p, d)| (p.as_str(), *d)).collect();
@@ -240,4 +249,5 @@ async fn a_hung_explain_step_is_a_warning_and_keeps_the_core_data() {
           kept and the next poll goes on from there (a longer `timeout` leaves more time)"]
     );
     assert_eq!(snap.diagnostics.put_images, Lookup::Skipped("the poll's timeout (2s) ran out while explaining".into()));
+    assert_eq!(snap.diagnostics.replication, Lookup::Done(Vec::new()), "the core read's, kept");
 }
