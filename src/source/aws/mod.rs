@@ -12,6 +12,7 @@
 mod bus;
 mod clients;
 mod convert;
+pub mod doctor;
 mod errors;
 mod explain;
 mod iam;

@@ -7,6 +7,7 @@
 mod core_reads;
 mod corpus;
 mod credentials;
+mod doctor;
 mod economy;
 mod enrichment;
 mod indexes;
