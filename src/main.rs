@@ -13,9 +13,9 @@ use pipewatch::config::{self, ConfigError, Overrides, Settings};
 use pipewatch::logging;
 use pipewatch::poller;
 use pipewatch::report;
-use pipewatch::source::Source;
 use pipewatch::source::aws::AwsSource;
 use pipewatch::source::demo::DemoSource;
+use pipewatch::source::{PollRequest, Source};
 use pipewatch::{display, doctor, exit};
 
 /// The least-privilege policy shipped in `assets/`, printed by `pipewatch iam-policy`.
@@ -132,7 +132,7 @@ fn run(cli: Cli) -> Result<u8, RunError> {
     let config = config::load(&path)?.apply(&overrides)?;
     let settings = config.settings.clone();
     runtime.block_on(async {
-        let source = Arc::new(AwsSource::new(&config.profiles).await.with_poll_timeout(settings.timeout));
+        let source = Arc::new(AwsSource::new(&config.profiles).await);
         dispatch(&cli, source, &settings, &config.ui).await
     })
 }
@@ -202,7 +202,8 @@ async fn dispatch<S: Source>(cli: &Cli, source: Arc<S>, settings: &Settings, ui:
         return Ok(pipewatch::tui::run(source, settings, ui).await);
     }
     let started = cli.now.unwrap_or_else(Timestamp::now);
-    let snapshots = poller::poll_every_profile(Arc::clone(&source), started, settings.lookback, settings.timeout).await;
+    let req = PollRequest { now: started, lookback: settings.lookback, grace: settings.grace };
+    let snapshots = poller::poll_every_profile(Arc::clone(&source), req, settings.timeout).await;
     if cli.stats {
         let mut err = io::stderr().lock();
         let _ = report::stats::write(source.profiles(), &snapshots, &mut err);

@@ -13,6 +13,7 @@ use jiff::SignedDuration;
 use crate::analysis::correlate::PushStatus;
 pub use crate::analysis::evidence::Evidence;
 pub use crate::analysis::finding::{Code, Finding};
+use crate::analysis::needs::window_around;
 pub use crate::analysis::pattern::{RuleMatch, judge_rule};
 use crate::analysis::replication::Arrival;
 use crate::analysis::walk::walk;
@@ -45,10 +46,15 @@ pub fn diagnose(cx: &Evidence<'_>) -> Vec<Finding> {
         (Lookup::Done(read), None) => {
             let young = read.read_until.duration_since(cx.push.pushed_at)
                 < SignedDuration::try_from(CLOUDTRAIL_DELAY).unwrap_or(SignedDuration::ZERO);
-            if young {
+            let around = window_around(cx.push.pushed_at);
+            if read.covers(&around) {
+                checked.push(format!("CloudTrail: no PutImage record for this digest from {around} (read completely)"));
+            } else if young {
                 unchecked.push("CloudTrail: no PutImage record yet (delivery takes about 5 minutes)".into());
             } else {
-                checked.push("CloudTrail: no PutImage record for this digest in the lookback window".into());
+                unchecked.push(format!(
+                    "CloudTrail from {around} (not read completely yet; the read resumes on the next poll)"
+                ));
             }
         }
         (Lookup::Skipped(why), None) => unchecked.push(format!("CloudTrail ({why})")),

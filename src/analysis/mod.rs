@@ -11,6 +11,7 @@ pub mod diagnose;
 pub mod evidence;
 pub mod finding;
 pub mod hop;
+pub mod needs;
 pub mod pattern;
 pub mod pushes;
 pub mod replication;
@@ -62,6 +63,8 @@ pub struct PipelineHistory {
     pub name: String,
     pub sources: Vec<WatchedSource>,
     pub executions: Vec<Execution>,
+    /// Why the pipeline shows the data of an earlier poll (a call for it failed this time); `None` when fresh.
+    pub stale: Option<String>,
 }
 
 /// One push and what became of it.
@@ -141,6 +144,7 @@ impl Analysis {
             name: p.name.clone(),
             sources: p.sources.clone(),
             executions: p.executions.clone(),
+            stale: snap.stale_pipelines.iter().find(|s| s.pipeline == p.name).map(|s| s.reason.clone()),
         }));
 
         let trail = TrailIndex::new(&snap.diagnostics);

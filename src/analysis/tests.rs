@@ -92,6 +92,7 @@ fn cloudtrail_recovers_the_tag_of_a_push_whose_tag_moved() {
         put_images: Lookup::Done(CloudTrailRead {
             records: vec![record("sha256:55e7a6f2bb43e38cc34285af03b4973d", "latest", -3600)],
             read_until: ts(0),
+            complete: Default::default(),
         }),
         rules: Lookup::Skipped("not checked".into()),
         ..Diagnostics::default()
@@ -116,6 +117,7 @@ fn a_push_that_still_holds_a_tag_keeps_its_own_tags() {
     a.diagnostics.put_images = Lookup::Done(CloudTrailRead {
         records: vec![record("sha256:acd3ca9941a85e8ed16515bfc5328e4e", "build-7", -900)],
         read_until: ts(0),
+        complete: Default::default(),
     });
     let r = Analysis::new(&metas()[..1], &[&a], ts(0), GRACE);
     let newer = r.pushes.iter().find(|p| p.push.digest.starts_with("sha256:acd3")).unwrap();

@@ -69,6 +69,7 @@ mod tests {
             put_images: Lookup::Done(CloudTrailRead {
                 records,
                 read_until: Timestamp::from_second(1_764_000_000).unwrap(),
+                complete: Default::default(),
             }),
             ..Diagnostics::default()
         }

@@ -123,6 +123,9 @@ struct PipelineJson<'a> {
     executions: Vec<ExecutionJson<'a>>,
     /// The pipeline's page in the AWS console (null when the profile's region is unknown).
     console_url: Option<String>,
+    /// Present when the pipeline shows the data of an earlier poll: why (the call that failed this time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stale: Option<&'a str>,
 }
 
 impl<'a> PipelineJson<'a> {
@@ -133,6 +136,7 @@ impl<'a> PipelineJson<'a> {
             sources: p.sources.iter().map(SourceJson::of).collect(),
             executions: p.executions.iter().map(ExecutionJson::of).collect(),
             console_url: console.map(|c| c.pipeline(&p.name)),
+            stale: p.stale.as_deref(),
         }
     }
 }

@@ -122,6 +122,28 @@ fn denied() -> PollError {
 }
 
 #[test]
+fn a_stale_pipeline_says_so_in_json_and_text() {
+    let mut a = account_a();
+    let why = "codepipeline:ListPipelineExecutions web-deploy: ThrottlingException: Rate exceeded";
+    a.stale_pipelines = vec![crate::model::StalePipeline { pipeline: "web-deploy".into(), reason: why.into() }];
+    let r = Analysis::new(&metas()[..1], &[&a], ts(0), Duration::from_secs(300));
+    let v: Value = serde_json::from_str(&json_of(&r)).unwrap();
+    assert_eq!(v["pipelines"][0]["stale"], why);
+    assert_eq!(v["pipelines"][0]["executions"][0]["id"], "exec-1", "its last good runs are kept");
+    let out = text_of(&r, false);
+    assert!(
+        out.contains(
+            "  account-a/web-deploy  watches web:latest\n    stale: the data of an earlier poll \
+             (codepipeline:ListPipelineExecutions\n      web-deploy: ThrottlingException: Rate exceeded)\n"
+        ),
+        "{out}"
+    );
+    // A fresh pipeline has no `stale` key (the document of a healthy poll is unchanged).
+    let fresh: Value = serde_json::from_str(&json_of(&analysed(ProfileSnapshot::default()))).unwrap();
+    assert!(fresh["pipelines"][0].get("stale").is_none(), "{fresh:#}");
+}
+
+#[test]
 fn a_buildx_push_is_one_push_with_its_platforms_and_artifacts() {
     let r = Analysis::new(&metas()[..1], &[&account_a_buildx()], ts(0), Duration::from_secs(300));
     let v: Value = serde_json::from_str(&json_of(&r)).unwrap();

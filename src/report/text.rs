@@ -188,6 +188,9 @@ fn write_pipelines(out: &mut impl Write, p: &Painter, analysis: &Analysis) -> io
         let watches =
             if watches.is_empty() { "no ECR source".to_string() } else { format!("watches {}", watches.join(", ")) };
         writeln!(out, "  {}/{}  {}", clean(&pl.profile), clean(&pl.name), clean(&watches))?;
+        if let Some(why) = &pl.stale {
+            write_wrapped(out, "    ", "stale:", &format!("the data of an earlier poll ({})", clean(why)))?;
+        }
         if pl.executions.is_empty() {
             writeln!(out, "    no executions in the lookback window")?;
         }

@@ -12,15 +12,19 @@
 //! watches. account-b's poll fails now and then (an expired session) so the failure path shows too.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::analysis::diagnose::CLOUDTRAIL_DELAY;
+use crate::analysis::needs::Needs;
 use crate::model::{
     CloudTrailRead, DOCKER_MANIFEST, Diagnostics, ErrorKind, ExecStatus, Execution, FailedInvocations, Identity, Image,
     IndexEntry, IndexManifest, Lookup, OCI_INDEX, OCI_MANIFEST, Pipeline, PollError, ProfileMeta, ProfileSnapshot,
-    Pusher, PutImageRecord, ReplicationRule, Revision, RolePermission, RuleTarget, TriggerRule, WatchedSource,
+    Pusher, PutImageRecord, ReplicationRule, Revision, RolePermission, RuleTarget, TimeWindow, TriggerRule,
+    WatchedSource, Windows,
 };
-use crate::source::{PollRequest, Source};
+use crate::source::{Explanation, PollRequest, Source};
 
 /// Seconds between two simulated pushes of `web:latest`.
 const PUSH_EVERY: i64 = 40;
@@ -496,8 +500,10 @@ fn target(account: &str, pipeline: &str, role: bool) -> RuleTarget {
 }
 
 fn diagnostics(records: Vec<PutImageRecord>, rules: Vec<(String, Vec<TriggerRule>)>, now: Timestamp) -> Diagnostics {
-    // CloudTrail delivers about 5 minutes late: the newest pushes have no record yet.
+    // CloudTrail delivers about 5 minutes late: the newest pushes have no record yet. Everything older than the
+    // delivery delay pipewatch allows for was read completely.
     let delivered = now.saturating_sub(SignedDuration::from_secs(300)).unwrap_or(now);
+    let settled = now.saturating_sub(SignedDuration::try_from(CLOUDTRAIL_DELAY).unwrap_or_default()).unwrap_or(now);
     // No rule failed an invocation in the last day: EventBridge sends no datapoint.
     let mut names: Vec<String> = rules.iter().flat_map(|(_, r)| r.iter().map(|r| r.name.clone())).collect();
     names.dedup();
@@ -512,6 +518,7 @@ fn diagnostics(records: Vec<PutImageRecord>, rules: Vec<(String, Vec<TriggerRule
         put_images: Lookup::Done(CloudTrailRead {
             records: records.into_iter().filter(|r| r.event_time <= delivered).collect(),
             read_until: now,
+            complete: Windows::of([TimeWindow::new(Timestamp::MIN, settled)]),
         }),
         rules: Lookup::Done(rules),
         ..Diagnostics::default()
@@ -526,7 +533,7 @@ impl Source for DemoSource {
     async fn poll(&self, index: usize, req: PollRequest) -> ProfileSnapshot {
         let n = self.polls[index.min(1)].fetch_add(1, Ordering::Relaxed);
         // A little latency, as a real account would have.
-        tokio::time::sleep(std::time::Duration::from_millis(150 + 100 * index as u64)).await;
+        tokio::time::sleep(Duration::from_millis(150 + 100 * index as u64)).await;
         if self.failures && index == 1 && n % FAIL_EVERY == FAIL_EVERY - 1 {
             return ProfileSnapshot::failed(PollError::of_call(
                 "sts:GetCallerIdentity",
@@ -535,12 +542,28 @@ impl Source for DemoSource {
             ));
         }
         let mut snap = self.snapshot(index, req.now);
+        // What explains the pushes comes in the explain step; the registry's replication is the core read's.
+        snap.diagnostics =
+            Diagnostics { replication: std::mem::take(&mut snap.diagnostics.replication), ..Diagnostics::default() };
         let since = req.since();
         snap.images.retain(|i| i.pushed_at >= since);
         for p in &mut snap.pipelines {
             p.executions.retain(|e| e.started_at >= since);
         }
         snap
+    }
+
+    /// The story's CloudTrail records and rules, whatever was asked: the demo's accounts always have pushes to
+    /// explain, and its records are few.
+    async fn explain(
+        &self,
+        index: usize,
+        req: PollRequest,
+        _snapshot: &ProfileSnapshot,
+        _needs: &Needs,
+        _budget: Duration,
+    ) -> Explanation {
+        Explanation { diagnostics: self.snapshot(index, req.now).diagnostics, ..Explanation::default() }
     }
 }
 

@@ -138,7 +138,8 @@ async fn event_loop<S: Source>(
     spawn_input(tx.clone())?;
     let in_tmux = std::env::var_os("TMUX").is_some();
     let hyperlinks = hyperlinks_supported();
-    let mut poller = Poller::spawn(source, settings.refresh, settings.lookback, settings.timeout, poll_tx);
+    let mut poller =
+        Poller::spawn(source, settings.refresh, settings.lookback, settings.grace, settings.timeout, poll_tx);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;

@@ -249,3 +249,20 @@ fn every_size_shows_the_dashboard_or_says_it_is_too_small() {
         assert!(text.contains(" push api:latest ") && text.contains("Esc closes"), "{w}x{h}:\n{text}");
     }
 }
+
+#[test]
+fn a_stale_pipeline_is_marked_in_the_executions_pane_and_its_details() {
+    let mut a = app();
+    let mut snap = fixtures::account_b();
+    let why = "codepipeline:ListPipelineExecutions report-deploy: ThrottlingException: Rate exceeded";
+    snap.stale_pipelines = vec![crate::model::StalePipeline { pipeline: "report-deploy".into(), reason: why.into() }];
+    feed(&mut a, vec![fixtures::account_a(), snap], now());
+    let text = screen(&mut a, 200, 50);
+    assert!(text.contains("report-deploy (stale)"), "{text}");
+    type_text(&mut a, "/report-deploy");
+    a.update(key(KeyCode::Enter), now());
+    a.update(key(KeyCode::Tab), now());
+    a.update(key(KeyCode::Enter), now());
+    let text = screen(&mut a, 200, 50);
+    assert!(text.contains("the data of an earlier poll (codepipeline:ListPipelineExecutions report-deploy:"), "{text}");
+}

@@ -6,6 +6,7 @@
 
 mod bad_input;
 mod behaviour;
+mod cloudtrail;
 mod completions;
 mod config_corpus;
 mod demo_once;

@@ -1,7 +1,8 @@
 //! The trigger diagnosis against the AWS-behaviour layer (awsim): a rule whose target has no role, and a
 //! CloudTrail-style rule with and without a trail that logs the push. The world behaves as documented (a target
 //! without a role starts nothing; a CloudTrail-delivered event needs a logging trail), and pipewatch must say so
-//! from what it reads: the rule's targets, the trails, their status and selectors, the registries' replication.
+//! from what it reads when a push needs explaining: the rule's targets, the trails, their status and selectors, the
+//! registries' replication.
 
 use awsim::{OrgAccount, Pipeline, Principal, PushSpec, ReplicateSpec, ReplicationRule, Role, Rule, Target, Trail};
 use jiff::{SignedDuration, Timestamp};
@@ -96,10 +97,8 @@ fn a_cloudtrail_style_rule_without_a_trail_is_blamed_with_what_was_checked() {
     assert_eq!(hop(&web, "rule")["state"], "broken");
 }
 
-#[test]
-fn a_cloudtrail_style_rule_with_the_organizations_trail_is_followed() {
-    let target = Target::new("1", &pipeline_arn("web-deploy"), Some(&format!("arn:aws:iam::{A}:role/cwe-role")));
-    let sim = world_with(Rule::new("web-cloudtrail", cloudtrail_style()).target(target));
+/// The organization's trail (in the management account, multi-region, logging every management event).
+fn organization_trail(sim: &Sim) {
     let member = |id: &str| OrgAccount {
         id: id.into(),
         name: id.into(),
@@ -111,9 +110,41 @@ fn a_cloudtrail_style_rule_with_the_organizations_trail_is_followed() {
     trail.multi_region = true;
     trail.organization = true;
     sim.world.add_trail(trail);
+}
+
+#[test]
+fn a_cloudtrail_style_rule_with_the_organizations_trail_is_followed() {
+    let target = Target::new("1", &pipeline_arn("web-deploy"), Some(&format!("arn:aws:iam::{A}:role/cwe-role")));
+    let sim = world_with(Rule::new("web-cloudtrail", cloudtrail_style()).target(target));
+    organization_trail(&sim);
     let (doc, web) = push_and_watch(&sim);
-    // The trail delivers the PutImage call to A's bus, the rule starts the pipeline.
+    // The trail delivers the PutImage call to A's bus, the rule starts the pipeline: nothing needs explaining, so
+    // neither the rule nor the trails are read, and the run stands for the rule and its target.
     assert_eq!(web["status"], "triggered", "{web:#}");
+    let rule = hop(&web, "rule");
+    assert_eq!(rule["state"], "established", "{rule:#}");
+    assert!(rule["evidence"].as_str().unwrap().contains("rule/web-cloudtrail"), "{rule:#}");
+    assert_eq!(hop(&web, "target")["state"], "established", "{web:#}");
+    assert_eq!(warnings(&doc), Vec::<&str>::new(), "every read answered");
+    let read: Vec<String> = sim
+        .world
+        .requests()
+        .iter()
+        .filter(|r| ["cloudtrail", "events", "iam", "monitoring"].contains(&r.service.as_str()))
+        .map(|r| r.api())
+        .collect();
+    assert_eq!(read, Vec::<String>::new(), "nothing needed explaining");
+}
+
+#[test]
+fn the_organizations_trail_is_followed_when_a_push_needs_explaining() {
+    // The same rule and trail, but the target has no role: the world starts nothing.
+    let target = Target::new("1", &pipeline_arn("web-deploy"), None);
+    let sim = world_with(Rule::new("web-cloudtrail", cloudtrail_style()).target(target));
+    organization_trail(&sim);
+    let (doc, web) = push_and_watch(&sim);
+    assert_eq!(web["status"], "untriggered", "{web:#}");
+    // The rule is not blamed: the trail that delivers its events is named; the target is.
     let rule = hop(&web, "rule");
     assert_eq!(rule["state"], "established", "{rule:#}");
     assert!(
@@ -123,7 +154,7 @@ fn a_cloudtrail_style_rule_with_the_organizations_trail_is_followed() {
             .contains("trail org-trail (organization, multi-region, home us-east-1) is logging"),
         "{rule:#}"
     );
-    assert_eq!(hop(&web, "target")["state"], "established", "{web:#}");
+    assert_eq!(codes(&web), ["target_without_role"], "{web:#}");
     assert_eq!(warnings(&doc), Vec::<&str>::new(), "every read answered");
 }
 

@@ -231,6 +231,9 @@ fn exec_lines(app: &App, pl: &PipelineHistory, e: &Execution, now: Timestamp) ->
     l.push(field("Duration", duration, app));
     let sources: Vec<String> = pl.sources.iter().map(|s| safe(&format!("{}:{}", s.repository, s.tag))).collect();
     l.push(field("Watches", if sources.is_empty() { "no ECR source".to_string() } else { sources.join(", ") }, app));
+    if let Some(why) = &pl.stale {
+        l.push(styled_field("Stale", format!("the data of an earlier poll ({})", safe(why)), t.pending(), app));
+    }
     l.push(Line::raw(""));
     l.push(Line::styled("Source revisions", t.title()));
     if e.revisions.is_empty() {
