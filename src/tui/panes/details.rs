@@ -105,6 +105,9 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
             l.push(field("Matched run", format!("{} {}", safe(&e.pipeline), safe(&e.id)), app));
             let how = match e.matched_by {
                 MatchedBy::Digest => "by digest: the run's source revision is this image",
+                MatchedBy::TagMoved => {
+                    "by tag: the run started within the grace period and took a newer push of the same tag"
+                }
                 MatchedBy::Time => "by time: the run carries no revision and started within the grace period",
             };
             l.push(field("Matched", how, app));
