@@ -133,10 +133,23 @@ pub fn write(analysis: &Analysis, mut out: impl Write, color: bool) -> io::Resul
         match (&verdict.execution, status) {
             (Some(ex), _) => writeln!(
                 out,
-                "              -> {} {} (matched by {})",
+                "              -> {} {} (matched by {}, {})",
                 clean(&ex.pipeline),
                 clean(&ex.id),
-                ex.matched_by.as_str()
+                ex.matched_by.as_str(),
+                clean(ex.status.as_str())
+            )?,
+            (None, PushStatus::Untriggered) if let Some(d) = &verdict.deployed_by => write_wrapped(
+                &mut out,
+                FINDING_INDENT,
+                "no run started by this push;",
+                &clean(&format!(
+                    "deployed by {} {} ({}, started by {})",
+                    d.pipeline,
+                    d.id,
+                    if d.trigger.is_empty() { "no trigger reported" } else { &d.trigger },
+                    d.started_by.as_deref().unwrap_or("?")
+                )),
             )?,
             (None, PushStatus::Untriggered) => writeln!(
                 out,

@@ -49,7 +49,7 @@ fn demo_shows_every_cause_once_with_its_pusher() {
     assert_eq!(cause("audit"), vec![Code::ReplicationNotMatched]);
     assert_eq!(cause("legacy"), vec![Code::CloudtrailPatternWithoutTrail]);
     assert_eq!(cause("admin"), vec![Code::RulePatternMismatch]);
-    assert_eq!(cause("report"), vec![Code::RunSuperseded]);
+    assert_eq!(cause("report"), vec![Code::Unknown]);
     assert_eq!(cause("jobs"), vec![Code::Unknown]);
     assert_eq!(cause("web"), vec![Code::TagNotWatched]);
     let api = analysis.pushes.iter().find(|p| p.push.repository == "api").unwrap();

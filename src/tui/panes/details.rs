@@ -102,7 +102,11 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
     )]);
     match &p.execution {
         Some(e) => {
-            l.push(field("Matched run", format!("{} {}", safe(&e.pipeline), safe(&e.id)), app));
+            l.push(field(
+                "Matched run",
+                format!("{} {} ({})", safe(&e.pipeline), safe(&e.id), safe(e.status.as_str())),
+                app,
+            ));
             let how = match e.matched_by {
                 MatchedBy::Digest => "by digest: the run's source revision is this image",
                 MatchedBy::TagMoved => {
@@ -113,6 +117,14 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
             l.push(field("Matched", how, app));
         }
         None => l.push(field("Matched run", "none", app)),
+    }
+    if let Some(d) = &p.deployed_by {
+        let who = d.started_by.as_deref().map_or_else(String::new, |w| format!(" by {}", safe(w)));
+        l.push(field(
+            "Deployed by",
+            format!("{} {} ({}), {}{who}", safe(&d.pipeline), safe(&d.id), safe(d.status.as_str()), safe(&d.trigger)),
+            app,
+        ));
     }
     if let Some(who) = &p.pusher {
         let arn = who.arn.as_deref().map_or_else(|| "the account's own identity".to_string(), safe);
@@ -132,11 +144,18 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
     match p.status {
         PushStatus::Untriggered => {
             l.push(Line::styled("Why this matters", t.untriggered()));
-            l.push(Line::raw(format!(
-                "No run of {} started within {} of this push, so this image was never deployed.",
-                safe(&p.watched_by.join(", ")),
-                human(grace)
-            )));
+            l.push(Line::raw(match &p.deployed_by {
+                Some(d) => format!(
+                    "This push started no run; run {} deployed its image without it. The trigger is broken: the \
+                     next push will not deploy either.",
+                    safe(&d.id)
+                ),
+                None => format!(
+                    "No run of {} started within {} of this push, so this image was never deployed.",
+                    safe(&p.watched_by.join(", ")),
+                    human(grace)
+                ),
+            }));
         }
         PushStatus::Pending => {
             let deadline = p.push.pushed_at.checked_add(grace).unwrap_or(p.push.pushed_at);
