@@ -71,7 +71,7 @@ pub struct PipelineHistory {
 #[derive(Debug, Clone)]
 pub struct PushVerdict {
     pub profile: String,
-    /// The push, with the tag CloudTrail recorded when the image no longer holds any (`tags_from_cloudtrail`).
+    /// The push, with the tags CloudTrail recorded that the image no longer holds (`recovered_tags`) after its own.
     pub push: ImagePush,
     pub status: PushStatus,
     /// The execution the push was matched to (a run its push could have started).
@@ -85,8 +85,11 @@ pub struct PushVerdict {
     pub pusher: Option<Pusher>,
     /// Why it did not trigger (untriggered and pending pushes), or which tag is watched (unwatched ones).
     pub findings: Vec<Finding>,
-    /// The image no longer holds the tag it was pushed with; `push.tags` is the tag of its CloudTrail record.
+    /// The image no longer holds a tag it was pushed with; `push.tags` ends with the tags of its CloudTrail records
+    /// that moved on (`recovered_tags`).
     pub tags_from_cloudtrail: bool,
+    /// The tags of `push.tags` that come from CloudTrail, not from the image (empty unless `tags_from_cloudtrail`).
+    pub recovered_tags: Vec<String>,
     /// Push → event → rule → target → run towards the first watching pipeline (empty when nothing watches it).
     pub chain: Vec<Hop>,
 }
@@ -170,18 +173,17 @@ impl Analysis {
         // when the image kept another tag (`:latest` + `:<sha>`, and latest moved on).
         let mut pushes = pushes::group(&snap.images, &snap.indexes);
         let records: Vec<_> = pushes.iter().map(|p| trail.record_for(p)).collect();
-        let recovered: Vec<bool> = pushes
+        let recovered: Vec<Vec<String>> = pushes
             .iter_mut()
             .map(|push| {
-                let moved = trail.moved_tags(push);
-                push.tags.extend(moved.iter().map(|t| t.to_string()));
-                !moved.is_empty()
+                let moved: Vec<String> = trail.moved_tags(push).into_iter().map(str::to_string).collect();
+                push.tags.extend(moved.iter().cloned());
+                moved
             })
             .collect();
 
         let verdicts = correlate::correlate_parts(&snap.pipelines, &pushes, self.generated_at, self.grace);
-        for (((push, verdict), record), tags_from_cloudtrail) in
-            pushes.into_iter().zip(verdicts).zip(records).zip(recovered)
+        for (((push, verdict), record), recovered_tags) in pushes.into_iter().zip(verdicts).zip(records).zip(recovered)
         {
             let matched = verdict.matched.map(|m| (&snap.pipelines[m.pipeline], m));
             let deployed_by = verdict.deployed_by.map(|m| (&snap.pipelines[m.pipeline], m));
@@ -217,7 +219,8 @@ impl Analysis {
                 pusher: record.map(|r| r.pusher.clone()),
                 findings,
                 chain,
-                tags_from_cloudtrail,
+                tags_from_cloudtrail: !recovered_tags.is_empty(),
+                recovered_tags,
                 push,
             });
         }

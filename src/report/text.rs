@@ -167,7 +167,9 @@ pub fn write(analysis: &Analysis, mut out: impl Write, color: bool) -> io::Resul
             (None, None) => {}
         }
         if verdict.tags_from_cloudtrail {
-            writeln!(out, "{FINDING_INDENT}tag from CloudTrail: the image no longer holds it")?;
+            let tags = clean(&verdict.recovered_tags.join(", ")).into_owned();
+            let (what, it) = if verdict.recovered_tags.len() == 1 { ("tag", "it") } else { ("tags", "them") };
+            writeln!(out, "{FINDING_INDENT}{what} {tags} from CloudTrail: the image no longer holds {it}")?;
         }
         if status == PushStatus::Untriggered && !verdict.chain.is_empty() {
             writeln!(out, "{FINDING_INDENT}chain:")?;

@@ -136,7 +136,9 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
         ));
     }
     if p.tags_from_cloudtrail {
-        l.push(field("", "the tag comes from CloudTrail: the image no longer holds it", app));
+        let tags = safe(&p.recovered_tags.join(", "));
+        let (comes, it) = if p.recovered_tags.len() == 1 { ("comes", "it") } else { ("come", "them") };
+        l.push(field("", format!("{tags} {comes} from CloudTrail: the image no longer holds {it}"), app));
     }
     l.push(Line::raw(""));
     let grace = SignedDuration::try_from(app.grace).unwrap_or(SignedDuration::MAX);
