@@ -43,8 +43,10 @@ fn own_account_push_is_triggered_by_digest() {
     let rule = format!("arn:aws:events:{REGION}:{A}:rule/web-deploy-ecr-latest");
     assert_eq!(
         web_push["execution"],
-        json!({"pipeline": "web-deploy", "id": run_id, "matched_by": "digest", "trigger": "CloudWatchEvent", "started_by": rule})
+        json!({"pipeline": "web-deploy", "id": run_id, "matched_by": "digest", "status": "InProgress",
+               "trigger": "CloudWatchEvent", "started_by": rule})
     );
+    assert_eq!(web_push["deployed_by"], Value::Null, "{web_push:#}");
 
     // Who called what: every profile assumed its role and asked who it is, in the profiles' region.
     let log = sim.world.requests();
