@@ -14,9 +14,11 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
-use self::parts::{buildx, diagnostics, fake_digest, fake_uuid, image, native_rule, record, source, target};
+use self::parts::{
+    A, ALICE, B, Epoch, buildx, diagnostics, fake_digest, fake_uuid, image, native_rule, record, source, target,
+};
 use self::stuck::Stuck;
 use crate::model::{
     ErrorKind, ExecStatus, Execution, Identity, Image, Lookup, OCI_INDEX, Pipeline, PollError, ProfileMeta,
@@ -71,7 +73,11 @@ impl DemoSource {
     }
 
     fn at(&self, secs: i64) -> Timestamp {
-        self.epoch.saturating_add(SignedDuration::from_secs(secs)).unwrap_or(self.epoch)
+        self.clock().at(secs)
+    }
+
+    fn clock(&self) -> Epoch {
+        Epoch(self.epoch)
     }
 
     fn account_a(&self, now: Timestamp) -> ProfileSnapshot {
@@ -155,7 +161,7 @@ impl DemoSource {
         snap.images.push(hotfix);
 
         // The field report's push: api:latest from account-b's own identity, 12 minutes before the epoch.
-        self.stuck(
+        self.clock().stuck(
             &mut snap,
             &mut records,
             &mut rules,
@@ -165,12 +171,12 @@ impl DemoSource {
                 pushed: -12 * 60,
                 pusher: (B, None),
                 rules: vec![native_rule("api", "latest", "ENABLED")],
-                runs: vec![self.run("api-run", -3 * 3600, ExecStatus::Succeeded, Some(fake_digest("api", -1)))],
+                runs: vec![self.clock().run("api-run", -3 * 3600, ExecStatus::Succeeded, Some(fake_digest("api", -1)))],
                 released_by: None,
             },
         );
         // No rule targets worker-deploy.
-        self.stuck(
+        self.clock().stuck(
             &mut snap,
             &mut records,
             &mut rules,
@@ -186,7 +192,7 @@ impl DemoSource {
         );
         // batch-deploy's rule was disabled during an incident and never switched back on; alice released the push by
         // hand ten minutes later, so the image runs and only pipewatch says the trigger is broken.
-        self.stuck(
+        self.clock().stuck(
             &mut snap,
             &mut records,
             &mut rules,
@@ -201,7 +207,7 @@ impl DemoSource {
             },
         );
         // payments-deploy's rule was made by hand: `put-targets` without a role.
-        self.stuck(
+        self.clock().stuck(
             &mut snap,
             &mut records,
             &mut rules,
@@ -220,7 +226,7 @@ impl DemoSource {
             targets[0].may_start = Lookup::Skipped("the target names no role".into());
         }
         // audit images arrive by replication from account-b's registry; audit-deploy's rule matches pushes only.
-        self.stuck(
+        self.clock().stuck(
             &mut snap,
             &mut records,
             &mut rules,
@@ -269,7 +275,7 @@ impl DemoSource {
         let mut rules = Vec::new();
         // A rule from the days when ECR events came only through CloudTrail.
         let legacy = r#"{"source":["aws.ecr"],"detail-type":["AWS API Call via CloudTrail"],"detail":{"eventSource":["ecr.amazonaws.com"],"eventName":["PutImage"],"requestParameters":{"repositoryName":["legacy"],"imageTag":["latest"]}}}"#;
-        self.stuck(
+        self.clock().stuck(
             &mut snap,
             &mut records,
             &mut rules,
@@ -289,7 +295,7 @@ impl DemoSource {
             },
         );
         // admin-deploy watches admin:prod but its rule still says image-tag latest.
-        self.stuck(
+        self.clock().stuck(
             &mut snap,
             &mut records,
             &mut rules,
@@ -304,7 +310,7 @@ impl DemoSource {
             },
         );
         // Everything checks out, yet nothing ran.
-        self.stuck(
+        self.clock().stuck(
             &mut snap,
             &mut records,
             &mut rules,
@@ -332,10 +338,6 @@ impl DemoSource {
     }
 }
 
-const A: &str = "111111111111";
-/// Who releases by hand in account-a.
-const ALICE: &str = "arn:aws:sts::111111111111:assumed-role/release/alice";
-const B: &str = "222222222222";
 /// When account-b pushed the audit image that its registry replicated to account-a (seconds from the epoch).
 const AUDIT_PUSHED: i64 = -14 * 60;
 

@@ -137,3 +137,23 @@ fn two_pushes_of_one_tag_seconds_apart_are_both_triggered() {
     assert_eq!(newer["status"], "triggered", "{newer:#}");
     assert_eq!(newer["execution"]["matched_by"], "digest", "{newer:#}");
 }
+
+/// A push whose own run was later overtaken ("Superseded": a newer run advanced past it at a stage boundary,
+/// FACTS.md §8) still triggered it: it stays triggered, and its run's status says what became of the run.
+#[test]
+fn a_push_whose_run_was_superseded_stays_triggered() {
+    let sim = Sim::start();
+    let w = &sim.world;
+    w.console_pipeline(A, REGION, "web-deploy", "web", None);
+    let at = Timestamp::now() - SignedDuration::from_mins(10);
+    let pushed = w.push(PushSpec::new(A, REGION, "web", ci(), at).tag("latest")).unwrap();
+    let run_id = &pushed.started[0].1;
+    w.set_status(A, REGION, "web-deploy", run_id, awsim::ExecStatus::Superseded).unwrap();
+
+    let (run, doc) = sim.once_json(&[("alpha", A)]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let web = push_of(&doc, "web");
+    assert_eq!(web["status"], "triggered", "{web:#}");
+    assert_eq!((&web["execution"]["id"], &web["execution"]["status"]), (&json!(run_id), &json!("Superseded")));
+    assert_eq!(web["findings"], json!([]), "{web:#}");
+}

@@ -8,6 +8,22 @@ use crate::model::{
     OCI_MANIFEST, Pusher, PutImageRecord, RolePermission, RuleTarget, TriggerRule, WatchedSource,
 };
 
+/// account-a and account-b.
+pub(super) const A: &str = "111111111111";
+pub(super) const B: &str = "222222222222";
+/// Who releases by hand in account-a.
+pub(super) const ALICE: &str = "arn:aws:sts::111111111111:assumed-role/release/alice";
+
+/// The demo's clock: instants as seconds from the epoch its story starts at.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Epoch(pub Timestamp);
+
+impl Epoch {
+    pub(super) fn at(self, secs: i64) -> Timestamp {
+        self.0.saturating_add(SignedDuration::from_secs(secs)).unwrap_or(self.0)
+    }
+}
+
 pub(super) fn record(push: &Image, tag: &str, account: &str, arn: Option<String>) -> PutImageRecord {
     PutImageRecord {
         event_id: format!("demo-{}", push.digest),

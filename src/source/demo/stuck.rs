@@ -1,14 +1,13 @@
 //! The demo's stuck pipelines: each a pipeline `<repo>-deploy` watching one tag, one push of that tag that started
 //! nothing, the rules that should have started it, and the runs that did happen.
 
-use super::parts::{fake_digest, fake_uuid, image, record, source, target};
-use super::{A, DemoSource};
+use super::parts::{A, Epoch, fake_digest, fake_uuid, image, record, source, target};
 use crate::model::{ExecStatus, Execution, Lookup, Pipeline, ProfileSnapshot, PutImageRecord, Revision, TriggerRule};
 
-impl DemoSource {
+impl Epoch {
     /// Adds a pipeline `<repo>-deploy` watching `repo:watched_tag`, and one push of that tag that started nothing.
     pub(super) fn stuck(
-        &self,
+        self,
         snap: &mut ProfileSnapshot,
         records: &mut Vec<PutImageRecord>,
         rules: &mut Vec<(String, Vec<TriggerRule>)>,
@@ -51,7 +50,7 @@ impl DemoSource {
     }
 
     /// A finished or running execution started at `start` (seconds from the epoch).
-    pub(super) fn run(&self, kind: &str, start: i64, status: ExecStatus, digest: Option<String>) -> Execution {
+    pub(super) fn run(self, kind: &str, start: i64, status: ExecStatus, digest: Option<String>) -> Execution {
         Execution {
             id: fake_uuid(kind, start),
             status,

@@ -3,6 +3,7 @@
 use super::*;
 use crate::analysis::Analysis;
 use crate::analysis::correlate::PushStatus;
+use jiff::SignedDuration;
 
 #[test]
 fn demo_has_triggered_running_and_the_untriggered_cross_account_push() {
