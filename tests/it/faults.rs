@@ -133,7 +133,9 @@ fn flat(s: &str) -> String {
 
 /// The lines of the text report's PROFILES section that belong to `name`.
 fn text_block(stdout: &str, name: &str) -> String {
-    let section = stdout.split("\nPUSHES").next().unwrap_or(stdout);
+    // PROFILES comes after the untriggered pushes and ends at the next blank line.
+    let from = stdout.find("\nPROFILES\n").map_or(stdout, |at| &stdout[at + 1..]);
+    let section = from.split("\n\n").next().unwrap_or(from);
     let mut out = Vec::new();
     let mut inside = false;
     for line in section.lines() {

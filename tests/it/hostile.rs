@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 use crate::support::proxy::{Direction, Fault, FaultProxy, Rule};
 use crate::support::{config_toml, fresh_account, run_pipewatch, seed, write_config};
 
-const PIPELINE: &str = "web-deploy\u{1b}]0;pwned\u{7}";
+pub(crate) const PIPELINE: &str = "web-deploy\u{1b}]0;pwned\u{7}";
 const REPOSITORY: &str = "web\u{1b}[2J\u{1b}[H";
 const TAG: &str = "latest\u{202e}gpj.exe";
-const EXECUTION_ID: &str = "exec\u{200b}\u{2066}-1\u{1b}[1A";
+pub(crate) const EXECUTION_ID: &str = "exec\u{200b}\u{2066}-1\u{1b}[1A";
 const TRIGGER: &str = "Webhook\u{9b}31m";
 const SUMMARY: &str = "ok\u{9b}31mred\u{1b}[0m\r\nsecond line\u{7f}";
 const DETAIL: &str = "arn:aws:iam::1:user/\u{1b}]8;;http://evil.example/\u{7}click\u{1b}]8;;\u{7}";
@@ -26,7 +26,7 @@ const DENIED: &str = "denied \u{1b}]0;pwned\u{7} \u{202e}txt \u{9b}2J";
 const NAMES: [(&str, &str); 3] = [("web-deploy", PIPELINE), ("web", REPOSITORY), ("latest", TAG)];
 
 /// Replaces every string equal to one side of [`NAMES`] with the other side.
-fn map_strings(v: &mut Value, to_hostile: bool) {
+pub(crate) fn map_strings(v: &mut Value, to_hostile: bool) {
     match v {
         Value::String(s) => {
             if let Some((real, hostile)) = NAMES.iter().find(|(r, h)| if to_hostile { s == r } else { s == h }) {

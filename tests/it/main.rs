@@ -6,9 +6,11 @@
 
 mod bad_input;
 mod behaviour;
+mod completions;
 mod config_corpus;
 mod demo_once;
 mod diagnose;
+mod doctor;
 mod faults;
 mod hostile;
 mod house;

@@ -1,5 +1,5 @@
 //! Amazon ECR (awsJson1_1, `AmazonEC2ContainerRegistry_V20150921`): DescribeRepositories, DescribeImages,
-//! BatchGetImage, ListImages. Shapes: [ImageDetail](https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageDetail.html),
+//! BatchGetImage, ListImages, DescribeRegistry. Shapes: [ImageDetail](https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageDetail.html),
 //! [Image](https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_Image.html); corpus `ecr/`.
 
 use serde_json::{Value, json};
@@ -85,6 +85,11 @@ pub(crate) fn handle(st: &mut State, cx: &Cx, op: &str, body: &Value) -> Result<
             }
             Ok(json!({"images": images, "failures": failures}))
         }
+        // The caller's registry and its replication rules (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeRegistry.html).
+        // The world models no registry replication configuration: replication is driven by `World::replicate`, so the
+        // registry answers as one without replication does (corpus
+        // `ecr/describe-registry/no-replication.json`).
+        "DescribeRegistry" => Ok(json!({"registryId": cx.account})),
         _ => Err(unknown(op)),
     }
 }

@@ -11,6 +11,7 @@
 mod bus;
 mod clients;
 mod convert;
+pub mod doctor;
 mod errors;
 mod iam;
 mod identity;

@@ -5,6 +5,7 @@
 mod core_reads;
 mod corpus;
 mod credentials;
+mod doctor;
 mod enrichment;
 mod indexes;
 mod triggers;
