@@ -9,7 +9,9 @@
 //!   `WebhookV2`, `PollForSourceChanges`, `CreatePipeline`, `ManualRollback` or `AutomatedRollback`: a release by
 //!   hand, another source's change, the pipeline's creation or a rollback (FACTS.md §9). Any other run is a *push
 //!   start*, one a push's event could have started: `CloudWatchEvent`, `PutActionRevision`, and a trigger the API did
-//!   not report or this version does not know (given the benefit of the doubt, as before triggers were read).
+//!   not report or this version does not know (given the benefit of the doubt, as before triggers were read: a
+//!   missing field never raises an alarm). The trigger types and their details are those of
+//!   <https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ExecutionTrigger.html>.
 //! - Pipeline p *watches* a push when p has an ECR source on the push's repository with one of the push's tags. A
 //!   push's `watchers` are the pipelines that watch it, in index order, then the pipeline of its digest match if it
 //!   is not among them, then the pipeline of its `deployed_by` run by digest if it is not among them.
@@ -24,8 +26,14 @@
 //!   p's ECR sources s on the push's repository with one of its tags, the push-start executions of p started within
 //!   `[pushed_at - SKEW, pushed_at + grace]` that list, as the revision of s's action, the digest of a later push of
 //!   (s's repository, s's tag); among all of them, the one that started first (ties: the lower pipeline index, then
-//!   the lower execution index). It claims nothing either. (Two pushes of one tag seconds apart may each start a run
-//!   that records the newer digest: which digest an event-started ECR source records is not documented, FACTS.md §1.)
+//!   the lower execution index). It claims nothing either. Why: two pushes of one tag seconds apart may each start a
+//!   run that records the newer digest. Which digest an event-started ECR source records is not documented: an
+//!   EventBridge target starts the pipeline with StartPipelineExecution, which "begins processing the latest commit
+//!   to the source location" (<https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_StartPipelineExecution.html>),
+//!   while the ECR action's output names "the image that triggered the pipeline execution"
+//!   (<https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECR.html>); "How source revisions
+//!   are processed" (<https://docs.aws.amazon.com/codepipeline/latest/userguide/concepts-how-it-works.html>) covers
+//!   other sources, not ECR (FACTS.md §1). So both readings are accepted, and neither push is flagged.
 //! - *Time match* (`Time`), decided for each pipeline p on its own:
 //!   - its candidates are the push-start executions of p that carry no revision for the action of any of p's ECR
 //!     sources (revisions of other actions don't count), and the pushes p watches, except those whose digest or
