@@ -17,13 +17,17 @@ use crate::analysis::replication::Arrival;
 use crate::analysis::walk::walk;
 use crate::model::{Execution, Lookup, Pipeline};
 
-/// The chain of a watched push towards the pipeline of its matched run (`run`), else its first watching pipeline;
-/// empty for an unwatched push.
+/// The chain of a watched push towards the pipeline of its matched run (`run`), else of the run that deployed its
+/// image without it, else its first watching pipeline; empty for an unwatched push.
 pub fn chain(ev: &Evidence<'_>, matched: Option<(&Pipeline, &Execution)>) -> Vec<Hop> {
     if ev.status == PushStatus::Unwatched {
         return Vec::new();
     }
-    let Some(pipeline) = matched.map(|(p, _)| p).or_else(|| ev.watchers.first().copied()) else { return Vec::new() };
+    let Some(pipeline) =
+        matched.map(|(p, _)| p).or_else(|| ev.deployed_by.map(|d| d.pipeline)).or_else(|| ev.watchers.first().copied())
+    else {
+        return Vec::new();
+    };
     let run = matched.map(|(_, e)| e);
     let w = walk(ev, pipeline);
     let (rule, target) = match (run.filter(|e| e.trigger == "CloudWatchEvent"), &ev.diagnostics.rules) {
@@ -145,6 +149,19 @@ fn run_hop(ev: &Evidence<'_>, pipeline: &Pipeline, run: Option<&Execution>) -> H
                 e.status.as_str(),
                 e.started_at,
                 e.trigger_detail.as_deref().unwrap_or(&e.trigger)
+            ),
+        ),
+        (None, PushStatus::Untriggered) if let Some(d) = ev.deployed_by => Hop::new(
+            HopKind::Run,
+            HopState::Broken,
+            format!(
+                "no run of {} was started by this push; run {} ({}) started at {} by {}{} deployed its image",
+                d.pipeline.name,
+                d.run.id,
+                d.run.status.as_str(),
+                d.run.started_at,
+                if d.run.trigger.is_empty() { "an unreported trigger" } else { &d.run.trigger },
+                d.run.trigger_detail.as_deref().map_or_else(String::new, |w| format!(" ({w})"))
             ),
         ),
         (None, PushStatus::Pending) => Hop::new(

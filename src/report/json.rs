@@ -191,6 +191,9 @@ struct PushJson<'a> {
     /// `untriggered`, `pending`, `triggered` or `unwatched`.
     status: &'static str,
     execution: Option<ExecutionRefJson<'a>>,
+    /// For a push that started no run: the run started another way (by hand, by another source, a rollback) that
+    /// deployed its image anyway (null when none).
+    deployed_by: Option<ExecutionRefJson<'a>>,
     watched_by: &'a [String],
     /// Who pushed it, from the repository account's CloudTrail (null when unknown).
     pusher: Option<PusherJson<'a>>,
@@ -219,6 +222,7 @@ impl<'a> PushJson<'a> {
             pushed_at: v.push.pushed_at,
             status: v.status.as_str(),
             execution: v.execution.as_ref().map(|m| ExecutionRefJson::of(m, console)),
+            deployed_by: v.deployed_by.as_ref().map(|m| ExecutionRefJson::of(m, console)),
             watched_by: &v.watched_by,
             pusher: v.pusher.as_ref().map(PusherJson::of),
             findings: v
@@ -278,8 +282,10 @@ impl<'a> ArtifactJson<'a> {
 struct ExecutionRefJson<'a> {
     pipeline: &'a str,
     id: &'a str,
-    /// `digest` or `time`.
+    /// `digest`, `tag_moved` (the run took a newer push of the same tag) or `time`.
     matched_by: &'static str,
+    /// The run's own status (`Succeeded`, `Superseded`, `InProgress`, …).
+    status: &'a str,
     /// What started the run (`CloudWatchEvent`, `StartPipelineExecution`, …).
     trigger: &'a str,
     /// Who or what started it: the rule's ARN for an event, the caller's ARN for a release (null when unknown).
@@ -294,6 +300,7 @@ impl<'a> ExecutionRefJson<'a> {
             pipeline: &m.pipeline,
             id: &m.id,
             matched_by: m.matched_by.as_str(),
+            status: m.status.as_str(),
             trigger: &m.trigger,
             started_by: m.started_by.as_deref(),
             console_url: console.map(|c| c.execution(&m.pipeline, &m.id)),

@@ -52,6 +52,7 @@ fn json_has_the_contract_shape() {
     assert_eq!(p0["status"], "untriggered");
     assert_eq!(p0["tags"], json!(["latest"]));
     assert_eq!(p0["execution"], Value::Null);
+    assert_eq!(p0["deployed_by"], Value::Null);
     let p1 = &v["pushes"][1];
     assert_eq!(p1["status"], "triggered");
     assert_eq!(
@@ -60,6 +61,7 @@ fn json_has_the_contract_shape() {
             "pipeline": "web-deploy",
             "id": "exec-1",
             "matched_by": "digest",
+            "status": "Succeeded",
             "trigger": "CloudWatchEvent",
             "started_by": "arn:aws:events:ap-northeast-1:111111111111:rule/x",
             "console_url": "https://ap-northeast-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/web-deploy/\

@@ -244,10 +244,23 @@ fn write_push(
     match (&verdict.execution, status) {
         (Some(ex), _) => writeln!(
             out,
-            "              -> {} {} (matched by {})",
+            "              -> {} {} (matched by {}, {})",
             clean(&ex.pipeline),
             clean(&ex.id),
-            ex.matched_by.as_str()
+            ex.matched_by.as_str(),
+            clean(ex.status.as_str())
+        )?,
+        (None, PushStatus::Untriggered) if let Some(d) = &verdict.deployed_by => write_wrapped(
+            out,
+            FINDING_INDENT,
+            "no run started by this push;",
+            &clean(&format!(
+                "deployed by {} {} ({}, started by {})",
+                d.pipeline,
+                d.id,
+                if d.trigger.is_empty() { "no trigger reported" } else { &d.trigger },
+                d.started_by.as_deref().unwrap_or("?")
+            )),
         )?,
         (None, PushStatus::Untriggered) => writeln!(
             out,
@@ -265,7 +278,9 @@ fn write_push(
         (None, None) => {}
     }
     if verdict.tags_from_cloudtrail {
-        writeln!(out, "{FINDING_INDENT}tag from CloudTrail: the image no longer holds it")?;
+        let tags = clean(&verdict.recovered_tags.join(", ")).into_owned();
+        let (what, it) = if verdict.recovered_tags.len() == 1 { ("tag", "it") } else { ("tags", "them") };
+        writeln!(out, "{FINDING_INDENT}{what} {tags} from CloudTrail: the image no longer holds {it}")?;
     }
     if status == PushStatus::Untriggered && !verdict.chain.is_empty() {
         writeln!(out, "{FINDING_INDENT}chain:")?;

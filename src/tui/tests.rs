@@ -48,6 +48,15 @@ fn demo_screenshots() {
     a.update(key(KeyCode::Esc), t);
     a.update(key(KeyCode::Enter), t);
     assert_snapshot!("demo_buildx_push_details_80x24", screen_at(&mut a, t, 80, 24));
+    // A push whose rule is disabled, released by hand: untriggered, with the run that deployed it.
+    a.update(key(KeyCode::Esc), t);
+    for c in "/batch".chars() {
+        a.update(ch(c), t);
+    }
+    a.update(key(KeyCode::Enter), t);
+    a.update(key(KeyCode::Esc), t);
+    a.update(key(KeyCode::Enter), t);
+    assert_snapshot!("demo_released_by_hand_details_120x50", screen_at(&mut a, t, 120, 50));
 }
 
 #[test]

@@ -50,6 +50,8 @@ fn own_account_push_is_triggered_by_digest() {
     );
     let link = ex["console_url"].as_str().unwrap_or_default();
     assert!(link.ends_with(&format!("/pipelines/web-deploy/executions/{}/timeline?region={REGION}", run_id)), "{link}");
+    assert_eq!(ex["status"], "InProgress", "the run's own status: {ex:#}");
+    assert_eq!(web_push["deployed_by"], Value::Null, "{web_push:#}");
 
     // Who called what: every profile assumed its role and asked who it is, in the profiles' region.
     let log = sim.world.requests();

@@ -12,7 +12,7 @@ const CODES: [&str; 10] = [
     "replication_not_matched",
     "target_without_role",
     "tag_not_watched",
-    "run_superseded",
+    "deployed_without_trigger",
     "unknown",
 ];
 

@@ -37,8 +37,10 @@ pub struct World {
     pub baseline_code: Option<i32>,
 }
 
-/// Seeds once per process: alpha has a triggered push (web, with a matching EventBridge rule) and a pending one
-/// (api); beta has a triggered push (svc).
+/// Seeds once per process: alpha has a push released at once (web, with a matching EventBridge rule) and one without
+/// a run (api); beta has a push released at once (svc). moto starts every run as a release by hand
+/// (`StartPipelineExecution`, no revision), which no push's event started: within the grace period every push is
+/// pending, the released ones with the run that deployed them (`deployed_by`).
 pub fn world() -> &'static World {
     static WORLD: OnceLock<World> = OnceLock::new();
     WORLD.get_or_init(|| {
@@ -80,10 +82,14 @@ pub fn world() -> &'static World {
         statuses.sort();
         assert_eq!(
             statuses,
-            [("alpha/api", "pending"), ("alpha/web", "triggered"), ("beta/svc", "triggered")]
+            [("alpha/api", "pending"), ("alpha/web", "pending"), ("beta/svc", "pending")]
                 .map(|(a, b)| (a.to_string(), b.to_string())),
             "{run}"
         );
+        for p in baseline["pushes"].as_array().unwrap() {
+            let released = p["repository"] != "api";
+            assert_eq!(p["deployed_by"]["trigger"] == "StartPipelineExecution", released, "{p:#}");
+        }
         assert_eq!(pipelines_of(&baseline, "alpha").len(), 2, "{run}");
         assert!(proxy.problems().is_empty(), "{:?}", proxy.problems());
         World { alpha, beta, baseline, baseline_code: run.code }

@@ -18,6 +18,7 @@ fn chain_of(push: &ImagePush, status: PushStatus, pipe: &Pipeline, d: &Diagnosti
         arrival: None,
         region: "ap-northeast-1",
         identity: None,
+        deployed_by: None,
     };
     chain(&ev, run.map(|e| (pipe, &pipe.executions[e])))
 }

@@ -103,14 +103,29 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
     )]);
     match &p.execution {
         Some(e) => {
-            l.push(field("Matched run", format!("{} {}", safe(&e.pipeline), safe(&e.id)), app));
+            l.push(field(
+                "Matched run",
+                format!("{} {} ({})", safe(&e.pipeline), safe(&e.id), safe(e.status.as_str())),
+                app,
+            ));
             let how = match e.matched_by {
                 MatchedBy::Digest => "by digest: the run's source revision is this image",
+                MatchedBy::TagMoved => {
+                    "by tag: the run started within the grace period and took a newer push of the same tag"
+                }
                 MatchedBy::Time => "by time: the run carries no revision and started within the grace period",
             };
             l.push(field("Matched", how, app));
         }
         None => l.push(field("Matched run", "none", app)),
+    }
+    if let Some(d) = &p.deployed_by {
+        let who = d.started_by.as_deref().map_or_else(String::new, |w| format!(" by {}", safe(w)));
+        l.push(field(
+            "Deployed by",
+            format!("{} {} ({}), {}{who}", safe(&d.pipeline), safe(&d.id), safe(d.status.as_str()), safe(&d.trigger)),
+            app,
+        ));
     }
     if let Some(who) = &p.pusher {
         let arn = who.arn.as_deref().map_or_else(|| "the account's own identity".to_string(), safe);
@@ -122,7 +137,9 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
         ));
     }
     if p.tags_from_cloudtrail {
-        l.push(field("", "the tag comes from CloudTrail: the image no longer holds it", app));
+        let tags = safe(&p.recovered_tags.join(", "));
+        let (comes, it) = if p.recovered_tags.len() == 1 { ("comes", "it") } else { ("come", "them") };
+        l.push(field("", format!("{tags} {comes} from CloudTrail: the image no longer holds {it}"), app));
     }
     l.push(Line::raw(""));
     let grace = SignedDuration::try_from(app.grace).unwrap_or(SignedDuration::MAX);
@@ -130,11 +147,18 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
     match p.status {
         PushStatus::Untriggered => {
             l.push(Line::styled("Why this matters", t.untriggered()));
-            l.push(Line::raw(format!(
-                "No run of {} started within {} of this push, so this image was never deployed.",
-                safe(&p.watched_by.join(", ")),
-                human(grace)
-            )));
+            l.push(Line::raw(match &p.deployed_by {
+                Some(d) => format!(
+                    "This push started no run; run {} deployed its image without it. The trigger is broken: the \
+                     next push will not deploy either.",
+                    safe(&d.id)
+                ),
+                None => format!(
+                    "No run of {} started within {} of this push, so this image was never deployed.",
+                    safe(&p.watched_by.join(", ")),
+                    human(grace)
+                ),
+            }));
         }
         PushStatus::Pending => {
             let deadline = p.push.pushed_at.checked_add(grace).unwrap_or(p.push.pushed_at);
