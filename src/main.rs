@@ -1,6 +1,6 @@
 //! The `pipewatch` binary: parse arguments, load the config, run `--once` or the dashboard, map to an exit code.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -94,8 +94,8 @@ fn run(cli: Cli) -> Result<u8, RunError> {
     if !cli.only.is_empty() && !cli.once {
         return Err(RunError::Usage("--only filters the report of --once; the dashboard filters with `/` and `f`"));
     }
-    if cli.once {
-        // Only `--once`: log lines on stderr would tear through the dashboard.
+    if cli.once || !io::stderr().is_terminal() {
+        // Not on the dashboard's terminal: log lines on it would tear through the dashboard.
         logging::init_from_env().map_err(RunError::Logging)?;
     }
     let overrides = Overrides {

@@ -10,6 +10,7 @@ use futures::StreamExt;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
+use super::quota::AccountQuota;
 use super::clients::ProfileClients;
 use super::identity;
 use super::images::{self, ImagesFailure, ImagesRead};
@@ -28,10 +29,11 @@ pub(super) async fn poll_clients(
     memory: &ProfileMemory,
     req: PollRequest,
     limit: &Semaphore,
+    quota: &AccountQuota,
 ) -> ProfileSnapshot {
     let stats = CallStats::default();
     let assumed_before = memory.assume_role_calls.load(Ordering::Relaxed);
-    let p = ProfilePoll { clients, scope, memory, limit, stats: &stats, since: req.since(), now: req.now };
+    let p = ProfilePoll { clients, scope, memory, limit, quota, stats: &stats, since: req.since(), now: req.now };
     let started = Instant::now();
     let mut snap = poll(&p).await;
     let assumed = memory.assume_role_calls.load(Ordering::Relaxed).saturating_sub(assumed_before);

@@ -4,6 +4,7 @@
 //! tested on their own (`core_reads`); what explains pushes, and what a profile remembers, through the poller
 //! (`enrichment`, `trail_reads`, `economy`).
 
+mod quota;
 mod core_reads;
 mod corpus;
 mod credentials;
@@ -33,6 +34,7 @@ use jiff::Timestamp;
 use tokio::sync::Semaphore;
 
 use super::AwsSource;
+use super::quota::AccountQuota;
 use super::clients::ProfileClients;
 use super::memory::ProfileMemory;
 use super::orchestrate::poll_clients;
@@ -260,7 +262,7 @@ fn core() -> Scope {
 
 /// The core read of one poll, with a fresh memory.
 async fn poll(c: &ProfileClients, scope: &Scope) -> ProfileSnapshot {
-    poll_clients(c, scope, &ProfileMemory::default(), request(), &Semaphore::new(8)).await
+    poll_clients(c, scope, &ProfileMemory::default(), request(), &Semaphore::new(8), &AccountQuota::default()).await
 }
 
 /// An [`AwsSource`] over `c` (one profile), polled through the poller as the front ends poll it: the core read,
