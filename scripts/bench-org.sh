@@ -3,7 +3,8 @@
 # 500 profiles (one account each) x 5 pipelines x 3 repositories, against `awsim serve` answering every request
 # after 100 ms, all sizes in one run.
 #
-# Usage: scripts/bench-org.sh            (SIZES="1 10 50 200 500", RUNS=3, LATENCY=100ms, RATE=10, PUSHES=4)
+# Usage: scripts/bench-org.sh            (SIZES="1 10 50 200 500", RUNS=3, LATENCY=100ms, RATE=10, PUSHES=4;
+#                                         RATE= for no limits in awsim)
 #
 # From the repository root it builds the release binaries of pipewatch and awsim, then per size: starts
 # `awsim serve` (127.0.0.1, a free port; RATE requests per second and as many in a burst per account, region and
@@ -19,7 +20,7 @@ cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"1 10 50 200 500"}
 RUNS=${RUNS:-3}
 LATENCY=${LATENCY:-100ms}
-RATE=${RATE:-10}
+RATE=${RATE-10}
 PUSHES=${PUSHES:-4}
 WORK=target/bench-org
 mkdir -p "$WORK"
@@ -43,7 +44,7 @@ for n in $SIZES; do
     port=$(free_port)
     cfg="$WORK/config-$n.toml"
     "$AWSIM" serve --accounts "$n" --pipelines 5 --repositories 3 --pushes "$PUSHES" --latency "$LATENCY" \
-        --rate "$RATE" --port "$port" --config-out "$cfg" >"$WORK/awsim-$n.out" 2>"$WORK/awsim-$n.err" &
+        ${RATE:+--rate "$RATE"} --port "$port" --config-out "$cfg" >"$WORK/awsim-$n.out" 2>"$WORK/awsim-$n.err" &
     AWSIM_PID=$!
     for _ in $(seq 100); do
         [[ -s $cfg ]] && curl -s -o /dev/null "http://127.0.0.1:$port/_awsim/requests" && break

@@ -153,7 +153,7 @@ async fn event_loop<S: Source>(
         terminal.draw(|f| ui::draw(f, &app, now))?;
         // For scripts/bench-org-dashboard.sh (PIPEWATCH_LOG with stderr not a terminal): when each profile's first
         // poll is on screen.
-        let shown = app.profiles.iter().filter(|p| p.last_finished.is_some()).count();
+        let shown = app.profiles.iter().filter(|p| p.snapshot.is_some() || p.last_finished.is_some()).count();
         if shown > painted {
             painted = shown;
             let elapsed_ms = started.elapsed().as_millis();
