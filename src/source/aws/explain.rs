@@ -7,12 +7,12 @@
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use super::quota::AccountQuota;
 use super::clients::ProfileClients;
 use super::limiter::RateLimiter;
 use super::memory::ProfileMemory;
 use super::partition;
 use super::profile_poll::{ProfilePoll, Scope};
+use super::quota::AccountQuota;
 use super::rules;
 use super::stats::CallStats;
 use super::trail::{self, Place, TrailOutcome};

@@ -10,7 +10,6 @@
 //! `quota` spends each account and region's request quota per API (shared by the profiles in them), and `stats`
 //! counts the calls.
 
-mod quota;
 mod bus;
 mod clients;
 mod convert;
@@ -27,6 +26,7 @@ mod orchestrate;
 mod partition;
 mod pipelines;
 mod profile_poll;
+mod quota;
 mod registry;
 mod rules;
 mod stats;
@@ -46,12 +46,12 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use self::quota::Quotas;
-use self::clients::{ProfileClients, sdk_config};
+use self::clients::{ProfileClients, sdk_config, shared_http_client};
 use self::explain::Explain;
 use self::limiter::Limiters;
 use self::memory::ProfileMemory;
 use self::profile_poll::Scope;
+use self::quota::Quotas;
 use crate::analysis::needs::Needs;
 use crate::config::Profile;
 use crate::model::{ErrorKind, PollError, ProfileMeta, ProfileSnapshot};
@@ -106,6 +106,8 @@ pub struct AwsSource {
     limiters: Limiters,
     /// Request quotas, one per (account, region), shared by the profiles.
     quotas: Quotas,
+    /// The HTTP client of every profile's SDK clients (in an otherwise empty config).
+    http: aws_config::SdkConfig,
 }
 
 impl AwsSource {
@@ -114,9 +116,10 @@ impl AwsSource {
     pub async fn new(profiles: &[Profile]) -> Self {
         let mut metas = Vec::with_capacity(profiles.len());
         let mut entries = Vec::with_capacity(profiles.len());
+        let http = shared_http_client();
         for p in profiles {
             let memory = ProfileMemory::default();
-            let conf = sdk_config(p, Arc::clone(&memory.assume_role_calls)).await;
+            let conf = sdk_config(p, &http, Arc::clone(&memory.assume_role_calls)).await;
             let region = match &conf {
                 Ok(c) => c.region().map(|r| r.to_string()).unwrap_or_default(),
                 Err(_) => p.region.clone().unwrap_or_else(|| "?".into()),
@@ -141,7 +144,7 @@ impl AwsSource {
         let accounts: std::collections::HashSet<(&str, &str)> =
             entries.iter().zip(&metas).map(|(e, m)| (e.account(), m.region.as_str())).collect();
         let limit = Arc::new(Semaphore::new(in_flight_for(accounts.len())));
-        Self { metas, entries, limit, limiters: Limiters::default(), quotas: Quotas::default() }
+        Self { metas, entries, limit, limiters: Limiters::default(), quotas: Quotas::default(), http }
     }
 
     /// A source over ready-made clients (the tests' mocks), one profile per `(clients, scope)`.
@@ -177,7 +180,7 @@ impl AwsSource {
             });
         }
         let (limiters, quotas) = (Limiters::default(), Quotas::default());
-        Self { metas, entries, limit: Arc::new(Semaphore::new(8)), limiters, quotas }
+        Self { metas, entries, limit: Arc::new(Semaphore::new(8)), limiters, quotas, http: shared_http_client() }
     }
 }
 
@@ -193,7 +196,7 @@ impl Source for AwsSource {
         // The SDK's credential cache keeps a session until the expiry it was given, even when AWS said it expired
         // sooner (revoked, clock skew): after such a poll, start afresh so that this poll assumes the role again.
         if entry.renew.swap(false, Ordering::Relaxed)
-            && let Ok(conf) = sdk_config(&entry.profile, Arc::clone(&entry.memory.assume_role_calls)).await
+            && let Ok(conf) = sdk_config(&entry.profile, &self.http, Arc::clone(&entry.memory.assume_role_calls)).await
         {
             *entry.clients.lock().unwrap_or_else(|e| e.into_inner()) = Ok(ProfileClients::from_config(&conf));
         }
@@ -202,8 +205,7 @@ impl Source for AwsSource {
             Err(e) => return ProfileSnapshot::failed(e),
         };
         let quota = self.quotas.of(entry.account(), &clients.region());
-        let snapshot =
-            orchestrate::poll_clients(&clients, &entry.scope, &entry.memory, req, &self.limit, &quota).await;
+        let snapshot = orchestrate::poll_clients(&clients, &entry.scope, &entry.memory, req, &self.limit, &quota).await;
         if snapshot.errors.iter().any(|e| e.kind.renews_session()) {
             entry.renew.store(true, Ordering::Relaxed);
         }

@@ -10,13 +10,13 @@ use futures::StreamExt;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use super::quota::AccountQuota;
 use super::clients::ProfileClients;
 use super::identity;
 use super::images::{self, ImagesFailure, ImagesRead};
 use super::memory::ProfileMemory;
 use super::pipelines::{self, PipelinesRead};
 use super::profile_poll::{PROFILE_IN_FLIGHT, ProfilePoll, Scope};
+use super::quota::AccountQuota;
 use super::stats::CallStats;
 use super::triggers;
 use crate::model::{Diagnostics, ErrorKind, Identity, Pipeline, PollError, ProfileSnapshot};

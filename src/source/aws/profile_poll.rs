@@ -5,9 +5,9 @@ use jiff::Timestamp;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
-use super::quota::AccountQuota;
 use super::clients::ProfileClients;
 use super::memory::ProfileMemory;
+use super::quota::AccountQuota;
 use super::stats::CallStats;
 
 /// Requests in flight at once inside one profile.

@@ -4,7 +4,6 @@
 //! tested on their own (`core_reads`); what explains pushes, and what a profile remembers, through the poller
 //! (`enrichment`, `trail_reads`, `economy`).
 
-mod quota;
 mod core_reads;
 mod corpus;
 mod credentials;
@@ -12,6 +11,7 @@ mod doctor;
 mod economy;
 mod enrichment;
 mod indexes;
+mod quota;
 mod trail_reads;
 mod triggers;
 
@@ -34,11 +34,11 @@ use jiff::Timestamp;
 use tokio::sync::Semaphore;
 
 use super::AwsSource;
-use super::quota::AccountQuota;
 use super::clients::ProfileClients;
 use super::memory::ProfileMemory;
 use super::orchestrate::poll_clients;
 use super::profile_poll::Scope;
+use super::quota::AccountQuota;
 use crate::analysis::Analysis;
 use crate::model::{ProfileMeta, ProfileSnapshot};
 use crate::source::PollRequest;
