@@ -86,18 +86,22 @@ async fn a_throttled_profile_keeps_its_data_and_recovers_on_the_next_poll() {
         Duration::from_secs(300),
         Duration::from_secs(60),
         jiff::tz::TimeZone::UTC,
-        Default::default(),
+        crate::tui::theme::Theme::of(false),
     );
     let timeout = Duration::from_secs(30);
-    let mut poll = async |app: &mut App| {
+    let poll = async |app: &mut App| {
         let snapshot = poll_within(&source, 0, request(), timeout).await;
         let now = Timestamp::now();
         app.update(Msg::Poll(PollEvent::Finished { profile: 0, at: now, snapshot: Box::new(snapshot) }), now);
         app.settle(now);
     };
     let shown = |app: &App| {
-        let pushes: Vec<String> =
-            app.analysis.pushes.iter().map(|p| format!("{}:{} {:?}", p.repository, p.tag, p.status)).collect();
+        let pushes: Vec<String> = app
+            .analysis
+            .pushes
+            .iter()
+            .map(|p| format!("{}:{} {:?}", p.push.repository, p.push.tags.join(","), p.status))
+            .collect();
         (pushes, app.analysis.pipelines.len())
     };
 
@@ -111,14 +115,17 @@ async fn a_throttled_profile_keeps_its_data_and_recovers_on_the_next_poll() {
         s.rates.insert("codepipeline:ListPipelineExecutions".into(), Rate::new(0.0, 0.0));
     });
     poll(&mut app).await;
-    let error = app.profiles[0].error.clone().unwrap_or_default();
-    assert!(error.contains("ListPipelineExecutions") && error.contains("throttl"), "{error}");
-    assert_eq!(shown(&app), healthy, "the last good data stays on screen");
+    let stale = |app: &App| app.profiles[0].snapshot.as_ref().map(|s| s.stale_pipelines.clone()).unwrap_or_default();
+    let reasons: Vec<String> = stale(&app).iter().map(|s| format!("{}: {}", s.pipeline, s.reason)).collect();
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert!(reasons[0].starts_with("web-deploy: ") && reasons[0].contains("ListPipelineExecutions"), "{reasons:?}");
+    assert_eq!(shown(&app), healthy, "the last good data stays on screen, marked stale");
 
     world.configure(|s| {
         s.rates.remove("codepipeline:ListPipelineExecutions");
     });
     poll(&mut app).await;
     assert_eq!(app.profiles[0].error, None, "recovered on the next poll");
+    assert_eq!(stale(&app), [], "recovered on the next poll");
     assert_eq!(shown(&app), healthy);
 }
