@@ -12,6 +12,7 @@ pub mod display;
 pub mod exit;
 pub mod logging;
 pub mod model;
+pub mod notify;
 pub mod poller;
 pub mod report;
 pub mod sanitize;

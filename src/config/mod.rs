@@ -12,6 +12,7 @@ mod duration;
 mod error;
 mod load;
 mod lookup;
+mod notify;
 mod resolve;
 mod schema;
 mod validate;
@@ -42,6 +43,8 @@ pub struct Config {
     pub settings: Settings,
     /// In file order. Never empty after [`parse`]/[`load()`].
     pub profiles: Vec<Profile>,
+    /// The `[notify]` table (defaults when absent).
+    pub notify: Notify,
 }
 
 /// The `[settings]` table.
@@ -68,6 +71,25 @@ impl Default for Settings {
             lookback: DEFAULT_LOOKBACK,
             timeout: DEFAULT_TIMEOUT,
         }
+    }
+}
+
+/// The `[notify]` table: how a newly untriggered push is announced, by the dashboard and `serve` alike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notify {
+    /// A program and its arguments, run once per newly untriggered push with the push as JSON on stdin.
+    pub command: Option<Vec<String>>,
+    /// An `http(s)://` URL that gets one JSON POST per newly untriggered push (it may hold a secret: never shown).
+    pub webhook: Option<String>,
+    /// Bound on one run of the command or one POST.
+    pub timeout: Duration,
+    /// Ring the dashboard's terminal bell on a newly untriggered push.
+    pub bell: bool,
+}
+
+impl Default for Notify {
+    fn default() -> Self {
+        Notify { command: None, webhook: None, timeout: notify::DEFAULT_NOTIFY_TIMEOUT, bell: true }
     }
 }
 

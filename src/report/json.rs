@@ -17,12 +17,22 @@ use crate::model::{Execution, Identity, Pusher, WatchedSource};
 use crate::sanitize::is_hostile;
 
 /// Writes `analysis` as pretty JSON followed by a newline.
-pub fn write(analysis: &Analysis, mut out: impl Write) -> io::Result<()> {
+pub fn write(analysis: &Analysis, out: impl Write) -> io::Result<()> {
+    write_value(&Document::of(analysis), out)
+}
+
+/// Writes `value` as the document is written (pretty, every hostile character escaped), followed by a newline.
+pub fn write_value(value: &impl Serialize, mut out: impl Write) -> io::Result<()> {
     let mut ser = serde_json::Serializer::with_formatter(&mut out, SafeFormatter(PrettyFormatter::new()));
     // `io::Error::from` keeps the kind of a write failure (a closed pipe is not an error to `main`).
-    Document::of(analysis).serialize(&mut ser).map_err(io::Error::from)?;
+    value.serialize(&mut ser).map_err(io::Error::from)?;
     out.write_all(b"\n")?;
     out.flush()
+}
+
+/// One push exactly as the document's `pushes` list holds it (notifications send this object).
+pub fn push(verdict: &PushVerdict) -> impl Serialize + '_ {
+    PushJson::of(verdict)
 }
 
 /// The whole document.

@@ -23,7 +23,10 @@ fn config_unknown_keys() {
         "[settings]\nrefesh = \"1s\"\n[profiles.a]\n",
         "config.toml:2:1: [settings]: unknown field `refesh`, expected one of",
     );
-    assert_err("[setting]\n[profiles.a]\n", "unknown field `setting`, expected `settings` or `profiles`");
+    assert_err(
+        "[setting]\n[profiles.a]\n",
+        "unknown field `setting`, expected one of `settings`, `profiles`, `notify`",
+    );
     assert_err("title = \"x\"\n[profiles.a]\n", "unknown field `title`");
     assert_err("[profiles.a.role]\n", "[profiles.a]: unknown field `role`");
     assert_err("[[profiles]]\nname = \"a\"\n", "profiles: invalid type: sequence");
