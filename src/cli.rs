@@ -1,5 +1,6 @@
 //! Command-line arguments (clap derive). Parsing only; `main` decides what to do with them.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -20,7 +21,8 @@ Config lookup: --config PATH, else $PIPEWATCH_CONFIG, else $XDG_CONFIG_HOME/pipe
 Examples:
   pipewatch --demo                      the dashboard on two simulated accounts
   pipewatch --once --output json        poll every profile once, print JSON, exit with a status
-  pipewatch --profile account-a --grace 10m";
+  pipewatch --profile account-a --grace 10m
+  pipewatch serve                       poll every refresh; serve /metrics, /api/report on 127.0.0.1:9464";
 
 /// Which pushes never triggered a pipeline run, across AWS accounts.
 #[derive(Debug, Parser)]
@@ -38,27 +40,27 @@ pub struct Cli {
     pub output: Output,
 
     /// Run on the built-in simulated pair of accounts (no AWS, no config)
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub demo: bool,
 
     /// Config file [default: $PIPEWATCH_CONFIG, else $XDG_CONFIG_HOME/pipewatch/config.toml]
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     pub config: Option<PathBuf>,
 
     /// Only this profile (repeatable)
-    #[arg(long = "profile", value_name = "NAME")]
+    #[arg(long = "profile", value_name = "NAME", global = true)]
     pub profiles: Vec<String>,
 
     /// How long a watched push may wait for a run before it is flagged (e.g. 5m)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true, global = true)]
     pub grace: Option<Duration>,
 
     /// How far back pushes and runs are read (e.g. 24h)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true, global = true)]
     pub lookback: Option<Duration>,
 
-    /// Dashboard poll interval (e.g. 30s)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
+    /// Poll interval of the dashboard and `serve` (e.g. 30s)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true, global = true)]
     pub refresh: Option<Duration>,
 
     /// With --once: print the API calls and phase times of each profile's poll to stderr
@@ -66,7 +68,7 @@ pub struct Cli {
     pub stats: bool,
 
     /// Bound on one poll of one profile (e.g. 10s)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true, global = true)]
     pub timeout: Option<Duration>,
 
     /// Test seam: take this RFC 3339 instant as the current time of `--once` (the demo's story starts there too)
@@ -79,6 +81,17 @@ pub struct Cli {
 pub enum Command {
     /// Print the least-privilege IAM policy pipewatch needs in each polled account
     IamPolicy,
+    /// Poll every refresh like the dashboard and serve Prometheus metrics (/metrics), the JSON report
+    /// (/api/report), /healthz and /readyz over HTTP until SIGTERM or SIGINT
+    Serve(ServeArgs),
+}
+
+/// `pipewatch serve`'s own options (the others are the dashboard's: --config, --profile, --demo, --refresh, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on; anything but loopback exposes the report to the network
+    #[arg(long, value_name = "ADDR:PORT", default_value = crate::serve::DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
 }
 
 /// `--output` formats.

@@ -2,7 +2,8 @@
 //!
 //! Layers: `config` (parsing), `source` (the data-source trait; `source::aws` is the only SDK code, `source::demo`
 //! the simulation), `model` and `correlate` (pure domain), `poller` (tokio tasks), and the front ends `report`
-//! (text and JSON) and `tui`.
+//! (text and JSON), `tui` and `serve` (HTTP: Prometheus metrics, the JSON report, health checks); `notify`
+//! announces newly untriggered pushes for the dashboard and `serve`.
 
 pub mod analysis;
 pub mod cli;
@@ -16,5 +17,6 @@ pub mod notify;
 pub mod poller;
 pub mod report;
 pub mod sanitize;
+pub mod serve;
 pub mod source;
 pub mod tui;

@@ -94,9 +94,8 @@ impl Sinks {
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     pushed_at: Timestamp,
-    /// Sinks that delivered it (in an earlier run or this one), or that it was taken as announced for.
-    delivered: Sinks,
-    /// Sinks that have it in their queue (delivered, being retried, or given up on in this run).
+    /// Sinks that need nothing more for it: delivered (in an earlier run or this one), taken as announced, queued,
+    /// being retried, or given up on in this run.
     queued: Sinks,
 }
 
@@ -161,7 +160,7 @@ impl Notifications {
                 for (key, pushed_at, delivered) in store.records() {
                     let delivered = delivered.iter().fold(Sinks::default(), |s, k| s.with(*k));
                     let queued = Sinks(delivered.0 & configured.0);
-                    this.entries.insert(key.clone(), Entry { pushed_at, delivered, queued });
+                    this.entries.insert(key.clone(), Entry { pushed_at, queued });
                 }
             }
             Opened::Baseline(why) => {
@@ -195,7 +194,7 @@ impl Notifications {
             let key = PushKey::of(verdict);
             let entry = self.entries.entry(key.clone()).or_insert_with(|| {
                 new += 1;
-                Entry { pushed_at: verdict.push.pushed_at, delivered: Sinks::default(), queued: Sinks::default() }
+                Entry { pushed_at: verdict.push.pushed_at, queued: Sinks::default() }
             });
             let mut message = None;
             for (kind, queue) in &self.sinks {
@@ -241,7 +240,7 @@ impl Notifications {
             if arrived.contains(&verdict.profile.as_str()) {
                 let key = PushKey::of(verdict);
                 let pushed_at = verdict.push.pushed_at;
-                self.entries.insert(key.clone(), Entry { pushed_at, delivered: all, queued: all });
+                self.entries.insert(key.clone(), Entry { pushed_at, queued: all });
                 taken.push((key, pushed_at));
             }
         }

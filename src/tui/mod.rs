@@ -4,7 +4,8 @@
 //! Terminal input is read on a dedicated thread (blocking on `event::read`) and forwarded into a tokio channel;
 //! poll results arrive from the `Poller`, whose tasks end when the dashboard quits; ticks come only as fast as the
 //! screen needs (a spinner, or once a second for ages). The terminal is restored on quit, on error, on panic and on
-//! SIGTERM/SIGHUP/SIGINT.
+//! SIGTERM/SIGHUP/SIGINT. Each new analysis goes to the notifications (`crate::notify`), which ring the bell for a
+//! newly untriggered push.
 
 pub mod app;
 pub mod layout;
@@ -33,6 +34,7 @@ use tokio::sync::mpsc;
 
 use crate::config::Settings;
 use crate::exit;
+use crate::notify::Notifications;
 use crate::poller::{PollEvent, Poller};
 use crate::source::Source;
 use app::App;
@@ -46,8 +48,9 @@ const SLOW_TICK: Duration = Duration::from_secs(1);
 /// How long quitting waits for the poll tasks to end.
 const SHUTDOWN_WAIT: Duration = Duration::from_millis(500);
 
-/// Runs the dashboard on `source` until the user quits; returns the process exit code.
-pub async fn run<S: Source>(source: Arc<S>, settings: &Settings) -> u8 {
+/// Runs the dashboard on `source` until the user quits; returns the process exit code. Each analysis is handed to
+/// `notifications`; a newly untriggered push rings the bell unless `[notify] bell = false`.
+pub async fn run<S: Source>(source: Arc<S>, settings: &Settings, notifications: Notifications) -> u8 {
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         eprintln!("pipewatch: error: the dashboard needs a terminal; use --once for a one-shot report");
         return exit::USAGE;
@@ -63,7 +66,7 @@ pub async fn run<S: Source>(source: Arc<S>, settings: &Settings) -> u8 {
             return exit::USAGE;
         }
     };
-    let result = event_loop(&mut terminal, app, source, settings).await;
+    let result = event_loop(&mut terminal, app, source, settings, notifications).await;
     restore();
     let _ = terminal.show_cursor();
     match result {
@@ -129,6 +132,7 @@ async fn event_loop<S: Source>(
     mut app: App,
     source: Arc<S>,
     settings: &Settings,
+    mut notifications: Notifications,
 ) -> io::Result<u8> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let (poll_tx, mut poll_rx) = mpsc::unbounded_channel::<PollEvent>();
@@ -172,7 +176,11 @@ async fn event_loop<S: Source>(
             };
             effect = merge(effect, app.update(m, now));
         }
+        let reanalysed = app.stale;
         app.settle(now);
+        if reanalysed && notifications.observe(&app.analysis) > 0 && notifications.bell() {
+            ring(terminal);
+        }
         if effect == Effect::PollNow {
             poller.poll_now();
         }
@@ -182,6 +190,13 @@ async fn event_loop<S: Source>(
             return Ok(code);
         }
     }
+}
+
+/// The terminal bell (BEL moves nothing on screen); a terminal that cannot take it is not worth failing for.
+fn ring(terminal: &mut Term) {
+    use std::io::Write;
+    let out = terminal.backend_mut();
+    let _ = out.write_all(b"\x07").and_then(|()| out.flush());
 }
 
 fn merge(a: Effect, b: Effect) -> Effect {
