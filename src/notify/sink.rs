@@ -33,7 +33,7 @@ pub(super) struct Job {
 #[derive(Debug)]
 pub(super) enum Deliver {
     Command(command::Command),
-    Webhook(webhook::Webhook),
+    Webhook(Box<webhook::Webhook>),
 }
 
 impl Deliver {
@@ -42,7 +42,7 @@ impl Deliver {
     }
 
     pub(super) fn webhook(url: &str, timeout: Duration) -> Result<Self, String> {
-        webhook::Webhook::new(url, timeout).map(Deliver::Webhook)
+        webhook::Webhook::new(url, timeout).map(|w| Deliver::Webhook(Box::new(w)))
     }
 
     /// Delivers one message; the error is one line for the log (never the webhook URL or the command's arguments).

@@ -91,7 +91,7 @@ async fn the_command_gets_each_push_once_across_restarts() {
     assert_eq!(n.observe(&first), 1);
     assert_eq!(n.observe(&first), 0);
     let want = first.pushes.iter().find(|p| p.status == PushStatus::Untriggered).unwrap().push.digest.clone();
-    assert_eq!(received(&out, 1), [want.clone()]);
+    assert_eq!(received(&out, 1), std::slice::from_ref(&want));
     recorded(&state, &want);
     drop(n);
 

@@ -11,7 +11,6 @@ pub mod feed;
 pub mod http;
 pub mod metrics;
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -100,10 +99,8 @@ pub async fn run<S: Source>(
 }
 
 /// Resolves once the flag turns true (or its sender is gone).
-fn until_true(mut flag: watch::Receiver<bool>) -> impl Future<Output = ()> + Send + 'static {
-    async move {
-        let _ = flag.wait_for(|stop| *stop).await;
-    }
+async fn until_true(mut flag: watch::Receiver<bool>) {
+    let _ = flag.wait_for(|stop| *stop).await;
 }
 
 /// Sleeps until `deadline` (the next pending push's end of grace); forever without one.
