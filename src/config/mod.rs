@@ -74,8 +74,9 @@ impl Default for Settings {
     }
 }
 
-/// The `[notify]` table: how a newly untriggered push is announced, by the dashboard and `serve` alike.
-#[derive(Debug, Clone, PartialEq)]
+/// The `[notify]` table: how a newly untriggered push is announced, by the dashboard and `serve` alike. Its `Debug`
+/// hides the webhook URL, which usually holds a secret.
+#[derive(Clone, PartialEq)]
 pub struct Notify {
     /// A program and its arguments, run once per newly untriggered push with the push as JSON on stdin.
     pub command: Option<Vec<String>>,
@@ -85,6 +86,17 @@ pub struct Notify {
     pub timeout: Duration,
     /// Ring the dashboard's terminal bell on a newly untriggered push.
     pub bell: bool,
+}
+
+impl fmt::Debug for Notify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notify")
+            .field("command", &self.command.as_ref().map(|argv| argv.first().cloned().unwrap_or_default()))
+            .field("webhook", &self.webhook.as_ref().map(|_| "<hidden>"))
+            .field("timeout", &self.timeout)
+            .field("bell", &self.bell)
+            .finish()
+    }
 }
 
 impl Default for Notify {

@@ -8,6 +8,7 @@
 //! out; `pipewatch_untriggered_push_info` has one series per untriggered push.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use prometheus_client::collector::Collector;
@@ -107,11 +108,17 @@ impl Collector for Exposition {
 
         let help = "Pushes in the lookback window by status: untriggered, pending, triggered, unwatched.";
         let mut m = enc.encode_descriptor("pipewatch_pushes", help, None, MetricType::Gauge)?;
+        let mut counts: HashMap<&str, [i64; STATUSES.len()]> = HashMap::new();
+        for v in &board.analysis.pushes {
+            if let Some(i) = STATUSES.iter().position(|s| *s == v.status) {
+                counts.entry(v.profile.as_str()).or_default()[i] += 1;
+            }
+        }
         for p in &polled {
-            for status in STATUSES {
-                let n = board.analysis.pushes.iter().filter(|v| v.profile == p.profile && v.status == status).count();
+            let n = counts.get(p.profile.as_str()).copied().unwrap_or_default();
+            for (status, n) in STATUSES.iter().zip(n) {
                 let labels = [("profile", value(&p.profile)), ("status", Cow::Borrowed(status.as_str()))];
-                ConstGauge::new(n as i64).encode(m.encode_family(&labels)?)?;
+                ConstGauge::new(n).encode(m.encode_family(&labels)?)?;
             }
         }
 

@@ -26,8 +26,8 @@ use crate::poller::{PollEvent, Poller};
 use crate::source::Source;
 use feed::Feed;
 
-/// The address `serve` listens on unless `--listen` says otherwise (Prometheus' registry lists 9464 for exporters
-/// of this kind); loopback only, so nothing is exposed without the user's say-so.
+/// The address `serve` listens on unless `--listen` says otherwise: loopback only, so nothing is exposed to the
+/// network without the user's say-so.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9464";
 
 /// How long stopping waits for the poll tasks, then for requests in flight.

@@ -298,3 +298,62 @@ fn map_strings(v: &mut Value, names: &[(&str, &str)], to_hostile: bool) {
         _ => {}
     }
 }
+
+/// With every log on and a notification command configured, no credential reaches the log, an answer, the
+/// state file or what the command gets: neither the base secret key nor what the assumed role was issued.
+#[test]
+fn serve_leaks_no_credential() {
+    const BASE_SECRET: &str = "pw-serve-secret-5c2e8a41d9";
+    let a = fresh_account();
+    seed(json!({"accounts": [{"id": a,
+        "repositories": [{"name": "api", "images": [{"seed": "a1", "tags": ["latest"]}]}],
+        "pipelines": [{"name": "api-deploy", "sources": [{"repository": "api"}]}]}]}));
+    std::thread::sleep(PAST_GRACE);
+    let proxy = FaultProxy::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (out, state) = (dir.path().join("out"), dir.path().join("state"));
+    let mut toml = settings_toml();
+    toml += &format!("\n[notify]\ncommand = [\"sh\", \"-c\", \"cat >> '{}'\"]\n", out.display());
+    toml += &profile_toml("alpha", &a, &proxy.endpoint());
+    let config = write_config(dir.path(), &toml);
+    let env = [
+        ("AWS_SECRET_ACCESS_KEY", BASE_SECRET.into()),
+        ("PIPEWATCH_LOG", "trace".into()),
+        ("XDG_STATE_HOME", state.clone().into_os_string()),
+    ];
+    let serve = Serve::start(&["--config", config.to_str().unwrap(), "--grace", GRACE, "--refresh", "1s"], &env);
+    serve.wait_ready(READY);
+    let started = std::time::Instant::now();
+    while std::fs::read_to_string(&out).unwrap_or_default().is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(30), "the command never ran:\n{}", serve.stderr());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut answers = vec![serve.get("/api/report").body, serve.get("/readyz").body];
+    for format in ["text/plain", "application/openmetrics-text"] {
+        answers.push(crate::support::http::get_accepting(serve.addr, "/metrics", format).body);
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    let (code, log) = serve.stop(libc::SIGTERM);
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains("pipewatch::poller: poll finished"), "PIPEWATCH_LOG=trace logs nothing:\n{log}");
+
+    let issued = proxy.issued_secrets();
+    assert!(!issued.is_empty(), "AssumeRole answers were not seen: {:?}", proxy.counts());
+    let mut secrets = vec![BASE_SECRET.to_owned()];
+    for s in &issued {
+        secrets.extend([s.secret_access_key.clone(), s.session_token.clone()]);
+    }
+    let state_file = std::fs::read_to_string(state.join("pipewatch").join("notified.json")).unwrap();
+    let command_got = std::fs::read_to_string(&out).unwrap();
+    for (what, text) in [("the log", &log), ("the state file", &state_file), ("the command's stdin", &command_got)]
+        .into_iter()
+        .chain(answers.iter().map(|a| ("an answer", a)))
+    {
+        for s in &secrets {
+            assert!(!text.contains(s.as_str()), "a secret ({}…) appears in {what}:\n{text}", &s[..6]);
+        }
+        for s in &issued {
+            assert!(!text.contains(&s.access_key_id), "SDK debug output got through the cap in {what}:\n{text}");
+        }
+    }
+}

@@ -31,6 +31,18 @@ fn notify_keys_resolve() {
 }
 
 #[test]
+fn debug_output_hides_the_webhook_and_the_arguments() {
+    let notify = Notify {
+        command: Some(vec!["page".into(), "--token".into(), "tok-123".into()]),
+        webhook: Some("https://hooks.slack.com/services/T0/B0/very-secret".into()),
+        ..Notify::default()
+    };
+    let shown = format!("{notify:?}");
+    assert!(shown.contains("page") && shown.contains("<hidden>"), "{shown}");
+    assert!(!shown.contains("very-secret") && !shown.contains("tok-123"), "{shown}");
+}
+
+#[test]
 fn notify_errors_name_line_table_and_key() {
     assert_err("[notify]\ncommand = []\n[profiles.a]\n", "config.toml:2:11: [notify] command: must name a program");
     assert_err(
@@ -60,4 +72,14 @@ fn notify_errors_name_line_table_and_key() {
     let shown = err("[notify]\nwebhook = \"ftp://hooks.example/T0/very-secret\"\n[profiles.a]\n");
     assert!(shown.contains("config.toml:2:11: [notify] webhook: must be an http:// or https:// URL"), "{shown}");
     assert!(!shown.contains("very-secret"), "the webhook URL is echoed: {shown}");
+}
+
+#[test]
+fn the_example_documents_every_notify_key_with_its_default() {
+    let text = include_str!("../../../config.example.toml");
+    assert_eq!(ok(text).notify, Notify::default(), "the example's [notify] shows the defaults");
+    let table = &text[text.find("[notify]").expect("a [notify] table")..];
+    for key in ["command = [", "webhook = \"https://", "timeout = ", "bell = "] {
+        assert!(table.contains(key), "{key} is not documented in config.example.toml's [notify]");
+    }
 }

@@ -2,8 +2,8 @@
 //!
 //! [`tools`] finds both on `PATH` (or in `/usr/bin`); when they are missing and the tests run as root on a machine
 //! with `apt-get`, it installs the package (bounded to 10 minutes) once per test process. Otherwise it says why,
-//! and the tests that need them report themselves skipped on stderr (`.ci/run` installs the package, so on CI they
-//! always run).
+//! and the tests that need them report themselves skipped on stderr (`.ci/run` installs the package and sets
+//! `PIPEWATCH_REQUIRE_PROMETHEUS=1`, so on CI they always run).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -37,9 +37,13 @@ pub fn tools() -> Result<Tools, String> {
         .clone()
 }
 
-/// Says on stderr that a test is skipped, and why.
+/// Says on stderr that a test is skipped, and why; fails it instead under `PIPEWATCH_REQUIRE_PROMETHEUS=1` (CI).
 pub fn skip(test: &str, why: &str) {
-    eprintln!("SKIPPED {test}: {why} (install Debian's `prometheus` package, which ships promtool)");
+    let advice = "install Debian's `prometheus` package, which ships promtool";
+    if std::env::var_os("PIPEWATCH_REQUIRE_PROMETHEUS").is_some_and(|v| v == "1") {
+        panic!("{test}: {why} ({advice}; PIPEWATCH_REQUIRE_PROMETHEUS=1 forbids skipping)");
+    }
+    eprintln!("SKIPPED {test}: {why} ({advice})");
 }
 
 fn find() -> Option<Tools> {
