@@ -10,6 +10,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use pipewatch::analysis::Analysis;
 use pipewatch::analysis::correlate::correlate_parts;
+use pipewatch::analysis::pushes::group;
 use pipewatch::report;
 
 /// Grace period used throughout (the default of the config).
@@ -25,21 +26,22 @@ fn sizes() -> Vec<usize> {
 }
 
 fn correlation(c: &mut Criterion) {
-    let mut group = c.benchmark_group("correlate");
+    let mut bench = c.benchmark_group("correlate");
     for n in sizes() {
         let snap = support::snapshot(n, n, 42);
         let now = support::now_after(&snap);
-        group.throughput(Throughput::Elements(n as u64));
-        group.sample_size(match n {
+        bench.throughput(Throughput::Elements(n as u64));
+        bench.sample_size(match n {
             ..100_000 => 100,
             100_000..300_000 => 30,
             _ => 10,
         });
-        group.bench_with_input(BenchmarkId::from_parameter(n), &snap, |b, snap| {
-            b.iter(|| correlate_parts(black_box(&snap.pipelines), black_box(&snap.pushes), now, GRACE))
+        let pushes = group(&snap.images, &snap.indexes);
+        bench.bench_with_input(BenchmarkId::from_parameter(n), &snap, |b, snap| {
+            b.iter(|| correlate_parts(black_box(&snap.pipelines), black_box(&pushes), now, GRACE))
         });
     }
-    group.finish();
+    bench.finish();
 }
 
 fn json_report(c: &mut Criterion) {

@@ -11,7 +11,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use pipewatch::model::{
-    ExecStatus, Execution, Identity, ImagePush, Pipeline, ProfileMeta, ProfileSnapshot, Revision, WatchedSource,
+    ExecStatus, Execution, Identity, Image, Pipeline, ProfileMeta, ProfileSnapshot, Revision, WatchedSource,
 };
 use pipewatch::poller::PollEvent;
 use pipewatch::tui::app::App;
@@ -52,11 +52,12 @@ fn snapshot(now: Timestamp) -> ProfileSnapshot {
         })
         .collect();
     let pushes = (0..n())
-        .map(|i| ImagePush {
+        .map(|i| Image {
             repository: format!("repo-{}", i % 10),
             digest: digest(i),
             tags: vec![format!("build-{i}")],
             pushed_at: at(i * 8),
+            ..Image::default()
         })
         .collect();
     ProfileSnapshot {
@@ -66,7 +67,7 @@ fn snapshot(now: Timestamp) -> ProfileSnapshot {
             user_id: "AROA:pipewatch".into(),
         }),
         pipelines,
-        pushes,
+        images: pushes,
         ..ProfileSnapshot::default()
     }
 }

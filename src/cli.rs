@@ -102,3 +102,24 @@ pub enum Output {
     /// One JSON document
     Json,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listen(args: &[&str]) -> SocketAddr {
+        match Cli::try_parse_from(args).expect("valid arguments").command {
+            Some(Command::Serve(a)) => a.listen,
+            other => panic!("not serve: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn serve_listens_on_loopback_unless_told_otherwise() {
+        let default = listen(&["pipewatch", "serve"]);
+        assert!(default.ip().is_loopback(), "{default}");
+        assert_eq!(default.to_string(), "127.0.0.1:9464");
+        assert_eq!(listen(&["pipewatch", "serve", "--listen", "0.0.0.0:9000"]).to_string(), "0.0.0.0:9000");
+        assert!(Cli::try_parse_from(["pipewatch", "serve", "--listen", "localhost"]).is_err());
+    }
+}

@@ -65,7 +65,13 @@ pub fn parse_put_image(json: &str, fallback_recipient: Option<&str>) -> Result<P
         tag,
         digest,
         recipient_account: recipient,
-        pusher: Pusher { arn, account: pusher_account.to_string(), identity_type, cross_account },
+        pusher: Pusher {
+            arn,
+            account: pusher_account.to_string(),
+            identity_type,
+            principal_id: str_at(identity, &["principalId"]).map(str::to_string),
+            cross_account,
+        },
     })
 }
 

@@ -1,9 +1,10 @@
 //! pipewatch: which ECR pushes never triggered their CodePipeline run, across AWS accounts, and why.
 //!
 //! Layers: `config` (parsing), `source` (the data-source trait; `source::aws` is the only SDK code, `source::demo`
-//! the simulation), `model` and `correlate` (pure domain), `poller` (tokio tasks), and the front ends `report`
-//! (text and JSON), `tui` and `serve` (HTTP: Prometheus metrics, the JSON report, health checks); `notify`
-//! announces newly untriggered pushes for the dashboard and `serve`.
+//! the simulation), `model` and `analysis` (pure domain), `cloudtrail` and `oci` (parsers of what AWS hands over as
+//! text), `poller` (tokio tasks), and the front ends `report` (text and JSON), `tui` and `serve` (HTTP: Prometheus
+//! metrics, the JSON report, health checks); `notify` announces newly untriggered pushes for the dashboard and
+//! `serve`.
 
 pub mod analysis;
 pub mod cli;
@@ -14,6 +15,7 @@ pub mod exit;
 pub mod logging;
 pub mod model;
 pub mod notify;
+pub mod oci;
 pub mod poller;
 pub mod report;
 pub mod sanitize;

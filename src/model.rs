@@ -2,11 +2,18 @@
 //!
 //! The AWS layer and the demo source both produce these; correlation, reports and the TUI only read them.
 
+mod image;
 mod poll_error;
+mod triggers;
 
 use jiff::Timestamp;
 
+pub use image::{
+    Artifact, ArtifactKind, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, Image, ImagePush, IndexEntry, IndexManifest,
+    OCI_INDEX, OCI_MANIFEST, PlatformManifest, is_index_media_type,
+};
 pub use poll_error::{ErrorKind, PollError};
+pub use triggers::{FailedInvocations, ReplicationRule, RolePermission, RuleTarget, SelectorCheck, TrailState};
 
 /// Who the profile's credentials resolve to (STS GetCallerIdentity).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,22 +116,15 @@ pub struct Pipeline {
     pub executions: Vec<Execution>,
 }
 
-/// One image in an ECR repository: a push.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImagePush {
-    pub repository: String,
-    pub digest: String,
-    /// Tags the image holds now (empty when its tag moved to a newer image).
-    pub tags: Vec<String>,
-    pub pushed_at: Timestamp,
-}
-
 /// Everything one poll of one profile produced. Parts that failed are empty and explained in `errors`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProfileSnapshot {
     pub identity: Option<Identity>,
     pub pipelines: Vec<Pipeline>,
-    pub pushes: Vec<ImagePush>,
+    /// The images of the watched repositories pushed in the lookback window, as the registry lists them.
+    pub images: Vec<Image>,
+    /// What the image indexes among `images` list (those that could be read).
+    pub indexes: Vec<IndexManifest>,
     /// Failures that make the profile count as failed (identity, pipelines, images).
     pub errors: Vec<PollError>,
     /// Problems that do not (e.g. an extra repository that does not exist).
@@ -166,6 +166,8 @@ pub struct Pusher {
     pub account: String,
     /// `userIdentity.type`: `AssumedRole`, `IAMUser`, `AWSAccount`, …
     pub identity_type: String,
+    /// `userIdentity.principalId` (for an `AWSAccount` identity, the only name of the caller in the record).
+    pub principal_id: Option<String>,
     /// The caller's account is not the repository's: ECR emits no event in the repository account.
     pub cross_account: bool,
 }
@@ -184,14 +186,20 @@ pub struct PutImageRecord {
     pub pusher: Pusher,
 }
 
-/// An EventBridge rule that targets a pipeline.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An EventBridge rule that targets a pipeline (or, in [`Diagnostics::other_rules`], an ECR rule that may).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TriggerRule {
     pub name: String,
     /// `ENABLED`, `DISABLED`, …
     pub state: String,
     /// The event pattern JSON, when the rule has one.
     pub pattern: Option<String>,
+    /// The rule's ARN (`arn:<partition>:events:<region>:<account>:rule/[<bus>/]<name>`), when DescribeRule gave it.
+    pub arn: Option<String>,
+    /// The event bus the rule is on (`default` unless a custom bus), when DescribeRule named it.
+    pub event_bus: Option<String>,
+    /// The rule's targets (`events:ListTargetsByRule`), each with whether its role may start the pipeline.
+    pub targets: Lookup<Vec<RuleTarget>>,
 }
 
 impl TriggerRule {
@@ -226,13 +234,25 @@ impl<T> Lookup<T> {
     }
 }
 
-/// CloudTrail records and EventBridge rules of one profile.
+/// CloudTrail records, EventBridge rules and what lies past them, of one profile.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Diagnostics {
     /// `PutImage` records of the lookback window, and the moment up to which CloudTrail was read.
     pub put_images: Lookup<CloudTrailRead>,
-    /// Rules targeting each pipeline (by pipeline name), for pipelines with an ECR source.
+    /// Rules targeting each pipeline (by pipeline name), for pipelines with an ECR source, with their targets.
     pub rules: Lookup<Vec<(String, Vec<TriggerRule>)>>,
+    /// The ECR rules of the default bus that target none of those pipelines (`events:ListRules`), with their
+    /// targets: read when a pipeline has no enabled rule, to find a rule that matches its pushes but starts another
+    /// pipeline.
+    pub other_rules: Lookup<Vec<TriggerRule>>,
+    /// The trails that apply in the profile's region, read when a rule matches CloudTrail-delivered events
+    /// ("AWS API Call via CloudTrail"), which need "a CloudTrail trail with logging enabled".
+    pub trails: Lookup<Vec<TrailState>>,
+    /// `FailedInvocations` of the rules in `rules`.
+    pub failed_invocations: Lookup<FailedInvocations>,
+    /// The registry's replication rules (`ecr:DescribeRegistry`): which repositories it copies to which registries.
+    /// Another profile's pushes are recognised as replicated from here with them.
+    pub replication: Lookup<Vec<ReplicationRule>>,
 }
 
 /// What one CloudTrail read covered.

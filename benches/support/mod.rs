@@ -8,7 +8,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use pipewatch::model::{
-    ExecStatus, Execution, Identity, ImagePush, Pipeline, ProfileMeta, ProfileSnapshot, Revision, WatchedSource,
+    ExecStatus, Execution, Identity, Image, Pipeline, ProfileMeta, ProfileSnapshot, Revision, WatchedSource,
 };
 
 /// Start of the synthetic timeline (2025-11-24).
@@ -136,7 +136,7 @@ pub fn snapshot(n_pushes: usize, n_execs: usize, seed: u64) -> ProfileSnapshot {
     let mut pipes = pipelines();
 
     let mut t = T0;
-    let pushes: Vec<ImagePush> = (0..n_pushes)
+    let pushes: Vec<Image> = (0..n_pushes)
         .map(|i| {
             t += rng.range(1, 7);
             let repo = pick_repo(&mut rng);
@@ -145,17 +145,18 @@ pub fn snapshot(n_pushes: usize, n_execs: usize, seed: u64) -> ProfileSnapshot {
                 tags.push(TAGS[rng.next_u64() as usize % TAGS.len()].to_string());
             }
             tags.sort();
-            ImagePush {
+            Image {
                 repository: repo.to_string(),
                 digest: format!("sha256:{}", rng.hex(64)),
                 tags,
                 pushed_at: ts(t),
+                ..Image::default()
             }
         })
         .collect();
 
     // Executions, each tied to a push spread over the timeline.
-    let watchers = |push: &ImagePush| -> Vec<(usize, usize)> {
+    let watchers = |push: &Image| -> Vec<(usize, usize)> {
         let mut w = Vec::new();
         for (p, (_, sources)) in PIPELINES.iter().enumerate() {
             for (s, (_, repo, tag)) in sources.iter().enumerate() {
@@ -216,14 +217,14 @@ pub fn snapshot(n_pushes: usize, n_execs: usize, seed: u64) -> ProfileSnapshot {
             user_id: "AROAEXAMPLEROLEID:pipewatch".into(),
         }),
         pipelines: pipes,
-        pushes,
+        images: pushes,
         ..ProfileSnapshot::default()
     }
 }
 
 /// A moment just after the snapshot's last push, so the newest pushes are still pending.
 pub fn now_after(snap: &ProfileSnapshot) -> Timestamp {
-    let last = snap.pushes.iter().map(|p| p.pushed_at).max().unwrap_or(ts(T0));
+    let last = snap.images.iter().map(|p| p.pushed_at).max().unwrap_or(ts(T0));
     last.saturating_add(SignedDuration::from_secs(120)).expect("in range")
 }
 

@@ -1,26 +1,43 @@
 //! Push-to-run correlation: which pushes started a pipeline run, which are still waiting, which never did.
 //!
-//! Pure code over one profile's snapshot; no I/O, no clock (the caller passes `now`).
+//! Pure code over one profile's snapshot; no I/O, no clock (the caller passes `now`). Pipelines, executions and pushes
+//! are named by their index in the snapshot, and every tie below goes to the lower index unless it says otherwise.
 //!
-//! Rules:
-//! - A push is *watched* when a pipeline of the same profile has an ECR source on its repository and one of its tags.
-//! - *triggered*: an execution of a pipeline with a source on the push's repository lists the push's digest among
-//!   its source revisions (`Digest`); or, for an execution that carries no revision for its ECR sources, the
-//!   execution started within `[pushed_at - SKEW, pushed_at + grace]` and no other push claimed it (`Time`; the
-//!   latest eligible push wins). One execution matches at most one push.
-//! - *pending*: watched, not triggered, no older than `grace`. *untriggered*: watched, not triggered, older.
-//! - *unwatched*: no pipeline watches it.
-
-mod hash;
+//! Rules (the oracle of the differential test, `correlate/oracle.rs`, is written from them alone):
+//! - Pipeline p *watches* a push when p has an ECR source on the push's repository with one of the push's tags. A
+//!   push's `watchers` are the pipelines that watch it, in index order, then the pipeline of its digest match if it
+//!   is not among them.
+//! - *Digest match* (`Digest`): among the executions of the pipelines with an ECR source on the push's repository
+//!   (whatever their tags) that list the push's digest as the id of any of their revisions (of any action), the one
+//!   that started first; ties go to the lower pipeline index, then to the lower execution index. A digest match
+//!   claims nothing: pushes of one digest to two repositories may both match one execution, and an execution that
+//!   lists a digest under another action only may be claimed by time by another push as well.
+//! - *Time match* (`Time`), decided for each pipeline p on its own:
+//!   - its candidates are the executions of p that carry no revision for the action of any of p's ECR sources
+//!     (revisions of other actions don't count), and the pushes p watches, except those whose digest match is on p;
+//!   - the candidate executions, in order of start time (ties in index order), each claim the latest unclaimed
+//!     candidate push (by push time; ties: the *higher* index) such that the execution started within
+//!     `[pushed_at - SKEW, pushed_at + grace]`, both ends included. So within p one execution claims at most one
+//!     push, and one push is claimed at most once.
+//!
+//!   A push matched by digest keeps that match. Any other push takes, among its claims on every pipeline, the
+//!   execution that started first (ties: the lower pipeline index). Claims are made before this choice and never
+//!   undone: a claim the push does not take (a push matched by digest on another pipeline, or holding an earlier
+//!   claim elsewhere) leaves that execution matched to no push at all.
+//! - Status: *triggered* when matched; else *unwatched* when no pipeline watches it; else *pending* while
+//!   `now - pushed_at <= grace` (pushes stamped in the future included); else *untriggered*.
 
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::time::Duration;
 
+use foldhash::fast::FixedState;
 use jiff::{SignedDuration, Timestamp};
 
-use self::hash::{FastMap, PassThrough, str_hash};
-use crate::model::{Execution, ImagePush, Pipeline, ProfileSnapshot};
+use crate::model::{Execution, ImagePush, Pipeline};
+
+/// The maps of correlation, with foldhash's fast unkeyed hasher: SipHash took a quarter of the time at 100k pushes,
+/// and the keys (repositories, tags, revision ids) come from the user's own accounts, so flooding is not a concern.
+type FastMap<K, V> = HashMap<K, V, FixedState>;
 
 /// Tolerated clock difference between ECR's push time and CodePipeline's start time.
 pub const SKEW: Duration = Duration::from_secs(5);
@@ -55,7 +72,7 @@ impl PushStatus {
 pub enum MatchedBy {
     /// The execution's source revision is the push's digest.
     Digest,
-    /// The execution started shortly after the push and carries no revision.
+    /// The execution started shortly after the push and carries no revision for the pipeline's ECR sources.
     Time,
 }
 
@@ -86,17 +103,13 @@ pub struct Verdict {
     pub watchers: Vec<usize>,
 }
 
-/// Correlates every push of `snap` with its pipelines' executions; the result is parallel to `snap.pushes`.
-pub fn correlate(snap: &ProfileSnapshot, now: Timestamp, grace: Duration) -> Vec<Verdict> {
-    correlate_parts(&snap.pipelines, &snap.pushes, now, grace)
-}
-
-/// [`correlate`] over borrowed parts.
+/// Correlates every push with its pipelines' executions; the result is parallel to `pushes`.
 ///
 /// O(n log n) for n pushes and executions: a hash lookup per push and per revision, one sort of each pipeline's
 /// time-match candidates, and a near-linear sweep over them. At 100k pushes the time goes to cache misses on the
-/// scattered strings of the model, so the work runs as passes whose items are independent (find the repository,
-/// hash, look up, …): the CPU then overlaps the misses instead of waiting for each in turn (BENCHMARKS.md).
+/// scattered strings of the model, so the work runs as passes whose items are independent (gather the revisions,
+/// index them; find each push's repository, look its digest up, …): the CPU then overlaps the misses instead of
+/// waiting for each in turn (BENCHMARKS.md).
 pub fn correlate_parts(pipelines: &[Pipeline], pushes: &[ImagePush], now: Timestamp, grace: Duration) -> Vec<Verdict> {
     let grace_s = SignedDuration::try_from(grace).unwrap_or(SignedDuration::MAX);
     let skew_s = SignedDuration::try_from(SKEW).unwrap_or(SignedDuration::ZERO);
@@ -133,14 +146,9 @@ pub fn correlate_parts(pipelines: &[Pipeline], pushes: &[ImagePush], now: Timest
         .collect();
 
     // 1. Digest matches: the earliest execution of a pipeline with a source on the repository.
-    let digest_hashes: Vec<u64> = pushes
-        .iter()
-        .zip(&push_repos)
-        .map(|(push, repo)| if repo.is_some() && !digests.is_empty() { str_hash(&push.digest) } else { 0 })
-        .collect();
     for (i, push) in pushes.iter().enumerate() {
         let Some(repo) = push_repos[i] else { continue };
-        if let Some(c) = digests.earliest(&push.digest, digest_hashes[i], &repo.pipelines) {
+        if let Some(c) = digests.earliest(&push.digest, &repo.pipelines) {
             verdicts[i].matched = Some(Match { pipeline: c.pipeline, execution: c.execution, by: MatchedBy::Digest });
             push_unique(&mut verdicts[i].watchers, c.pipeline);
         }
@@ -183,23 +191,20 @@ struct RepoWatch<'a> {
 
 /// Revision id -> the executions carrying it, over the pipelines with an ECR source (the others match no push).
 ///
-/// Keyed by the 64-bit hash alone, so a bucket is 16 bytes and the table stays in cache at 100k executions; ids
-/// whose hashes collide share a chain, and [`DigestIndex::earliest`] compares the text of each candidate.
+/// One allocation for all candidates: each is linked to the previous one with the same id.
 struct DigestIndex<'a> {
     pipelines: &'a [Pipeline],
-    /// [`str_hash`] of a revision id -> the last candidate with that hash.
-    heads: HashMap<u64, usize, BuildHasherDefault<PassThrough>>,
-    /// Candidates, each linked to the previous one with the same hash.
+    /// Revision id -> the last candidate carrying it.
+    heads: FastMap<&'a str, usize>,
+    /// Candidates, each linked to the previous one with the same id.
     cands: Vec<Candidate>,
-    /// The revision id of each candidate.
-    ids: Vec<&'a str>,
 }
 
 /// One execution carrying a revision id.
 struct Candidate {
     pipeline: usize,
     execution: usize,
-    /// Previous candidate with the same hash, or [`DigestIndex::END`].
+    /// Previous candidate with the same id, or [`DigestIndex::END`].
     next: usize,
 }
 
@@ -207,7 +212,7 @@ impl<'a> DigestIndex<'a> {
     const END: usize = usize::MAX;
 
     fn new(pipelines: &'a [Pipeline]) -> Self {
-        // Gather, hash, insert: three passes rather than one loop (see `correlate_parts`).
+        // Gather, then insert: two passes rather than one loop (see `correlate_parts`).
         let with_ecr = || pipelines.iter().enumerate().filter(|(_, pipe)| !pipe.sources.is_empty());
         let n = with_ecr().flat_map(|(_, pipe)| &pipe.executions).map(|ex| ex.revisions.len()).sum();
         let mut cands = Vec::with_capacity(n);
@@ -220,27 +225,22 @@ impl<'a> DigestIndex<'a> {
                 }
             }
         }
-        let hashes: Vec<u64> = ids.iter().map(|id| str_hash(id)).collect();
         let mut heads = HashMap::with_capacity_and_hasher(n, Default::default());
-        for (c, &hash) in hashes.iter().enumerate() {
-            cands[c].next = heads.insert(hash, c).unwrap_or(Self::END);
+        for (c, id) in ids.into_iter().enumerate() {
+            cands[c].next = heads.insert(id, c).unwrap_or(Self::END);
         }
-        Self { pipelines, heads, cands, ids }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.cands.is_empty()
+        Self { pipelines, heads, cands }
     }
 
     /// The earliest execution (then lowest pipeline and execution index) among `pipelines` whose revision id is
-    /// `digest`, of hash `hash`.
-    fn earliest(&self, digest: &str, hash: u64, pipelines: &[usize]) -> Option<&Candidate> {
+    /// `digest`.
+    fn earliest(&self, digest: &str, pipelines: &[usize]) -> Option<&Candidate> {
         let key =
             |c: &Candidate| (self.pipelines[c.pipeline].executions[c.execution].started_at, c.pipeline, c.execution);
         let mut best: Option<&Candidate> = None;
-        let mut c = self.heads.get(&hash).copied().unwrap_or(Self::END);
+        let mut c = self.heads.get(digest).copied().unwrap_or(Self::END);
         while let Some(cand) = self.cands.get(c) {
-            if pipelines.contains(&cand.pipeline) && self.ids[c] == digest && best.is_none_or(|b| key(cand) < key(b)) {
+            if pipelines.contains(&cand.pipeline) && best.is_none_or(|b| key(cand) < key(b)) {
                 best = Some(cand);
             }
             c = cand.next;
@@ -345,6 +345,8 @@ impl FreeList {
 }
 
 #[cfg(test)]
-mod reference;
+mod differential;
+#[cfg(test)]
+mod oracle;
 #[cfg(test)]
 mod tests;

@@ -1,79 +1,25 @@
-//! Why a push did not trigger: pure checks over CloudTrail records, EventBridge rules and executions.
+//! Why a push did not trigger: pure checks over CloudTrail records, EventBridge rules and what lies past them, and
+//! executions.
 //!
-//! Each untriggered push gets an ordered list of findings, each with a stable code, a one-line explanation and a
-//! concrete fix. What could not be checked (CloudTrail or EventBridge switched off or refused) is said, not guessed.
-
-mod pattern;
+//! Each untriggered push gets an ordered list of findings, each with a stable code, a one-line explanation, what
+//! was seen, what is inferred, and a concrete fix. The rule and target checks are the chain's ([`walk`]), so the
+//! first finding is about the chain's first broken hop. What could not be checked (a lookup switched off or refused)
+//! is said, not guessed, and never blamed.
 
 use std::time::Duration;
 
 use jiff::SignedDuration;
 
-pub use pattern::{RuleMatch, judge_rule};
-
 use crate::analysis::correlate::PushStatus;
-use crate::model::{Diagnostics, ExecStatus, ImagePush, Lookup, Pipeline, PutImageRecord};
+pub use crate::analysis::evidence::Evidence;
+pub use crate::analysis::finding::{Code, Finding};
+pub use crate::analysis::pattern::{RuleMatch, judge_rule};
+use crate::analysis::replication::Arrival;
+use crate::analysis::walk::walk;
+use crate::model::{ExecStatus, Lookup, Pipeline};
 
 /// How long CloudTrail may take to deliver a record; a push younger than this may simply not be there yet.
 pub const CLOUDTRAIL_DELAY: Duration = Duration::from_secs(15 * 60);
-
-/// Stable finding codes (part of the JSON contract, spelled by [`Code::as_str`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Code {
-    /// Pushed with another account's identity: no ECR event reaches the repository's account.
-    CrossAccountPush,
-    /// No EventBridge rule targets the pipeline.
-    NoTriggerRule,
-    /// The rules that target the pipeline are disabled.
-    RuleDisabled,
-    /// Enabled rules exist, but none matches this push's repository and tag.
-    RulePatternMismatch,
-    /// The rule matches CloudTrail-delivered PutImage calls, which need a trail.
-    CloudtrailPatternWithoutTrail,
-    /// The push's tag is not the one the pipeline watches.
-    TagNotWatched,
-    /// A running or superseding execution absorbed the push.
-    RunSuperseded,
-    /// Nothing explains it; the message lists what was checked.
-    Unknown,
-}
-
-impl Code {
-    /// The code as written in JSON and text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::CrossAccountPush => "cross_account_push",
-            Self::NoTriggerRule => "no_trigger_rule",
-            Self::RuleDisabled => "rule_disabled",
-            Self::RulePatternMismatch => "rule_pattern_mismatch",
-            Self::CloudtrailPatternWithoutTrail => "cloudtrail_pattern_without_trail",
-            Self::TagNotWatched => "tag_not_watched",
-            Self::RunSuperseded => "run_superseded",
-            Self::Unknown => "unknown",
-        }
-    }
-}
-
-/// One reason (or possible reason) a push did not start a run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    pub code: Code,
-    pub message: String,
-    pub fix: String,
-}
-
-/// Everything `diagnose` looks at for one push.
-pub struct Evidence<'a> {
-    pub push: &'a ImagePush,
-    pub status: PushStatus,
-    /// Pipelines (of the push's profile) that watch the push.
-    pub watchers: Vec<&'a Pipeline>,
-    /// Every pipeline of the profile (for tag mismatches).
-    pub pipelines: &'a [Pipeline],
-    pub diagnostics: &'a Diagnostics,
-    pub record: Option<&'a PutImageRecord>,
-    pub grace: Duration,
-}
 
 /// The findings for one push, most telling first. Triggered pushes get none.
 pub fn diagnose(cx: &Evidence<'_>) -> Vec<Finding> {
@@ -91,25 +37,7 @@ pub fn diagnose(cx: &Evidence<'_>) -> Vec<Finding> {
 
     // 1. Who pushed it (CloudTrail).
     match (&cx.diagnostics.put_images, cx.record) {
-        (_, Some(r)) if r.pusher.cross_account => {
-            let who = r.pusher.arn.clone().unwrap_or_else(|| "the account's own identity".into());
-            let recipient = r.recipient_account.as_deref().unwrap_or("the repository's account");
-            out.push(Finding {
-                code: Code::CrossAccountPush,
-                message: format!(
-                    "pushed from account {} by {who} ({}) into account {recipient}'s repository: a cross-account \
-                     push emits no ECR event in {recipient}, so no rule there can start {}",
-                    r.pusher.account,
-                    r.pusher.identity_type,
-                    names(&cx.watchers)
-                ),
-                fix: format!(
-                    "assume a role in account {recipient} before pushing: in the buildspec, a CLI profile with \
-                     role_arn = arn:aws:iam::{recipient}:role/<push-role> and credential_source = EcsContainer, or \
-                     export the credentials of `aws sts assume-role`"
-                ),
-            });
-        }
+        (_, Some(r)) if r.pusher.cross_account => out.push(cross_account(cx, r)),
         (_, Some(r)) => checked.push(format!(
             "CloudTrail: pushed from the repository's own account by {}",
             r.pusher.arn.as_deref().unwrap_or(&r.pusher.account)
@@ -126,16 +54,26 @@ pub fn diagnose(cx: &Evidence<'_>) -> Vec<Finding> {
         (Lookup::Skipped(why), None) => unchecked.push(format!("CloudTrail ({why})")),
     }
 
-    // 2. The rules that should have started each watching pipeline (EventBridge).
-    match &cx.diagnostics.rules {
-        Lookup::Done(by_pipeline) => {
-            for p in &cx.watchers {
-                let rules = by_pipeline.iter().find(|(n, _)| *n == p.name).map(|(_, r)| r.as_slice()).unwrap_or(&[]);
-                rule_findings(cx, p, rules, &mut out, &mut checked);
-            }
+    // 2. The rules that should have started each watching pipeline, and their targets (EventBridge, IAM,
+    // CloudWatch, the trails).
+    for p in &cx.watchers {
+        let w = walk(cx, p);
+        for step in [w.rule, w.target] {
+            out.extend(step.findings);
+            checked.extend(step.checked);
+            unchecked.extend(step.unchecked);
         }
-        Lookup::Skipped(why) => unchecked.push(format!("EventBridge rules ({why})")),
     }
+    if let Some(Arrival::ReplicationConfigured(from)) = cx.arrival {
+        unchecked.push(format!(
+            "whether the image arrived by replication ({} replicate {} here, but its digest was not seen there: add \
+             the repository to their `repositories`)",
+            from.join(", "),
+            cx.push.repository
+        ));
+    }
+    dedup(&mut checked);
+    dedup(&mut unchecked);
 
     // 3. Runs that were busy around the push.
     for p in &cx.watchers {
@@ -152,13 +90,12 @@ pub fn diagnose(cx: &Evidence<'_>) -> Vec<Finding> {
         if !unchecked.is_empty() {
             message.push_str(&format!("; could not check {}", unchecked.join("; ")));
         }
-        out.push(Finding {
-            code: Code::Unknown,
+        out.push(Finding::new(
+            Code::Unknown,
             message,
-            fix: "look for the ECR push event in the repository's account (CloudTrail PutImage record, the rule's \
-                  TriggeredRules and FailedInvocations metrics) and check the pipeline's source action"
-                .into(),
-        });
+            "look for the ECR event in the repository's account (the rule's TriggeredRules metric in CloudWatch) and \
+             check the pipeline's source action",
+        ));
     } else if !unchecked.is_empty() {
         for f in &mut out {
             f.message.push_str(&format!(" (could not check {})", unchecked.join("; ")));
@@ -167,76 +104,54 @@ pub fn diagnose(cx: &Evidence<'_>) -> Vec<Finding> {
     out
 }
 
-fn rule_findings(
-    cx: &Evidence<'_>,
-    p: &Pipeline,
-    rules: &[crate::model::TriggerRule],
-    out: &mut Vec<Finding>,
-    checked: &mut Vec<String>,
-) {
-    let watched: Vec<&crate::model::WatchedSource> =
-        p.sources.iter().filter(|s| s.repository == cx.push.repository && cx.push.tags.contains(&s.tag)).collect();
-    let (repo, tag) = match watched.first() {
-        Some(s) => (s.repository.as_str(), s.tag.as_str()),
-        None => return,
+/// `cross_account_push`: what the record establishes, and what is inferred from it (FACTS §5).
+fn cross_account(cx: &Evidence<'_>, r: &crate::model::PutImageRecord) -> Finding {
+    let recipient = r.recipient_account.as_deref().unwrap_or("the repository's account");
+    let who = match (&r.pusher.arn, &r.pusher.principal_id) {
+        (Some(arn), _) => format!("{arn} ({})", r.pusher.identity_type),
+        (None, Some(principal)) => format!("its own identity ({}, principal {principal})", r.pusher.identity_type),
+        (None, None) => format!("its own identity ({})", r.pusher.identity_type),
     };
-    if rules.is_empty() {
-        out.push(Finding {
-            code: Code::NoTriggerRule,
-            message: format!("no EventBridge rule on the default bus targets pipeline {}", p.name),
-            fix: format!(
-                "re-save the pipeline (console or `aws codepipeline update-pipeline`) to recreate its rule, or add a \
-                 rule with source aws.ecr, detail-type \"ECR Image Action\", action-type PUSH, result SUCCESS, \
-                 repository-name [\"{repo}\"], image-tag [\"{tag}\"] targeting the pipeline"
-            ),
-        });
-        return;
-    }
-    let enabled: Vec<_> = rules.iter().filter(|r| r.enabled()).collect();
-    if enabled.is_empty() {
-        let names: Vec<&str> = rules.iter().map(|r| r.name.as_str()).collect();
-        out.push(Finding {
-            code: Code::RuleDisabled,
-            message: format!("the rule(s) targeting {} are disabled: {}", p.name, names.join(", ")),
-            fix: format!("aws events enable-rule --name {}", names[0]),
-        });
-        return;
-    }
-    let mut cloudtrail_style = None;
-    let mut mismatches = Vec::new();
-    for r in &enabled {
-        match judge_rule(r.pattern.as_deref().unwrap_or(""), repo, tag) {
-            RuleMatch::Matches => {
-                checked.push(format!("rule {} matches {repo}:{tag} and is enabled", r.name));
-                return;
-            }
-            RuleMatch::CloudTrailStyle => cloudtrail_style = Some(r.name.as_str()),
-            RuleMatch::Mismatch(why) => mismatches.push(format!("{}: {why}", r.name)),
+    Finding::new(
+        Code::CrossAccountPush,
+        format!(
+            "pushed with account {}'s identity, {who}, into account {recipient}'s repository (CloudTrail event {} at \
+             {}); no ECR event is known to reach account {recipient} for such a push, so no rule there starts {}",
+            r.pusher.account,
+            r.event_id,
+            r.event_time,
+            names(&cx.watchers)
+        ),
+        format!(
+            "assume a role in account {recipient} before pushing: in the buildspec, a CLI profile with role_arn = \
+             arn:aws:iam::{recipient}:role/<push-role> and credential_source = EcsContainer, or export the \
+             credentials of `aws sts assume-role`"
+        ),
+    )
+    .seen(format!(
+        "cloudtrail:LookupEvents PutImage {} at {}: userIdentity.type {}, accountId {}{}; recipientAccountId {recipient}",
+        r.event_id,
+        r.event_time,
+        r.pusher.identity_type,
+        r.pusher.account,
+        match (&r.pusher.arn, &r.pusher.principal_id) {
+            (Some(arn), _) => format!(", arn {arn}"),
+            (None, Some(p)) => format!(", principalId {p}"),
+            (None, None) => String::new(),
         }
-    }
-    if let Some(name) = cloudtrail_style {
-        out.push(Finding {
-            code: Code::CloudtrailPatternWithoutTrail,
-            message: format!(
-                "rule {name} of {} matches CloudTrail-delivered PutImage calls (\"AWS API Call via CloudTrail\"), \
-                 which only arrive while a trail records management events in this region",
-                p.name
-            ),
-            fix: format!(
-                "match the native event instead: detail-type \"ECR Image Action\", action-type PUSH, result SUCCESS, \
-                 repository-name [\"{repo}\"], image-tag [\"{tag}\"] (or make sure a trail logs management events)"
-            ),
-        });
-    } else {
-        out.push(Finding {
-            code: Code::RulePatternMismatch,
-            message: format!("no enabled rule of {} matches {repo}:{tag} ({})", p.name, mismatches.join("; ")),
-            fix: format!(
-                "set the rule's detail.repository-name to [\"{repo}\"] and detail.image-tag to [\"{tag}\"] as the \
-                 source action says, or re-save the pipeline to regenerate its rule"
-            ),
-        });
-    }
+    ))
+    .inferring(format!(
+        "that no event reached account {recipient}: the field report saw none for such a push (2019); AWS extended \
+         CloudTrail event delivery through EventBridge to resource owners in April 2021, and whether ECR's own \
+         \"ECR Image Action\" reaches the repository's account for a push made with another account's identity is \
+         not documented"
+    ))
+}
+
+/// Removes repeated lines, keeping the first of each.
+fn dedup(lines: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    lines.retain(|l| seen.insert(l.clone()));
 }
 
 fn superseded(cx: &Evidence<'_>, p: &Pipeline, out: &mut Vec<Finding>) {
@@ -248,21 +163,21 @@ fn superseded(cx: &Evidence<'_>, p: &Pipeline, out: &mut Vec<Finding>) {
             || (near && matches!(e.status, ExecStatus::Superseded | ExecStatus::Stopped | ExecStatus::Stopping))
     });
     if let Some(e) = busy {
-        out.push(Finding {
-            code: Code::RunSuperseded,
-            message: format!(
+        out.push(Finding::new(
+            Code::RunSuperseded,
+            format!(
                 "run {} of {} was {} around the push; in QUEUED or SUPERSEDED mode a newer revision waits for, or \
                  replaces, a running execution",
                 e.id,
                 p.name,
                 e.status.as_str()
             ),
-            fix: format!(
+            format!(
                 "check {}'s execution history and stage transitions; release the change again with \
                  `aws codepipeline start-pipeline-execution --name {}` if needed",
                 p.name, p.name
             ),
-        });
+        ));
     }
 }
 
@@ -281,11 +196,11 @@ fn tag_not_watched(cx: &Evidence<'_>, out: &mut Vec<Finding>) {
         return;
     }
     let pushed = if cx.push.tags.is_empty() { "<untagged>".to_string() } else { cx.push.tags.join(",") };
-    out.push(Finding {
-        code: Code::TagNotWatched,
-        message: format!("{}; this push was {}:{pushed}", watching.join(", "), cx.push.repository),
-        fix: "push with the watched tag, or change the source action's ImageTag".into(),
-    });
+    out.push(Finding::new(
+        Code::TagNotWatched,
+        format!("{}; this push was {}:{pushed}", watching.join(", "), cx.push.repository),
+        "push with the watched tag, or change the source action's ImageTag",
+    ));
 }
 
 fn names(pipes: &[&Pipeline]) -> String {

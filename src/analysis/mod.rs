@@ -1,20 +1,30 @@
 //! The analysis layer: from the profiles' snapshots to the one view every front end renders.
 //!
-//! Pure code (no I/O, no clock: callers pass `now`). For each profile: the CloudTrail records are indexed once
-//! ([`trail`]), a push whose tag moved on gets that tag back from its record, pushes are correlated with runs
+//! Pure code (no I/O, no clock: callers pass `now`). For each profile: the images are grouped into the pushes people
+//! made ([`pushes`]), the CloudTrail records are indexed once ([`trail`]), a push whose tag moved on gets that tag back from its record, pushes are correlated with runs
 //! ([`correlate`]) and the ones that did not trigger are diagnosed ([`diagnose`]). The text and JSON reports, the
 //! dashboard and the metrics render the resulting [`Analysis`]; none of them analyses anything itself.
 
+pub mod chain;
 pub mod correlate;
 pub mod diagnose;
+pub mod evidence;
+pub mod finding;
+pub mod hop;
+pub mod pattern;
+pub mod pushes;
+pub mod replication;
 pub mod trail;
+pub mod walk;
 
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
+use self::chain::Hop;
 use self::correlate::{MatchedBy, PushStatus};
 use self::diagnose::{Evidence, Finding};
+use self::replication::Registries;
 use self::trail::TrailIndex;
 use crate::model::{Execution, Identity, ImagePush, ProfileMeta, ProfileSnapshot, Pusher, WatchedSource};
 
@@ -71,6 +81,8 @@ pub struct PushVerdict {
     pub findings: Vec<Finding>,
     /// The image no longer holds the tag it was pushed with; `push.tags` is the tag of its CloudTrail record.
     pub tags_from_cloudtrail: bool,
+    /// Push → event → rule → target → run towards the first watching pipeline (empty when nothing watches it).
+    pub chain: Vec<Hop>,
 }
 
 /// The execution a push was matched to.
@@ -79,6 +91,10 @@ pub struct MatchedExecution {
     pub pipeline: String,
     pub id: String,
     pub matched_by: MatchedBy,
+    /// What started the run (`trigger.triggerType`: `CloudWatchEvent`, `StartPipelineExecution`, …).
+    pub trigger: String,
+    /// Who or what started it (`trigger.triggerDetail`: the rule's ARN for an event, the caller's for a release).
+    pub started_by: Option<String>,
 }
 
 /// Pushes by status, and failed profiles.
@@ -96,8 +112,10 @@ impl Analysis {
     pub fn new(metas: &[ProfileMeta], snapshots: &[&ProfileSnapshot], now: Timestamp, grace: Duration) -> Self {
         let mut analysis =
             Self { generated_at: now, grace, profiles: Vec::new(), pipelines: Vec::new(), pushes: Vec::new() };
-        for (meta, snap) in metas.iter().zip(snapshots) {
-            analysis.add_profile(meta, snap);
+        // Replication is seen from its source: every profile's registry is indexed before any push is judged.
+        let registries = Registries::new(metas, snapshots);
+        for (index, (meta, snap)) in metas.iter().zip(snapshots).enumerate() {
+            analysis.add_profile(meta, snap, &registries, index);
         }
         // Newest first; ties keep profile order, then repository and digest for a stable order.
         analysis.pushes.sort_by(|a, b| {
@@ -110,7 +128,7 @@ impl Analysis {
         analysis
     }
 
-    fn add_profile(&mut self, meta: &ProfileMeta, snap: &ProfileSnapshot) {
+    fn add_profile(&mut self, meta: &ProfileMeta, snap: &ProfileSnapshot, registries: &Registries<'_>, index: usize) {
         self.profiles.push(ProfileOutcome {
             name: meta.name.clone(),
             region: meta.region.clone(),
@@ -127,7 +145,7 @@ impl Analysis {
 
         let trail = TrailIndex::new(&snap.diagnostics);
         // An image whose tag moved to a newer image is still the push of that tag: CloudTrail remembers it.
-        let mut pushes = snap.pushes.clone();
+        let mut pushes = pushes::group(&snap.images, &snap.indexes);
         let records: Vec<_> = pushes.iter().map(|p| trail.record_for(p)).collect();
         let mut recovered = vec![false; pushes.len()];
         for ((push, record), recovered) in pushes.iter_mut().zip(&records).zip(&mut recovered) {
@@ -143,7 +161,12 @@ impl Analysis {
         for (((push, verdict), record), tags_from_cloudtrail) in
             pushes.into_iter().zip(verdicts).zip(records).zip(recovered)
         {
-            let findings = diagnose::diagnose(&Evidence {
+            let matched = verdict.matched.map(|m| (&snap.pipelines[m.pipeline], m));
+            let arrival = match verdict.status {
+                PushStatus::Untriggered | PushStatus::Pending => registries.arrival(index, &push, record),
+                PushStatus::Triggered | PushStatus::Unwatched => None,
+            };
+            let evidence = Evidence {
                 push: &push,
                 status: verdict.status,
                 watchers: verdict.watchers.iter().map(|&w| &snap.pipelines[w]).collect(),
@@ -151,21 +174,29 @@ impl Analysis {
                 diagnostics: &snap.diagnostics,
                 record,
                 grace: self.grace,
-            });
+                arrival: arrival.as_ref(),
+                region: &meta.region,
+                identity: snap.identity.as_ref(),
+            };
+            let findings = diagnose::diagnose(&evidence);
+            let chain = chain::chain(&evidence, matched.map(|(p, m)| (p, &p.executions[m.execution])));
             self.pushes.push(PushVerdict {
                 profile: meta.name.clone(),
                 status: verdict.status,
-                execution: verdict.matched.map(|m| {
-                    let p = &snap.pipelines[m.pipeline];
+                execution: matched.map(|(p, m)| {
+                    let e = &p.executions[m.execution];
                     MatchedExecution {
                         pipeline: p.name.clone(),
-                        id: p.executions[m.execution].id.clone(),
+                        id: e.id.clone(),
                         matched_by: m.by,
+                        trigger: e.trigger.clone(),
+                        started_by: e.trigger_detail.clone(),
                     }
                 }),
                 watched_by: verdict.watchers.iter().map(|&w| snap.pipelines[w].name.clone()).collect(),
                 pusher: record.map(|r| r.pusher.clone()),
                 findings,
+                chain,
                 tags_from_cloudtrail,
                 push,
             });

@@ -1,3 +1,5 @@
+//! The analysis of hand-built snapshots: order, verdicts, counts, deadlines and tags recovered from CloudTrail.
+
 use std::time::Duration;
 
 use super::correlate::{MatchedBy, PushStatus};
@@ -27,7 +29,13 @@ fn pushes_are_newest_first_with_their_verdicts() {
     let triggered = &a.pushes[1];
     assert_eq!(
         triggered.execution,
-        Some(MatchedExecution { pipeline: "web-deploy".into(), id: "exec-1".into(), matched_by: MatchedBy::Digest })
+        Some(MatchedExecution {
+            pipeline: "web-deploy".into(),
+            id: "exec-1".into(),
+            matched_by: MatchedBy::Digest,
+            trigger: "CloudWatchEvent".into(),
+            started_by: Some("arn:aws:events:ap-northeast-1:111111111111:rule/x".into()),
+        })
     );
     assert_eq!(a.pushes[0].watched_by, ["web-deploy"]);
     assert_eq!(a.pushes[0].profile, "account-a");
@@ -67,6 +75,7 @@ fn record(digest: &str, tag: &str, at: i64) -> PutImageRecord {
             arn: Some("arn:aws:sts::111111111111:assumed-role/ci/build".into()),
             account: "111111111111".into(),
             identity_type: "AssumedRole".into(),
+            principal_id: None,
             cross_account: false,
         },
     }
@@ -85,6 +94,7 @@ fn cloudtrail_recovers_the_tag_of_a_push_whose_tag_moved() {
             read_until: ts(0),
         }),
         rules: Lookup::Skipped("not checked".into()),
+        ..Diagnostics::default()
     };
     let r = Analysis::new(&metas()[..1], &[&a], ts(0), GRACE);
     let old = r.pushes.iter().find(|p| p.push.digest.starts_with("sha256:55e7")).unwrap();
@@ -102,7 +112,7 @@ fn cloudtrail_recovers_the_tag_of_a_push_whose_tag_moved() {
 #[test]
 fn a_push_that_still_holds_a_tag_keeps_its_own_tags() {
     let mut a = account_a();
-    a.pushes[1].tags = vec!["build-7".into()];
+    a.images[1].tags = vec!["build-7".into()];
     a.diagnostics.put_images = Lookup::Done(CloudTrailRead {
         records: vec![record("sha256:acd3ca9941a85e8ed16515bfc5328e4e", "build-7", -900)],
         read_until: ts(0),

@@ -58,6 +58,7 @@ mod tests {
                 arn: None,
                 account: "111111111111".into(),
                 identity_type: "AssumedRole".into(),
+                principal_id: None,
                 cross_account: false,
             },
         }
@@ -79,6 +80,7 @@ mod tests {
             digest: digest.into(),
             tags: tags.iter().map(|t| t.to_string()).collect(),
             pushed_at: Timestamp::from_second(1_764_000_000).unwrap(),
+            ..ImagePush::default()
         }
     }
 

@@ -76,17 +76,15 @@ mod tests {
                 digest: "sha256:abc".into(),
                 tags: vec!["latest".into(), "v<1>".into()],
                 pushed_at: "2026-11-25T21:55:14Z".parse().unwrap(),
+                ..ImagePush::default()
             },
             status: PushStatus::Untriggered,
             execution: None,
             watched_by: vec!["web-deploy".into()],
             pusher: None,
-            findings: vec![Finding {
-                code: Code::NoTriggerRule,
-                message: "no rule & no event".into(),
-                fix: "re-save the pipeline".into(),
-            }],
+            findings: vec![Finding::new(Code::NoTriggerRule, "no rule & no event", "re-save the pipeline")],
             tags_from_cloudtrail: false,
+            chain: vec![],
         }
     }
 

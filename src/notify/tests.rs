@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::*;
 use crate::analysis::fixtures::{account_a, metas, ts};
 use crate::config::Notify;
-use crate::model::{ImagePush, ProfileSnapshot};
+use crate::model::{Image, ProfileSnapshot};
 
 const GRACE: Duration = Duration::from_secs(300);
 /// The fixtures are dated: a long lookback keeps them in the state file, which forgets by the wall clock.
@@ -18,11 +18,12 @@ const LOOKBACK: Duration = Duration::from_secs(20 * 365 * 86_400);
 fn analysis(extra: &[&str]) -> Analysis {
     let mut a = account_a();
     for (i, digest) in extra.iter().enumerate() {
-        a.pushes.push(ImagePush {
+        a.images.push(Image {
             repository: "web".into(),
             digest: (*digest).into(),
             tags: vec![format!("v{i}"), "latest".into()],
             pushed_at: ts(-800 + i as i64),
+            ..Image::default()
         });
     }
     let b = ProfileSnapshot::default();

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 
 use crate::analysis::{Analysis, MatchedExecution, PipelineHistory, ProfileOutcome, PushVerdict};
-use crate::model::{Execution, Identity, Pusher, WatchedSource};
+use crate::model::{Artifact, Execution, Identity, PlatformManifest, Pusher, WatchedSource};
 use crate::sanitize::is_hostile;
 
 /// Writes `analysis` as pretty JSON followed by a newline.
@@ -167,6 +167,13 @@ struct PushJson<'a> {
     pusher: Option<PusherJson<'a>>,
     findings: Vec<FindingJson<'a>>,
     tags_from_cloudtrail: bool,
+    /// Push → event → rule → target → run, each hop `established`, `broken` or `not_checked` with its evidence
+    /// (empty for an unwatched push).
+    chain: Vec<HopJson<'a>>,
+    /// The platform images of a multi-platform push (empty for a single image).
+    manifests: Vec<ManifestJson<'a>>,
+    /// Signatures, attestations, SBOMs and other referrers attached to the push.
+    artifacts: Vec<ArtifactJson<'a>>,
 }
 
 impl<'a> PushJson<'a> {
@@ -184,10 +191,51 @@ impl<'a> PushJson<'a> {
             findings: v
                 .findings
                 .iter()
-                .map(|f| FindingJson { code: f.code.as_str(), message: &f.message, fix: &f.fix })
+                .map(|f| FindingJson {
+                    code: f.code.as_str(),
+                    message: &f.message,
+                    fix: &f.fix,
+                    evidence: &f.evidence,
+                    inferred: f.inferred.as_deref(),
+                })
                 .collect(),
             tags_from_cloudtrail: v.tags_from_cloudtrail,
+            chain: v
+                .chain
+                .iter()
+                .map(|h| HopJson { hop: h.hop.as_str(), state: h.state.as_str(), evidence: &h.evidence })
+                .collect(),
+            manifests: v.push.manifests.iter().map(ManifestJson::of).collect(),
+            artifacts: v.push.artifacts.iter().map(ArtifactJson::of).collect(),
         }
+    }
+}
+
+#[derive(Serialize)]
+struct ManifestJson<'a> {
+    digest: &'a str,
+    /// `os/arch[/variant]`, null when the index names none.
+    platform: Option<&'a str>,
+}
+
+impl<'a> ManifestJson<'a> {
+    fn of(m: &'a PlatformManifest) -> Self {
+        Self { digest: &m.digest, platform: m.platform.as_deref() }
+    }
+}
+
+#[derive(Serialize)]
+struct ArtifactJson<'a> {
+    digest: &'a str,
+    /// `signature`, `attestation`, `sbom` or `other`.
+    kind: &'static str,
+    /// The artifact's media type as the registry gives it (null when unknown).
+    media_type: Option<&'a str>,
+}
+
+impl<'a> ArtifactJson<'a> {
+    fn of(a: &'a Artifact) -> Self {
+        Self { digest: &a.digest, kind: a.kind.as_str(), media_type: a.media_type.as_deref() }
     }
 }
 
@@ -197,11 +245,21 @@ struct ExecutionRefJson<'a> {
     id: &'a str,
     /// `digest` or `time`.
     matched_by: &'static str,
+    /// What started the run (`CloudWatchEvent`, `StartPipelineExecution`, …).
+    trigger: &'a str,
+    /// Who or what started it: the rule's ARN for an event, the caller's ARN for a release (null when unknown).
+    started_by: Option<&'a str>,
 }
 
 impl<'a> ExecutionRefJson<'a> {
     fn of(m: &'a MatchedExecution) -> Self {
-        Self { pipeline: &m.pipeline, id: &m.id, matched_by: m.matched_by.as_str() }
+        Self {
+            pipeline: &m.pipeline,
+            id: &m.id,
+            matched_by: m.matched_by.as_str(),
+            trigger: &m.trigger,
+            started_by: m.started_by.as_deref(),
+        }
     }
 }
 
@@ -226,11 +284,24 @@ impl<'a> PusherJson<'a> {
 }
 
 #[derive(Serialize)]
+struct HopJson<'a> {
+    /// `push`, `event`, `rule`, `target` or `run`.
+    hop: &'static str,
+    /// `established`, `broken` or `not_checked`.
+    state: &'static str,
+    evidence: &'a str,
+}
+
+#[derive(Serialize)]
 struct FindingJson<'a> {
     /// A stable `snake_case` code.
     code: &'static str,
     message: &'a str,
     fix: &'a str,
+    /// What pipewatch saw that supports the finding, each with where it was seen.
+    evidence: &'a [String],
+    /// What the finding infers beyond what was seen, and on what it rests (null when all of it was seen).
+    inferred: Option<&'a str>,
 }
 
 /// serde_json's pretty printer, writing every hostile character inside strings as `\uXXXX`.

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{json, text};
 use crate::analysis::Analysis;
-use crate::analysis::fixtures::{account_a, metas, ts};
+use crate::analysis::fixtures::{AMD64, ARM64, ATTESTATION, SIGNATURE, account_a, account_a_buildx, metas, ts};
 use crate::model::{ErrorKind, PollError, ProfileSnapshot};
 
 fn analysed(b: ProfileSnapshot) -> Analysis {
@@ -54,7 +54,22 @@ fn json_has_the_contract_shape() {
     assert_eq!(p0["execution"], Value::Null);
     let p1 = &v["pushes"][1];
     assert_eq!(p1["status"], "triggered");
-    assert_eq!(p1["execution"], json!({"pipeline": "web-deploy", "id": "exec-1", "matched_by": "digest"}));
+    assert_eq!(
+        p1["execution"],
+        json!({
+            "pipeline": "web-deploy",
+            "id": "exec-1",
+            "matched_by": "digest",
+            "trigger": "CloudWatchEvent",
+            "started_by": "arn:aws:events:ap-northeast-1:111111111111:rule/x"
+        })
+    );
+    let hops: Vec<&str> = p0["chain"].as_array().unwrap().iter().map(|h| h["hop"].as_str().unwrap()).collect();
+    assert_eq!(hops, ["push", "event", "rule", "target", "run"]);
+    assert_eq!(
+        p0["chain"][4],
+        json!({"hop": "run", "state": "broken", "evidence": "no run of web-deploy started within the grace period"})
+    );
     assert_eq!(p1["pushed_at"], "2025-11-24T15:00:00Z");
     // The whole document, so that no key is renamed or dropped unnoticed.
     insta::assert_snapshot!("json_document_hand_built", doc);
@@ -80,7 +95,7 @@ fn text_report_colours_only_when_asked() {
 #[test]
 fn text_report_neutralises_hostile_strings() {
     let mut a = account_a();
-    a.pushes[1].tags = vec!["latest\x1b]0;pwned\x07".into()];
+    a.images[1].tags = vec!["latest\x1b]0;pwned\x07".into()];
     a.pipelines[0].name = "deploy\u{202E}gpj.exe".into();
     a.pipelines[0].executions[0].trigger = "Cloud\x1b[2JWatchEvent".into();
     let r = Analysis::new(&metas()[..1], &[&a], ts(0), Duration::from_secs(300));
@@ -96,4 +111,36 @@ fn text_report_neutralises_hostile_strings() {
 /// The failure of a profile whose identity was refused.
 fn denied() -> PollError {
     PollError::of_call("sts:GetCallerIdentity", ErrorKind::AccessDenied, "AccessDenied: not authorized")
+}
+
+#[test]
+fn a_buildx_push_is_one_push_with_its_platforms_and_artifacts() {
+    let r = Analysis::new(&metas()[..1], &[&account_a_buildx()], ts(0), Duration::from_secs(300));
+    let v: Value = serde_json::from_str(&json_of(&r)).unwrap();
+    let pushes = v["pushes"].as_array().unwrap();
+    assert_eq!(pushes.len(), 2, "the index and the older push; no child, no signature: {v:#}");
+    assert_eq!(pushes[0]["tags"], json!(["latest"]));
+    assert_eq!(
+        pushes[0]["manifests"],
+        json!([{"digest": AMD64, "platform": "linux/amd64"}, {"digest": ARM64, "platform": "linux/arm64"}])
+    );
+    assert_eq!(
+        pushes[0]["artifacts"],
+        json!([
+            {"digest": ATTESTATION, "kind": "attestation", "media_type": "application/vnd.oci.image.config.v1+json"},
+            {"digest": SIGNATURE, "kind": "signature", "media_type": "application/vnd.oci.image.config.v1+json"},
+        ])
+    );
+    assert_eq!((&pushes[1]["manifests"], &pushes[1]["artifacts"]), (&json!([]), &json!([])));
+
+    let text = text_of(&r, false);
+    assert!(text.lines().all(|l| unicode_width::UnicodeWidthStr::width(l) <= 80), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| l.contains("web:latest")).unwrap();
+    assert_eq!(
+        lines[at + 2],
+        "              platforms linux/amd64, linux/arm64; 1 signature, 1 attestation",
+        "under the push and its run: {text}"
+    );
+    assert_eq!(text.matches("platforms ").count(), 1, "{text}");
 }

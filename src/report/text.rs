@@ -7,8 +7,9 @@ use anstyle::{AnsiColor, Effects, Style};
 use unicode_width::UnicodeWidthStr;
 
 use crate::analysis::Analysis;
+use crate::analysis::chain::HopState;
 use crate::analysis::correlate::PushStatus;
-use crate::display::{age, short_digest};
+use crate::display::{age, artifact_counts, platforms, short_digest};
 use crate::sanitize::clean;
 
 const RED: Style = AnsiColor::Red.on_default().effects(Effects::BOLD);
@@ -45,10 +46,14 @@ fn pad(s: &str, width: usize) -> String {
 /// Writes `label text` after `indent`, wrapped at [`WIDTH`] columns with continuation lines indented two more.
 /// A word longer than a line is kept whole.
 fn write_wrapped(out: &mut impl Write, indent: &str, label: &str, text: &str) -> io::Result<()> {
-    let continuation = format!("{indent}  ");
+    write_hanging(out, indent, &format!("{indent}  "), label, text)
+}
+
+/// [`write_wrapped`] with continuation lines after `continuation`.
+fn write_hanging(out: &mut impl Write, indent: &str, continuation: &str, label: &str, text: &str) -> io::Result<()> {
     let options = textwrap::Options::new(WIDTH)
         .initial_indent(indent)
-        .subsequent_indent(&continuation)
+        .subsequent_indent(continuation)
         .break_words(false)
         .word_separator(textwrap::WordSeparator::AsciiSpace)
         .word_splitter(textwrap::WordSplitter::NoHyphenation);
@@ -140,14 +145,42 @@ pub fn write(analysis: &Analysis, mut out: impl Write, color: bool) -> io::Resul
             )?,
             _ => {}
         }
+        // What a multi-platform push holds, and what is attached to it: `platforms linux/amd64, linux/arm64;
+        // 1 signature, 1 attestation`.
+        match (platforms(push), artifact_counts(push)) {
+            (Some(p), Some(a)) => write_wrapped(&mut out, FINDING_INDENT, "platforms", &clean(&format!("{p}; {a}")))?,
+            (Some(p), None) => write_wrapped(&mut out, FINDING_INDENT, "platforms", &clean(&p))?,
+            (None, Some(a)) => write_wrapped(&mut out, FINDING_INDENT, "attached", &clean(&a))?,
+            (None, None) => {}
+        }
         if verdict.tags_from_cloudtrail {
             writeln!(out, "{FINDING_INDENT}tag from CloudTrail: the image no longer holds it")?;
+        }
+        if status == PushStatus::Untriggered && !verdict.chain.is_empty() {
+            writeln!(out, "{FINDING_INDENT}chain:")?;
+            // Evidence lines continue under the evidence, after "  event  BROKEN ".
+            let hanging = format!("{FINDING_INDENT}{}", " ".repeat(16));
+            for h in &verdict.chain {
+                let mark = match h.state {
+                    HopState::Established => p.paint(GREEN, "ok    "),
+                    HopState::Broken => p.paint(RED, "BROKEN"),
+                    HopState::NotChecked => p.paint(DIM, "?     "),
+                };
+                let label = format!("  {:<6} {mark}", h.hop.as_str());
+                write_hanging(&mut out, FINDING_INDENT, &hanging, &label, &clean(&h.evidence))?;
+            }
         }
         for f in &verdict.findings {
             let label = format!("[{}]", f.code.as_str());
             let style = if status == PushStatus::Untriggered { RED } else { YELLOW };
             write_wrapped(&mut out, FINDING_INDENT, &p.paint(style, &label), &clean(&f.message))?;
             if status != PushStatus::Unwatched {
+                for e in &f.evidence {
+                    write_wrapped(&mut out, FINDING_INDENT, "  seen:", &clean(e))?;
+                }
+                if let Some(i) = &f.inferred {
+                    write_wrapped(&mut out, FINDING_INDENT, "  inferred:", &clean(i))?;
+                }
                 write_wrapped(&mut out, FINDING_INDENT, "  fix:", &clean(&f.fix))?;
             }
         }

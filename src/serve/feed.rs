@@ -104,7 +104,7 @@ impl ProfileFeed {
 }
 
 fn has_data(s: &ProfileSnapshot) -> bool {
-    s.identity.is_some() || !s.pushes.is_empty() || !s.pipelines.is_empty()
+    s.identity.is_some() || !s.images.is_empty() || !s.pipelines.is_empty()
 }
 
 #[cfg(test)]

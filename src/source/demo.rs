@@ -1,21 +1,24 @@
 //! The built-in demo: a simulated pair of accounts that evolves with the clock, served through the same
 //! `Source` trait as AWS so the demo exercises the real poller, correlation and rendering.
 //!
-//! account-a (111111111111) owns `web` and `web-deploy` (web:latest): account-b's CodeBuild assumes
-//! `ecr-push-from-ci` in account-a and pushes `web:latest` every 40 s, each push starting a run. One push of
-//! `api:latest` was made with account-b's own identity (the field report's mistake) and never started `api-deploy`.
-//! Every other cause pipewatch names has one stuck pipeline: no rule (`worker`), a disabled rule (`batch`), in
-//! account-b a CloudTrail-style rule (`legacy`), a rule for another tag (`admin`), a run that absorbed the push
-//! (`report`), and one nothing explains (`jobs`); `web:v1.2` carries a tag no pipeline watches.
-//! account-b's poll fails now and then (an expired session) so the failure path shows too.
+//! account-a (111111111111) owns `web` and `web-deploy` (web:latest): account-b's CodeBuild assumes `ecr-push-from-ci`
+//! in account-a and pushes `web:latest` every 40 s with `docker buildx` (an image index of linux/amd64 and linux/arm64
+//! with a provenance attestation, then a cosign signature), each push starting a run. One push of `api:latest` was made
+//! with account-b's own identity (the field report's mistake) and never started `api-deploy`. Every other cause
+//! pipewatch names has one stuck pipeline: no rule (`worker`), a disabled rule (`batch`), a rule whose target has no
+//! role (`payments`), an image that arrived by replication from account-b's registry against a rule for pushes only
+//! (`audit`), in account-b a CloudTrail-style rule with no trail (`legacy`), a rule for another tag (`admin`), a run
+//! that absorbed the push (`report`), and one nothing explains (`jobs`); `web:v1.2` carries a tag no pipeline
+//! watches. account-b's poll fails now and then (an expired session) so the failure path shows too.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jiff::{SignedDuration, Timestamp};
 
 use crate::model::{
-    CloudTrailRead, Diagnostics, ErrorKind, ExecStatus, Execution, Identity, ImagePush, Lookup, Pipeline, PollError,
-    ProfileMeta, ProfileSnapshot, Pusher, PutImageRecord, Revision, TriggerRule, WatchedSource,
+    CloudTrailRead, DOCKER_MANIFEST, Diagnostics, ErrorKind, ExecStatus, Execution, FailedInvocations, Identity, Image,
+    IndexEntry, IndexManifest, Lookup, OCI_INDEX, OCI_MANIFEST, Pipeline, PollError, ProfileMeta, ProfileSnapshot,
+    Pusher, PutImageRecord, ReplicationRule, Revision, RolePermission, RuleTarget, TriggerRule, WatchedSource,
 };
 use crate::source::{PollRequest, Source};
 
@@ -73,6 +76,8 @@ impl DemoSource {
         let elapsed = now.duration_since(self.epoch).as_secs();
         let newest = elapsed.div_euclid(PUSH_EVERY);
         let mut web_pushes = Vec::new();
+        let mut web_parts = Vec::new();
+        let mut indexes = Vec::new();
         let mut web_runs = Vec::new();
         for n in (newest - 30..=newest).rev() {
             let pushed = self.at(n * PUSH_EVERY);
@@ -84,7 +89,13 @@ impl DemoSource {
             if n == newest {
                 tags.insert(0, "latest".into());
             }
-            web_pushes.push(ImagePush { repository: "web".into(), digest: digest.clone(), tags, pushed_at: pushed });
+            let (parts, index) = buildx(&digest, n, pushed, now);
+            web_pushes.push(Image {
+                manifest_media_type: Some(OCI_INDEX.into()),
+                ..image("web", digest.clone(), tags, pushed)
+            });
+            web_parts.extend(parts);
+            indexes.push(index);
             let started = self.at(n * PUSH_EVERY + START_DELAY);
             if started > now {
                 continue;
@@ -128,20 +139,18 @@ impl DemoSource {
                 sources: vec![source("web", "latest")],
                 executions: web_runs,
             }],
-            pushes: web_pushes,
+            images: web_pushes.into_iter().chain(web_parts).collect(),
+            indexes,
             ..ProfileSnapshot::default()
         };
-        let mut rules = vec![("web-deploy".to_string(), vec![native_rule("web", "latest", "ENABLED")])];
+        let mut web_rule = native_rule("web", "latest", "ENABLED");
+        web_rule.targets = Lookup::Done(vec![target(A, "web-deploy", true)]);
+        let mut rules = vec![("web-deploy".to_string(), vec![web_rule])];
 
         // A release tag nobody watches.
-        let hotfix = ImagePush {
-            repository: "web".into(),
-            digest: fake_digest("web-hotfix", 0),
-            tags: vec!["v1.2".into()],
-            pushed_at: self.at(-25 * 60),
-        };
+        let hotfix = image("web", fake_digest("web-hotfix", 0), vec!["v1.2".into()], self.at(-25 * 60));
         records.push(record(&hotfix, "v1.2", A, Some(format!("arn:aws:sts::{A}:assumed-role/release/alice"))));
-        snap.pushes.push(hotfix);
+        snap.images.push(hotfix);
 
         // The field report's push: api:latest from account-b's own identity, 12 minutes before the epoch.
         self.stuck(
@@ -185,20 +194,54 @@ impl DemoSource {
                 runs: vec![],
             },
         );
+        // payments-deploy's rule was made by hand: `put-targets` without a role.
+        self.stuck(
+            &mut snap,
+            &mut records,
+            &mut rules,
+            Stuck {
+                repo: "payments",
+                watched_tag: "latest",
+                pushed: -40 * 60,
+                pusher: (A, Some("ecr-push-from-ci")),
+                rules: vec![native_rule("payments", "latest", "ENABLED")],
+                runs: vec![],
+            },
+        );
+        if let Some(Lookup::Done(targets)) = rules.last_mut().and_then(|(_, r)| r.first_mut()).map(|r| &mut r.targets) {
+            targets[0].role_arn = None;
+            targets[0].may_start = Lookup::Skipped("the target names no role".into());
+        }
+        // audit images arrive by replication from account-b's registry; audit-deploy's rule matches pushes only.
+        self.stuck(
+            &mut snap,
+            &mut records,
+            &mut rules,
+            Stuck {
+                repo: "audit",
+                watched_tag: "latest",
+                pushed: AUDIT_PUSHED + 3,
+                pusher: (A, None),
+                rules: vec![native_rule("audit", "latest", "ENABLED")],
+                runs: vec![],
+            },
+        );
+        // Whether replication writes a PutImage record in the destination is not documented: the demo shows none.
+        records.pop();
         snap.diagnostics = diagnostics(records, rules, now);
+        snap.diagnostics.other_rules = Lookup::Done(Vec::new());
+        snap.diagnostics.replication = Lookup::Done(Vec::new());
         snap
     }
 
     fn account_b(&self, now: Timestamp) -> ProfileSnapshot {
         let elapsed = now.duration_since(self.epoch).as_secs();
         let newest = elapsed.div_euclid(600);
-        let pushes: Vec<ImagePush> = (newest - 5..=newest)
+        let pushes: Vec<Image> = (newest - 5..=newest)
             .rev()
-            .map(|n| ImagePush {
-                repository: "ci-tools".into(),
-                digest: fake_digest("ci-tools", n),
-                tags: if n == newest { vec!["latest".into()] } else { Vec::new() },
-                pushed_at: self.at(n * 600 - 30),
+            .map(|n| {
+                let tags = if n == newest { vec!["latest".into()] } else { Vec::new() };
+                image("ci-tools", fake_digest("ci-tools", n), tags, self.at(n * 600 - 30))
             })
             .filter(|p| p.pushed_at <= now)
             .collect();
@@ -212,7 +255,7 @@ impl DemoSource {
                 arn: format!("arn:aws:sts::{B}:assumed-role/pipewatch-read/pipewatch"),
                 user_id: "AROADEMOACCOUNTBREAD:pipewatch".into(),
             }),
-            pushes,
+            images: pushes,
             ..ProfileSnapshot::default()
         };
         let mut rules = Vec::new();
@@ -231,6 +274,7 @@ impl DemoSource {
                     name: "legacy-ecr-put".into(),
                     state: "ENABLED".into(),
                     pattern: Some(legacy.into()),
+                    ..TriggerRule::default()
                 }],
                 runs: vec![],
             },
@@ -277,7 +321,16 @@ impl DemoSource {
                 runs: vec![],
             },
         );
+        // The source of account-a's audit images: pushed here, replicated to account-a.
+        let audit = image("audit", fake_digest("audit", 0), vec!["latest".into()], self.at(AUDIT_PUSHED));
+        records.push(record(&audit, "latest", B, Some(format!("arn:aws:sts::{B}:assumed-role/codebuild-ci/build"))));
+        snap.images.push(audit);
         snap.diagnostics = diagnostics(records, rules, now);
+        snap.diagnostics.trails = Lookup::Done(Vec::new());
+        snap.diagnostics.replication = Lookup::Done(vec![ReplicationRule {
+            destinations: vec![("ap-northeast-1".into(), A.into())],
+            prefixes: vec!["audit".into()],
+        }]);
         snap
     }
 
@@ -290,12 +343,7 @@ impl DemoSource {
         st: Stuck,
     ) {
         let name = format!("{}-deploy", st.repo);
-        let push = ImagePush {
-            repository: st.repo.into(),
-            digest: fake_digest(st.repo, 0),
-            tags: vec![st.watched_tag.into()],
-            pushed_at: self.at(st.pushed),
-        };
+        let push = image(st.repo, fake_digest(st.repo, 0), vec![st.watched_tag.into()], self.at(st.pushed));
         let (account, role) = st.pusher;
         let recipient = snap.identity.as_ref().map_or(A, |i| i.account.as_str()).to_string();
         let arn = role.map(|r| format!("arn:aws:sts::{account}:assumed-role/{r}/build"));
@@ -303,6 +351,7 @@ impl DemoSource {
         rec.pusher.account = account.into();
         if role.is_none() {
             rec.pusher.identity_type = "AWSAccount".into();
+            rec.pusher.principal_id = Some("AIDADEMOACCOUNTBPUSH".into());
         }
         rec.pusher.cross_account = account != recipient;
         records.push(rec);
@@ -311,8 +360,13 @@ impl DemoSource {
             sources: vec![source(st.repo, st.watched_tag)],
             executions: st.runs,
         });
-        snap.pushes.push(push);
-        rules.push((name, st.rules));
+        snap.images.push(push);
+        // Each rule targets its pipeline with a role allowed to start it, unless the story says otherwise.
+        let mut st_rules = st.rules;
+        for r in &mut st_rules {
+            r.targets = Lookup::Done(vec![target(&recipient, &name, true)]);
+        }
+        rules.push((name, st_rules));
     }
 
     /// A finished or running execution started at `start` (seconds from the epoch).
@@ -334,6 +388,8 @@ impl DemoSource {
 
 const A: &str = "111111111111";
 const B: &str = "222222222222";
+/// When account-b pushed the audit image that its registry replicated to account-a (seconds from the epoch).
+const AUDIT_PUSHED: i64 = -14 * 60;
 
 /// One stuck pipeline of the demo.
 struct Stuck {
@@ -347,7 +403,7 @@ struct Stuck {
     runs: Vec<Execution>,
 }
 
-fn record(push: &ImagePush, tag: &str, account: &str, arn: Option<String>) -> PutImageRecord {
+fn record(push: &Image, tag: &str, account: &str, arn: Option<String>) -> PutImageRecord {
     PutImageRecord {
         event_id: format!("demo-{}", push.digest),
         event_time: push.pushed_at,
@@ -355,7 +411,65 @@ fn record(push: &ImagePush, tag: &str, account: &str, arn: Option<String>) -> Pu
         tag: Some(tag.to_string()),
         digest: Some(push.digest.clone()),
         recipient_account: Some(account.into()),
-        pusher: Pusher { arn, account: account.into(), identity_type: "AssumedRole".into(), cross_account: false },
+        pusher: Pusher {
+            arn,
+            account: account.into(),
+            identity_type: "AssumedRole".into(),
+            principal_id: None,
+            cross_account: false,
+        },
+    }
+}
+
+/// What `docker buildx` pushes besides the tagged index `digest` of web build `n` (pushed at `pushed`): the
+/// linux/amd64 and linux/arm64 images and the provenance attestation of the amd64 one, untagged, a second before the
+/// index; then, 2 s after it, the cosign signature of the index (once `now` has come). And what the index lists.
+fn buildx(digest: &str, n: i64, pushed: Timestamp, now: Timestamp) -> (Vec<Image>, IndexManifest) {
+    let before = pushed.saturating_sub(SignedDuration::from_secs(1)).unwrap_or(pushed);
+    let oci = |digest: String, tags: Vec<String>, at| Image {
+        manifest_media_type: Some(OCI_MANIFEST.into()),
+        artifact_media_type: Some("application/vnd.oci.image.config.v1+json".into()),
+        ..image("web", digest, tags, at)
+    };
+    let (amd64, arm64, attestation) =
+        (fake_digest("web-amd64", n), fake_digest("web-arm64", n), fake_digest("web-attestation", n));
+    let mut parts = vec![oci(amd64.clone(), vec![], before), oci(arm64.clone(), vec![], before)];
+    parts.push(oci(attestation.clone(), vec![], before));
+    let signed = pushed.saturating_add(SignedDuration::from_secs(2)).unwrap_or(pushed);
+    if signed <= now {
+        let tag = format!("{}.sig", digest.replacen(':', "-", 1));
+        parts.push(oci(fake_digest("web-signature", n), vec![tag], signed));
+    }
+    let platform = |digest: String, platform: &str| IndexEntry {
+        digest,
+        media_type: Some(OCI_MANIFEST.into()),
+        platform: Some(platform.into()),
+        ..IndexEntry::default()
+    };
+    let entries = vec![
+        platform(amd64.clone(), "linux/amd64"),
+        platform(arm64, "linux/arm64"),
+        IndexEntry {
+            digest: attestation,
+            media_type: Some(OCI_MANIFEST.into()),
+            platform: Some("unknown/unknown".into()),
+            reference_type: Some("attestation-manifest".into()),
+            reference_digest: Some(amd64),
+        },
+    ];
+    (parts, IndexManifest { repository: "web".into(), digest: digest.to_string(), entries })
+}
+
+/// A single-platform image of `repo`.
+fn image(repo: &str, digest: String, tags: Vec<String>, pushed_at: Timestamp) -> Image {
+    Image {
+        repository: repo.into(),
+        digest,
+        tags,
+        pushed_at,
+        manifest_media_type: Some(DOCKER_MANIFEST.into()),
+        artifact_media_type: Some("application/vnd.docker.container.image.v1+json".into()),
+        subject: None,
     }
 }
 
@@ -366,18 +480,41 @@ fn native_rule(repo: &str, tag: &str, state: &str) -> TriggerRule {
         pattern: Some(format!(
             r#"{{"source":["aws.ecr"],"detail-type":["ECR Image Action"],"detail":{{"action-type":["PUSH"],"result":["SUCCESS"],"repository-name":["{repo}"],"image-tag":["{tag}"]}}}}"#
         )),
+        ..TriggerRule::default()
+    }
+}
+
+/// The target of the console's rule for `pipeline` of `account`, with the console's role when `role`.
+fn target(account: &str, pipeline: &str, role: bool) -> RuleTarget {
+    RuleTarget {
+        id: format!("codepipeline-{pipeline}"),
+        arn: format!("arn:aws:codepipeline:ap-northeast-1:{account}:{pipeline}"),
+        role_arn: role.then(|| format!("arn:aws:iam::{account}:role/service-role/cwe-role-ap-northeast-1-{pipeline}")),
+        digest_override: None,
+        may_start: Lookup::Done(RolePermission::Allowed),
     }
 }
 
 fn diagnostics(records: Vec<PutImageRecord>, rules: Vec<(String, Vec<TriggerRule>)>, now: Timestamp) -> Diagnostics {
     // CloudTrail delivers about 5 minutes late: the newest pushes have no record yet.
     let delivered = now.saturating_sub(SignedDuration::from_secs(300)).unwrap_or(now);
+    // No rule failed an invocation in the last day: EventBridge sends no datapoint.
+    let mut names: Vec<String> = rules.iter().flat_map(|(_, r)| r.iter().map(|r| r.name.clone())).collect();
+    names.dedup();
+    let failed_invocations = FailedInvocations {
+        from: now.saturating_sub(SignedDuration::from_hours(24)).unwrap_or(now),
+        until: now,
+        period: std::time::Duration::from_secs(60),
+        by_rule: names.into_iter().map(|n| (n, Vec::new())).collect(),
+    };
     Diagnostics {
+        failed_invocations: Lookup::Done(failed_invocations),
         put_images: Lookup::Done(CloudTrailRead {
             records: records.into_iter().filter(|r| r.event_time <= delivered).collect(),
             read_until: now,
         }),
         rules: Lookup::Done(rules),
+        ..Diagnostics::default()
     }
 }
 
@@ -399,7 +536,7 @@ impl Source for DemoSource {
         }
         let mut snap = self.snapshot(index, req.now);
         let since = req.since();
-        snap.pushes.retain(|p| p.pushed_at >= since);
+        snap.images.retain(|i| i.pushed_at >= since);
         for p in &mut snap.pipelines {
             p.executions.retain(|e| e.started_at >= since);
         }
@@ -433,65 +570,4 @@ fn fake_uuid(kind: &str, n: i64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::analysis::Analysis;
-    use crate::analysis::correlate::PushStatus;
-
-    #[test]
-    fn demo_has_triggered_running_and_the_untriggered_cross_account_push() {
-        let epoch = Timestamp::from_second(1_764_000_000).unwrap();
-        let demo = DemoSource::new(epoch).without_failures();
-        let now = epoch.checked_add(SignedDuration::from_secs(130)).unwrap();
-        let snaps: Vec<_> = (0..2).map(|i| demo.snapshot(i, now)).collect();
-        let analysis =
-            Analysis::new(demo.profiles(), &[&snaps[0], &snaps[1]], now, std::time::Duration::from_secs(300));
-        let api = analysis.pushes.iter().find(|p| p.push.repository == "api").unwrap();
-        assert_eq!(api.status, PushStatus::Untriggered);
-        let newest_web = analysis.pushes.iter().find(|p| p.push.repository == "web").unwrap();
-        assert_eq!(newest_web.push.tags, vec!["latest", "build-1003"]);
-        // Pushed at +120 s, its run starts at +124 s and is still running at +130 s.
-        assert_eq!(newest_web.status, PushStatus::Triggered);
-        let run = &analysis.pipeline("account-a", "web-deploy").unwrap().executions[0];
-        assert_eq!(run.status, ExecStatus::InProgress);
-        assert!(analysis.pushes.iter().any(|p| p.profile == "account-b" && p.status == PushStatus::Unwatched));
-        assert_eq!(crate::exit::of(&analysis), 1);
-    }
-
-    #[test]
-    fn demo_shows_every_cause_once_with_its_pusher() {
-        use crate::analysis::diagnose::Code;
-        let epoch = Timestamp::from_second(1_764_000_000).unwrap();
-        let demo = DemoSource::new(epoch).without_failures();
-        let now = epoch.checked_add(SignedDuration::from_secs(130)).unwrap();
-        let snaps: Vec<_> = (0..2).map(|i| demo.snapshot(i, now)).collect();
-        let analysis =
-            Analysis::new(demo.profiles(), &[&snaps[0], &snaps[1]], now, std::time::Duration::from_secs(300));
-        let cause = |repo: &str| -> Vec<Code> {
-            let p = analysis.pushes.iter().find(|p| p.push.repository == repo && !p.findings.is_empty()).unwrap();
-            p.findings.iter().map(|f| f.code).collect()
-        };
-        assert_eq!(cause("api"), vec![Code::CrossAccountPush]);
-        assert_eq!(cause("worker"), vec![Code::NoTriggerRule]);
-        assert_eq!(cause("batch"), vec![Code::RuleDisabled]);
-        assert_eq!(cause("legacy"), vec![Code::CloudtrailPatternWithoutTrail]);
-        assert_eq!(cause("admin"), vec![Code::RulePatternMismatch]);
-        assert_eq!(cause("report"), vec![Code::RunSuperseded]);
-        assert_eq!(cause("jobs"), vec![Code::Unknown]);
-        assert_eq!(cause("web"), vec![Code::TagNotWatched]);
-        let api = analysis.pushes.iter().find(|p| p.push.repository == "api").unwrap();
-        let pusher = api.pusher.as_ref().unwrap();
-        assert_eq!(
-            (pusher.account.as_str(), pusher.identity_type.as_str(), pusher.cross_account),
-            ("222222222222", "AWSAccount", true)
-        );
-    }
-
-    #[test]
-    fn fake_ids_are_stable_and_distinct() {
-        assert_eq!(fake_digest("web", 1), fake_digest("web", 1));
-        assert_ne!(fake_digest("web", 1), fake_digest("web", 2));
-        assert_eq!(fake_digest("web", 1).len(), 7 + 64);
-        assert_eq!(fake_uuid("x", 1).len(), 36);
-    }
-}
+mod tests;

@@ -11,8 +11,8 @@ use jiff::Timestamp;
 
 use crate::analysis::fixtures::ts;
 use crate::model::{
-    CloudTrailRead, Diagnostics, ExecStatus, Execution, Identity, ImagePush, Lookup, Pipeline, ProfileSnapshot, Pusher,
-    PutImageRecord, Revision, TriggerRule, WatchedSource,
+    CloudTrailRead, Diagnostics, ExecStatus, Execution, Identity, Image, Lookup, Pipeline, ProfileSnapshot, Pusher,
+    PutImageRecord, Revision, RolePermission, RuleTarget, TriggerRule, WatchedSource,
 };
 
 /// How long a watched push may wait for its run.
@@ -69,12 +69,13 @@ fn source(repo: &str, tag: &str) -> WatchedSource {
     WatchedSource { action: "Source".into(), repository: repo.into(), tag: tag.into() }
 }
 
-fn push(repo: &str, n: usize, tags: &[&str], at: i64) -> ImagePush {
-    ImagePush {
+fn push(repo: &str, n: usize, tags: &[&str], at: i64) -> Image {
+    Image {
         repository: repo.into(),
         digest: digest(repo, n),
         tags: tags.iter().map(|t| t.to_string()).collect(),
         pushed_at: ts(at),
+        ..Image::default()
     }
 }
 
@@ -84,7 +85,7 @@ pub fn web_run_id(build: usize) -> String {
 }
 
 /// The web push of `build` at `at`, and the run it started 5 s later.
-fn web(build: usize, latest: bool, at: i64, status: ExecStatus) -> (ImagePush, Execution) {
+fn web(build: usize, latest: bool, at: i64, status: ExecStatus) -> (Image, Execution) {
     let tag = format!("build-{build}");
     let tags: Vec<&str> = if latest { vec!["latest", &tag] } else { vec![&tag] };
     let image = push("web", build, &tags, at);
@@ -119,7 +120,7 @@ fn old_run(pipeline: &str, at: i64) -> Execution {
     }
 }
 
-fn record(image: &ImagePush, recipient: &str, pusher: &str) -> PutImageRecord {
+fn record(image: &Image, recipient: &str, pusher: &str) -> PutImageRecord {
     PutImageRecord {
         event_id: format!("event-{}", image.digest),
         event_time: image.pushed_at,
@@ -131,6 +132,7 @@ fn record(image: &ImagePush, recipient: &str, pusher: &str) -> PutImageRecord {
             arn: Some(format!("arn:aws:sts::{pusher}:assumed-role/ci/build")),
             account: pusher.into(),
             identity_type: "AssumedRole".into(),
+            principal_id: None,
             cross_account: pusher != recipient,
         },
     }
@@ -161,6 +163,8 @@ pub fn account_a() -> ProfileSnapshot {
         pattern: Some(
             r#"{"source":["aws.ecr"],"detail-type":["ECR Image Action"],"detail":{"action-type":["PUSH"],"result":["SUCCESS"],"repository-name":["web"],"image-tag":["latest"]}}"#.into(),
         ),
+        targets: Lookup::Done(vec![target(ACCOUNT_A, "web-deploy")]),
+        ..TriggerRule::default()
     };
     ProfileSnapshot {
         identity: Some(identity(ACCOUNT_A)),
@@ -172,12 +176,24 @@ pub fn account_a() -> ProfileSnapshot {
                 executions: vec![old_run("api-deploy", -3 * 3600)],
             },
         ],
-        pushes,
+        images: pushes,
         diagnostics: Diagnostics {
             put_images: Lookup::Done(CloudTrailRead { records, read_until: now() }),
             rules: Lookup::Done(vec![("web-deploy".into(), vec![rule]), ("api-deploy".into(), vec![])]),
+            ..Diagnostics::default()
         },
         ..ProfileSnapshot::default()
+    }
+}
+
+/// The console's target for `pipeline`: its ARN and a role the policy simulation allows to start it.
+fn target(account: &str, pipeline: &str) -> RuleTarget {
+    RuleTarget {
+        id: format!("codepipeline-{pipeline}"),
+        arn: format!("arn:aws:codepipeline:ap-northeast-1:{account}:{pipeline}"),
+        role_arn: Some(format!("arn:aws:iam::{account}:role/cwe-role-{pipeline}")),
+        digest_override: None,
+        may_start: Lookup::Done(RolePermission::Allowed),
     }
 }
 
@@ -185,7 +201,13 @@ pub fn account_a() -> ProfileSnapshot {
 pub fn account_b() -> ProfileSnapshot {
     let report = push("report", 1, &["latest"], -22 * 60);
     let records = vec![record(&report, ACCOUNT_B, ACCOUNT_A)];
-    let disabled = TriggerRule { name: "report-latest".into(), state: "DISABLED".into(), pattern: None };
+    let disabled = TriggerRule {
+        name: "report-latest".into(),
+        state: "DISABLED".into(),
+        pattern: None,
+        targets: Lookup::Done(vec![target(ACCOUNT_B, "report-deploy")]),
+        ..TriggerRule::default()
+    };
     ProfileSnapshot {
         identity: Some(identity(ACCOUNT_B)),
         pipelines: vec![Pipeline {
@@ -193,10 +215,11 @@ pub fn account_b() -> ProfileSnapshot {
             sources: vec![source("report", "latest")],
             executions: vec![old_run("report-deploy", -2 * 3600)],
         }],
-        pushes: vec![push("ci-tools", 1, &["latest"], -150), report],
+        images: vec![push("ci-tools", 1, &["latest"], -150), report],
         diagnostics: Diagnostics {
             put_images: Lookup::Done(CloudTrailRead { records, read_until: now() }),
             rules: Lookup::Done(vec![("report-deploy".into(), vec![disabled])]),
+            ..Diagnostics::default()
         },
         ..ProfileSnapshot::default()
     }
@@ -217,9 +240,9 @@ pub fn waiting_deadline() -> Timestamp {
 /// account-a a minute later: one more web push (50 s after [`now`]) and its run on top of both lists.
 pub fn account_a_later() -> ProfileSnapshot {
     let mut a = account_a();
-    a.pushes[0].tags.retain(|t| t != "latest");
+    a.images[0].tags.retain(|t| t != "latest");
     let (image, run) = web(WEB_NEWEST_BUILD + 1, true, 50, ExecStatus::InProgress);
-    a.pushes.insert(0, image);
+    a.images.insert(0, image);
     a.pipelines[0].executions[0].status = ExecStatus::Succeeded;
     a.pipelines[0].executions[0].updated_at = Some(ts(40));
     a.pipelines[0].executions.insert(0, run);

@@ -39,6 +39,15 @@ fn demo_screenshots() {
     a.update(key(KeyCode::Esc), t);
     a.update(key(KeyCode::Enter), t);
     assert_snapshot!("demo_push_details_80x24", screen_at(&mut a, t, 80, 24));
+    // A buildx push: its platforms and what is attached to it, listed in its details.
+    a.update(key(KeyCode::Esc), t);
+    for c in "/build-1003".chars() {
+        a.update(ch(c), t);
+    }
+    a.update(key(KeyCode::Enter), t);
+    a.update(key(KeyCode::Esc), t);
+    a.update(key(KeyCode::Enter), t);
+    assert_snapshot!("demo_buildx_push_details_80x24", screen_at(&mut a, t, 80, 24));
 }
 
 #[test]
@@ -208,7 +217,7 @@ fn failed_profile_line_is_red() {
 fn hostile_strings_are_cleaned_before_they_reach_the_screen() {
     let mut a = app();
     let mut snap = fixtures::account_a();
-    snap.pushes[0].tags = vec!["evil\x1b[2J\u{202E}tag".into()];
+    snap.images[0].tags = vec!["evil\x1b[2J\u{202E}tag".into()];
     feed(&mut a, vec![snap, fixtures::account_b()], now());
     a.update(key(KeyCode::Enter), now());
     let text = screen(&mut a, 200, 50);

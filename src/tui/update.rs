@@ -82,7 +82,7 @@ impl App {
                     Some(err) => {
                         p.error = Some(err);
                         let partial = snapshot.identity.is_some()
-                            || !snapshot.pushes.is_empty()
+                            || !snapshot.images.is_empty()
                             || !snapshot.pipelines.is_empty();
                         if p.snapshot.is_none() && partial {
                             snapshot.errors.clear();

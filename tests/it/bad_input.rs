@@ -1,11 +1,8 @@
 //! Bad input at the binary level: every malformed config of `tests/bad_configs/` and a set of malformed command
 //! lines must end with exit 2, a clear one-line-or-so message on stderr, nothing on stdout and no panic.
-//! (tests/config_corpus.rs checks the same corpus through the library.)
+//! (`config_corpus` checks the same corpus through the library.)
 
-#[path = "../common/corpus.rs"]
-mod corpus;
-
-use corpus::{corpus, expectation};
+use crate::support::corpus::{corpus, expectation};
 
 use crate::support::{Run, config_toml, dead_endpoint, fresh_account, pipewatch, run_pipewatch, write_config};
 

@@ -160,7 +160,8 @@ fn assert_push(
 }
 
 fn by_time(pipeline: &str, id: &Value) -> Value {
-    json!({"pipeline": pipeline, "id": id, "matched_by": "time"})
+    // moto starts every run as a manual release with no detail.
+    json!({"pipeline": pipeline, "id": id, "matched_by": "time", "trigger": "StartPipelineExecution", "started_by": null})
 }
 
 fn tempdir() -> TempDir {

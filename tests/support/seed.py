@@ -20,7 +20,7 @@ Scenario (JSON on stdin)
                                           #   hence a distinct digest
             "tags": ["latest", "v1"]}     # optional; [] or absent = untagged image. Putting a tag another
          ]}                               #   image holds moves the tag (moto, like ECR).
-      ],
+      ],                                  # What `docker buildx` and cosign push (see "Multi-platform pushes").
       "pipelines": [                      # created if missing, replaced (update_pipeline) if "sources" given
         {"name": "web-deploy",            #   and it already exists
          "sources": [                     # ECR source actions of stage "Source"; omit to only start executions
@@ -39,6 +39,21 @@ Scenario (JSON on stdin)
     }
   ]
 }
+
+Multi-platform pushes
+---------------------
+An image may instead be one of these, pushed the way ECR stores them (PutImage with `imageManifestMediaType` and the
+`imageDigest` of the manifest's bytes, as a registry computes it):
+  {"seed": "amd64", "platform": "linux/amd64"}          an OCI image manifest for that platform (untagged unless
+                                                         "tags" says otherwise)
+  {"seed": "att-amd64", "attests": "amd64"}              a BuildKit provenance attestation manifest of image "amd64"
+  {"seed": "idx", "tags": ["latest"], "index": ["amd64", "arm64", "att-amd64"]}
+                                                         an OCI image index listing those images (pushed earlier in
+                                                         the list): platform images with their platform,
+                                                         attestations with platform unknown/unknown and the
+                                                         `vnd.docker.reference.type: attestation-manifest` and
+                                                         `vnd.docker.reference.digest` annotations (BuildKit's layout)
+  {"seed": "sig", "signs": "idx"}                        a cosign signature manifest tagged `sha256-<hex of idx>.sig`
 
 Within one account the order is: IAM role for CodePipeline, repositories and images, pipelines, executions,
 rules. Credentials come from sts.assume_role on arn:aws:iam::<id>:role/seeder (moto does not check roles),
@@ -128,6 +143,67 @@ def manifest(repository, seed):
     )
 
 
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
+
+
+def canonical(obj):
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+def sha256(text):
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def oci_manifest(repository, seed, layer_media_type, annotations=None):
+    """An OCI image manifest whose content (and digest) derives from repository and seed."""
+    layer = {"mediaType": layer_media_type, "size": 4242, "digest": sha256(f"layer:{repository}:{seed}")}
+    if annotations:
+        layer["annotations"] = annotations
+    return canonical(
+        {
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": OCI_CONFIG, "size": 1469, "digest": sha256(f"config:{repository}:{seed}")},
+            "layers": [layer],
+        }
+    )
+
+
+def buildx_manifest(repository, image, pushed):
+    """The manifest text and media type of a multi-platform image spec (see the docstring), or None for a plain one.
+    `pushed` maps the seeds pushed so far to (digest, manifest text, spec)."""
+    seed = image["seed"]
+    if "platform" in image:
+        return oci_manifest(repository, seed, "application/vnd.oci.image.layer.v1.tar+gzip"), OCI_MANIFEST
+    if "attests" in image:
+        annotations = {"in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2"}
+        return oci_manifest(repository, seed, "application/vnd.in-toto+json", annotations), OCI_MANIFEST
+    if "signs" in image:
+        annotations = {"dev.cosignproject.cosign/signature": "MEUCIQ" + hashlib.sha256(seed.encode()).hexdigest()}
+        return oci_manifest(repository, seed, "application/vnd.dev.cosign.simplesigning.v1+json", annotations), OCI_MANIFEST
+    if "index" in image:
+        descriptors = []
+        for child in image["index"]:
+            digest, body, spec = pushed[child]
+            d = {"mediaType": OCI_MANIFEST, "digest": digest, "size": len(body.encode())}
+            if "attests" in spec:
+                d["annotations"] = {
+                    "vnd.docker.reference.digest": pushed[spec["attests"]][0],
+                    "vnd.docker.reference.type": "attestation-manifest",
+                }
+                d["platform"] = {"architecture": "unknown", "os": "unknown"}
+            else:
+                os_, arch, *variant = spec["platform"].split("/")
+                d["platform"] = {"architecture": arch, "os": os_}
+                if variant:
+                    d["platform"]["variant"] = variant[0]
+            descriptors.append(d)
+        return canonical({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": descriptors}), OCI_INDEX
+    return None
+
+
 def account_clients(endpoint, region, account_id):
     sts = boto3.client("sts", endpoint_url=endpoint, region_name=region, **BASE_KEYS)
     creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/seeder", RoleSessionName="seed")[
@@ -160,13 +236,22 @@ def ensure_repository(ecr, name):
     return ecr.describe_repositories(repositoryNames=[name])["repositories"][0]["repositoryUri"]
 
 
-def push_image(ecr, repository, image):
+def push_image(ecr, repository, image, pushed):
     seed = image["seed"]
-    body = manifest(repository, seed)
-    tags = image.get("tags") or []
+    tags = list(image.get("tags") or [])
+    extra = {}
+    buildx = buildx_manifest(repository, image, pushed)
+    if buildx is None:
+        body = manifest(repository, seed)
+    else:
+        body, media_type = buildx
+        # As a registry does: the digest is the manifest's own; moto would otherwise derive one from the layers.
+        extra = {"imageManifestMediaType": media_type, "imageDigest": sha256(body)}
+        if "signs" in image:
+            tags.append(pushed[image["signs"]][0].replace(":", "-", 1) + ".sig")
     digest = None
     for tag in tags or [None]:
-        kwargs = {"repositoryName": repository, "imageManifest": body}
+        kwargs = {"repositoryName": repository, "imageManifest": body, **extra}
         if tag is not None:
             kwargs["imageTag"] = tag
         try:
@@ -181,6 +266,7 @@ def push_image(ecr, repository, image):
         if digest is not None and got != digest:
             raise RuntimeError(f"{repository}/{seed}: tag {tag} got digest {got}, expected {digest}")
         digest = got
+    pushed[seed] = (digest, body, image)
     return digest
 
 
@@ -265,8 +351,9 @@ def seed_account(endpoint, region, account):
     for repo in account.get("repositories", []):
         uri = ensure_repository(ecr, repo["name"])
         seeds[repo["name"]] = []
+        pushed = {}
         for image in repo.get("images", []):
-            digest = push_image(ecr, repo["name"], image)
+            digest = push_image(ecr, repo["name"], image, pushed)
             seeds[repo["name"]].append((image["seed"], digest))
             out["digests"][f"{repo['name']}/{image['seed']}"] = digest
         out["repositories"].append({"name": repo["name"], "uri": uri, "images": []})

@@ -1,3 +1,6 @@
+//! Correlation on hand-built pipelines and pushes: every rule of the module doc, case by case, each checked on the
+//! implementation and on the oracle.
+
 use super::*;
 use crate::model::{ExecStatus, Execution, Revision, WatchedSource};
 
@@ -14,6 +17,7 @@ fn push(repo: &str, tags: &[&str], digest: &str, at: i64) -> ImagePush {
         digest: digest.into(),
         tags: tags.iter().map(|t| t.to_string()).collect(),
         pushed_at: ts(at),
+        ..ImagePush::default()
     }
 }
 
@@ -44,8 +48,11 @@ fn pipe(name: &str, sources: &[(&str, &str)], executions: Vec<Execution>) -> Pip
     }
 }
 
+/// The implementation's verdicts, once checked against the oracle's (so that each example here checks both).
 fn run(pipes: Vec<Pipeline>, pushes: Vec<ImagePush>, now: i64) -> Vec<Verdict> {
-    correlate_parts(&pipes, &pushes, ts(now), GRACE)
+    let verdicts = correlate_parts(&pipes, &pushes, ts(now), GRACE);
+    assert_eq!(verdicts, oracle::correlate(&pipes, &pushes, ts(now), GRACE), "the oracle disagrees");
+    verdicts
 }
 
 fn statuses(v: &[Verdict]) -> Vec<PushStatus> {
@@ -215,87 +222,4 @@ fn free_list_finds_nearest_unclaimed() {
     assert_eq!(f.find(3), Some(1));
     f.claim(1);
     assert_eq!(f.find(3), None);
-}
-
-/// splitmix64, for the differential test.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-}
-
-/// A small, dense random case: few repositories, tags, actions and digests; times on a 5 s grid (the skew), so windows
-/// overlap and ties are common.
-fn random_case(rng: &mut Rng) -> (Vec<Pipeline>, Vec<ImagePush>, i64) {
-    const REPOS: &[&str] = &["web", "api", "job"];
-    const TAGS: &[&str] = &["latest", "prod", "v1"];
-    const ACTIONS: &[&str] = &["Source", "Image", "Config"];
-    const DIGESTS: &[&str] = &["sha256:a", "sha256:b", "sha256:c", "sha256:d", "sha256:e", "abc123"];
-    let pipes = (0..rng.below(5))
-        .map(|p| Pipeline {
-            name: format!("p{p}"),
-            sources: (0..rng.below(4))
-                .map(|_| WatchedSource {
-                    action: rng.pick(&ACTIONS[..2]).to_string(),
-                    repository: rng.pick(REPOS).to_string(),
-                    tag: rng.pick(TAGS).to_string(),
-                })
-                .collect(),
-            executions: (0..rng.below(7))
-                .map(|e| {
-                    let revs: Vec<(&str, &str)> =
-                        (0..rng.below(3)).map(|_| (rng.pick(ACTIONS), rng.pick(DIGESTS))).collect();
-                    exec(&format!("e{e}"), rng.below(240) as i64 * 5 - 100, &revs)
-                })
-                .collect(),
-        })
-        .collect();
-    let pushes = (0..rng.below(9))
-        .map(|_| {
-            let tags: Vec<&str> = (0..rng.below(3)).map(|_| rng.pick(TAGS)).collect();
-            let mut tags: Vec<&str> = tags.into_iter().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-            tags.sort();
-            push(rng.pick(REPOS), &tags, rng.pick(DIGESTS), rng.below(200) as i64 * 5)
-        })
-        .collect();
-    (pipes, pushes, rng.below(1600) as i64)
-}
-
-#[test]
-fn fast_correlation_decides_like_the_reference() {
-    let mut rng = Rng(20_261_125);
-    let mut matched = 0;
-    for case in 0..20_000 {
-        let (pipes, pushes, now) = random_case(&mut rng);
-        let fast = correlate_parts(&pipes, &pushes, ts(now), GRACE);
-        let slow = super::reference::correlate_parts_reference(&pipes, &pushes, ts(now), GRACE);
-        assert_eq!(fast, slow, "case {case}: pipelines {pipes:#?}\npushes {pushes:#?}\nnow {now}");
-        matched += fast.iter().filter(|v| v.matched.is_some()).count();
-    }
-    // The generator must exercise matching, not only empty cases.
-    assert!(matched > 5_000, "only {matched} matches");
-}
-
-#[test]
-fn digest_index_compares_text_when_hashes_collide() {
-    let pipes = vec![pipe("d", &[("web", "latest")], vec![exec("e", 10, &[("Source", "sha256:a")])])];
-    let index = DigestIndex::new(&pipes);
-    let a = hash::str_hash("sha256:a");
-    assert_eq!(index.earliest("sha256:a", a, &[0]).map(|c| c.execution), Some(0));
-    // Another id under the same hash (a collision) is not a match.
-    assert!(index.earliest("sha256:b", a, &[0]).is_none());
 }

@@ -1,64 +1,9 @@
+//! Findings of hand-built pushes: each code with its message and fix, and what could not be checked.
+
 use super::*;
+use crate::analysis::fixtures::evidence::{GRACE, NATIVE, diag, pipeline, push, record, rule, ts};
 use crate::analysis::trail::TrailIndex;
-use crate::model::{CloudTrailRead, Execution, Pusher, TriggerRule, WatchedSource};
-use jiff::Timestamp;
-
-const T0: i64 = 1_764_000_000;
-const GRACE: Duration = Duration::from_secs(300);
-const NATIVE: &str = r#"{"source":["aws.ecr"],"detail-type":["ECR Image Action"],
-    "detail":{"action-type":["PUSH"],"result":["SUCCESS"],"repository-name":["web"],"image-tag":["latest"]}}"#;
-
-fn ts(o: i64) -> Timestamp {
-    Timestamp::from_second(T0 + o).unwrap()
-}
-
-fn push(tags: &[&str]) -> ImagePush {
-    ImagePush {
-        repository: "web".into(),
-        digest: "sha256:d1".into(),
-        tags: tags.iter().map(|t| t.to_string()).collect(),
-        pushed_at: ts(-3600),
-    }
-}
-
-fn pipeline(execs: Vec<Execution>) -> Pipeline {
-    Pipeline {
-        name: "web-deploy".into(),
-        sources: vec![WatchedSource { action: "Source".into(), repository: "web".into(), tag: "latest".into() }],
-        executions: execs,
-    }
-}
-
-fn record(pusher_account: &str, tag: &str) -> PutImageRecord {
-    PutImageRecord {
-        event_id: "e1".into(),
-        event_time: ts(-3600),
-        repository: "web".into(),
-        tag: Some(tag.into()),
-        digest: Some("sha256:d1".into()),
-        recipient_account: Some("111111111111".into()),
-        pusher: Pusher {
-            arn: None,
-            account: pusher_account.into(),
-            identity_type: "AWSAccount".into(),
-            cross_account: pusher_account != "111111111111",
-        },
-    }
-}
-
-fn rule(state: &str, pattern: &str) -> TriggerRule {
-    TriggerRule { name: "web-rule".into(), state: state.into(), pattern: Some(pattern.into()) }
-}
-
-fn diag(records: Vec<PutImageRecord>, rules: Option<Vec<TriggerRule>>) -> Diagnostics {
-    Diagnostics {
-        put_images: Lookup::Done(CloudTrailRead { records, read_until: ts(0) }),
-        rules: match rules {
-            Some(r) => Lookup::Done(vec![("web-deploy".into(), r)]),
-            None => Lookup::Skipped("disabled in the config".into()),
-        },
-    }
-}
+use crate::model::{Diagnostics, Execution, ImagePush};
 
 fn run(push: &ImagePush, status: PushStatus, pipes: &[Pipeline], d: &Diagnostics) -> Vec<Finding> {
     let evidence = Evidence {
@@ -69,6 +14,9 @@ fn run(push: &ImagePush, status: PushStatus, pipes: &[Pipeline], d: &Diagnostics
         diagnostics: d,
         record: TrailIndex::new(d).record_for(push),
         grace: GRACE,
+        arrival: None,
+        region: "ap-northeast-1",
+        identity: None,
     };
     diagnose(&evidence)
 }
@@ -83,7 +31,23 @@ fn cross_account_push_is_named_with_its_fix() {
     let d = diag(vec![record("222222222222", "latest")], Some(vec![rule("ENABLED", NATIVE)]));
     let f = run(&p, PushStatus::Untriggered, &[pipeline(vec![])], &d);
     assert_eq!(codes(&f), vec![Code::CrossAccountPush]);
-    assert!(f[0].message.contains("pushed from account 222222222222 by the account's own identity (AWSAccount) into account 111111111111's repository"), "{}", f[0].message);
+    assert!(
+        f[0].message.starts_with(
+            "pushed with account 222222222222's identity, its own identity (AWSAccount), into account 111111111111's \
+             repository (CloudTrail event e1 at 2025-11-24T15:00:00Z)"
+        ),
+        "{}",
+        f[0].message
+    );
+    // What the record establishes, and what is inferred, with the 2021 change.
+    assert_eq!(
+        f[0].evidence,
+        ["cloudtrail:LookupEvents PutImage e1 at 2025-11-24T15:00:00Z: userIdentity.type AWSAccount, accountId \
+          222222222222; recipientAccountId 111111111111"]
+    );
+    let inferred = f[0].inferred.as_deref().unwrap();
+    assert!(inferred.starts_with("that no event reached account 111111111111"), "{inferred}");
+    assert!(inferred.contains("April 2021") && inferred.contains("not documented"), "{inferred}");
     assert!(f[0].fix.contains("arn:aws:iam::111111111111:role/<push-role>"), "{}", f[0].fix);
     assert!(f[0].fix.contains("credential_source = EcsContainer"));
 }
@@ -96,7 +60,9 @@ fn no_rule_disabled_rule_mismatch_and_cloudtrail_pattern() {
 
     let f = run(&p, PushStatus::Untriggered, &pipes, &diag(same(), Some(vec![])));
     assert_eq!(codes(&f), vec![Code::NoTriggerRule]);
-    assert!(f[0].fix.contains(r#"repository-name ["web"], image-tag ["latest"]"#), "{}", f[0].fix);
+    assert!(f[0].fix.contains(r#""repository-name":["web"],"image-tag":["latest"]"#), "{}", f[0].fix);
+    assert!(f[0].fix.contains("aws events put-targets --rule web-deploy-ecr-web"), "{}", f[0].fix);
+    assert!(!f[0].fix.contains("re-save"), "update-pipeline never creates the rule: {}", f[0].fix);
 
     let f = run(&p, PushStatus::Untriggered, &pipes, &diag(same(), Some(vec![rule("DISABLED", NATIVE)])));
     assert_eq!(codes(&f), vec![Code::RuleDisabled]);
@@ -109,8 +75,15 @@ fn no_rule_disabled_rule_mismatch_and_cloudtrail_pattern() {
 
     let trail = r#"{"source":["aws.ecr"],"detail-type":["AWS API Call via CloudTrail"],
         "detail":{"eventName":["PutImage"],"requestParameters":{"repositoryName":["web"]}}}"#;
-    let f = run(&p, PushStatus::Untriggered, &pipes, &diag(same(), Some(vec![rule("ENABLED", trail)])));
+    // Blamed only once the trails were read and none logs PutImage here.
+    let mut d = diag(same(), Some(vec![rule("ENABLED", trail)]));
+    d.trails = Lookup::Done(vec![]);
+    let f = run(&p, PushStatus::Untriggered, &pipes, &d);
     assert_eq!(codes(&f), vec![Code::CloudtrailPatternWithoutTrail]);
+    d.trails = Lookup::Skipped("cloudtrail:DescribeTrails: AccessDeniedException".into());
+    let f = run(&p, PushStatus::Untriggered, &pipes, &d);
+    assert_eq!(codes(&f), vec![Code::Unknown]);
+    assert!(f[0].message.contains("could not check trail coverage for rule web-rule"), "{}", f[0].message);
 }
 
 #[test]
@@ -133,6 +106,7 @@ fn skipped_checks_are_said() {
     let d = Diagnostics {
         put_images: Lookup::Skipped("AccessDenied: needs cloudtrail:LookupEvents".into()),
         rules: Lookup::Skipped("disabled in the config".into()),
+        ..Diagnostics::default()
     };
     let f = run(&p, PushStatus::Untriggered, &[pipeline(vec![])], &d);
     assert_eq!(codes(&f), vec![Code::Unknown]);

@@ -67,9 +67,9 @@ fn a_profile_not_polled_yet_has_no_series() {
 fn hostile_names_are_escaped_and_made_visible_in_label_values() {
     let hostile_profile = "a\"b\\c\nd";
     let mut snap = account_a();
-    snap.pushes[1].repository = "web\u{1b}]0;pwned\u{7}".into();
-    snap.pushes[1].tags = vec!["latest\u{202e}gpj.exe".into(), "v\"1\\".into()];
-    snap.pipelines[0].sources[0].repository = snap.pushes[1].repository.clone();
+    snap.images[1].repository = "web\u{1b}]0;pwned\u{7}".into();
+    snap.images[1].tags = vec!["latest\u{202e}gpj.exe".into(), "v\"1\\".into()];
+    snap.pipelines[0].sources[0].repository = snap.images[1].repository.clone();
     snap.pipelines[0].sources[0].tag = "latest\u{202e}gpj.exe".into();
     snap.pipelines[0].name = "deploy\r\n# TYPE x counter".into();
     let mut metas = metas();

@@ -35,6 +35,9 @@ pub(super) struct ProfileClients {
     pub codepipeline: aws_sdk_codepipeline::Client,
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub events: aws_sdk_eventbridge::Client,
+    /// IAM's policy simulator (a global service: the SDK resolves the partition's endpoint from the region).
+    pub iam: aws_sdk_iam::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
 }
 
 impl ProfileClients {
@@ -46,6 +49,8 @@ impl ProfileClients {
             codepipeline: aws_sdk_codepipeline::Client::new(conf),
             cloudtrail: aws_sdk_cloudtrail::Client::new(conf),
             events: aws_sdk_eventbridge::Client::new(conf),
+            iam: aws_sdk_iam::Client::new(conf),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(conf),
         }
     }
 

@@ -6,13 +6,20 @@ use std::collections::HashMap;
 use aws_sdk_cloudtrail::types::Event;
 use aws_sdk_codepipeline::primitives::DateTime;
 use aws_sdk_codepipeline::types::{ActionCategory, ActionOwner, PipelineDeclaration, PipelineExecutionSummary};
-use aws_sdk_ecr::types::ImageDetail;
+use aws_sdk_ecr::types::{Image as EcrImage, ImageDetail};
 use aws_sdk_eventbridge::operation::describe_rule::DescribeRuleOutput;
 use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
 use jiff::Timestamp;
 
+mod triggers;
+
+pub(super) use triggers::*;
+
 use crate::cloudtrail::parse_put_image;
-use crate::model::{ExecStatus, Execution, Identity, ImagePush, PutImageRecord, Revision, TriggerRule, WatchedSource};
+use crate::model::{
+    ExecStatus, Execution, Identity, Image, IndexEntry, Lookup, PutImageRecord, Revision, TriggerRule, WatchedSource,
+};
+use crate::oci::{self, ParseError};
 
 /// The caller identity (missing fields empty).
 pub(super) fn identity(out: &GetCallerIdentityOutput) -> Identity {
@@ -50,7 +57,8 @@ pub(super) fn execution(s: &PipelineExecutionSummary) -> Option<Execution> {
         id: s.pipeline_execution_id()?.to_string(),
         status: ExecStatus::parse(s.status().map(|st| st.as_str()).unwrap_or("Unknown")),
         trigger: s.trigger().and_then(|t| t.trigger_type()).map(|t| t.as_str().to_string()).unwrap_or_default(),
-        trigger_detail: s.trigger().and_then(|t| t.trigger_detail()).map(str::to_string),
+        // moto (and perhaps other emulators) sends an empty detail: no detail is said as `None`.
+        trigger_detail: s.trigger().and_then(|t| t.trigger_detail()).filter(|d| !d.is_empty()).map(str::to_string),
         started_at: timestamp(s.start_time()?)?,
         updated_at: s.last_update_time().and_then(timestamp),
         revisions: s
@@ -68,16 +76,26 @@ pub(super) fn execution(s: &PipelineExecutionSummary) -> Option<Execution> {
     })
 }
 
-/// One image of `repository` as a push (tags sorted); `None` when it lacks a digest or a push time.
-pub(super) fn image_push(repository: &str, d: &ImageDetail) -> Option<ImagePush> {
+/// One image of `repository` as DescribeImages lists it (tags sorted); `None` when it lacks a digest or a push time.
+pub(super) fn image(repository: &str, d: &ImageDetail) -> Option<Image> {
     let mut tags = d.image_tags().to_vec();
     tags.sort();
-    Some(ImagePush {
+    Some(Image {
         repository: repository.to_string(),
         digest: d.image_digest()?.to_string(),
         tags,
         pushed_at: timestamp(d.image_pushed_at()?)?,
+        manifest_media_type: d.image_manifest_media_type().map(str::to_string),
+        artifact_media_type: d.artifact_media_type().map(str::to_string),
+        subject: d.subject_manifest_digest().map(str::to_string),
     })
+}
+
+/// The digest of an image BatchGetImage returned and what its manifest lists when it is an image index; `None`
+/// without a digest or a manifest.
+pub(super) fn index_entries(image: &EcrImage) -> Option<(String, Result<Vec<IndexEntry>, ParseError>)> {
+    let digest = image.image_id()?.image_digest()?.to_string();
+    Some((digest, oci::parse_index(image.image_manifest()?)))
 }
 
 /// An EventBridge rule from DescribeRule (state `UNKNOWN` when the answer names none).
@@ -86,6 +104,9 @@ pub(super) fn trigger_rule(name: &str, out: &DescribeRuleOutput) -> TriggerRule 
         name: name.to_string(),
         state: out.state().map(|s| s.as_str().to_string()).unwrap_or_else(|| "UNKNOWN".into()),
         pattern: out.event_pattern().map(str::to_string),
+        arn: out.arn().map(str::to_string),
+        event_bus: out.event_bus_name().map(str::to_string),
+        targets: Lookup::default(),
     }
 }
 
@@ -192,28 +213,51 @@ mod tests {
     }
 
     #[test]
-    fn image_detail_becomes_a_push_of_the_repository_read() {
+    fn image_detail_becomes_an_image_of_the_repository_read() {
         let d = ImageDetail::builder()
             .repository_name("web")
             .image_digest("sha256:abc")
             .image_tags("v2")
             .image_tags("latest")
             .image_pushed_at(DateTime::from_secs(1_764_000_000))
+            .image_manifest_media_type("application/vnd.oci.image.manifest.v1+json")
+            .artifact_media_type("application/vnd.cncf.notary.signature")
+            .subject_manifest_digest("sha256:def")
             .build();
         assert_eq!(
-            image_push("web", &d),
-            Some(ImagePush {
+            image("web", &d),
+            Some(Image {
                 repository: "web".into(),
                 digest: "sha256:abc".into(),
                 tags: vec!["latest".into(), "v2".into()],
                 pushed_at: ts("2025-11-24T16:00:00Z"),
+                manifest_media_type: Some("application/vnd.oci.image.manifest.v1+json".into()),
+                artifact_media_type: Some("application/vnd.cncf.notary.signature".into()),
+                subject: Some("sha256:def".into()),
             })
         );
         let untagged =
             ImageDetail::builder().image_digest("sha256:0ld").image_pushed_at(DateTime::from_secs(0)).build();
-        assert_eq!(image_push("web", &untagged).unwrap().tags, Vec::<String>::new());
-        assert_eq!(image_push("web", &ImageDetail::builder().image_digest("sha256:abc").build()), None);
-        assert_eq!(image_push("web", &ImageDetail::builder().image_pushed_at(DateTime::from_secs(0)).build()), None);
+        let untagged = image("web", &untagged).unwrap();
+        assert_eq!((untagged.tags, untagged.manifest_media_type, untagged.subject), (vec![], None, None));
+        assert_eq!(image("web", &ImageDetail::builder().image_digest("sha256:abc").build()), None);
+        assert_eq!(image("web", &ImageDetail::builder().image_pushed_at(DateTime::from_secs(0)).build()), None);
+    }
+
+    #[test]
+    fn a_batch_get_image_answer_yields_the_index_entries() {
+        use aws_sdk_ecr::types::ImageIdentifier;
+        let manifest = r#"{"manifests":[{"digest":"sha256:a1","platform":{"os":"linux","architecture":"arm64"}}]}"#;
+        let id = ImageIdentifier::builder().image_digest("sha256:1d").build();
+        let img = EcrImage::builder().image_id(id.clone()).image_manifest(manifest).build();
+        let (digest, entries) = index_entries(&img).unwrap();
+        assert_eq!(digest, "sha256:1d");
+        let entries = entries.unwrap();
+        assert_eq!((entries[0].digest.as_str(), entries[0].platform.as_deref()), ("sha256:a1", Some("linux/arm64")));
+        let not_an_index = EcrImage::builder().image_id(id.clone()).image_manifest(r#"{"layers":[]}"#).build();
+        assert_eq!(index_entries(&not_an_index).unwrap().1, Err(ParseError::NotAnIndex));
+        assert_eq!(index_entries(&EcrImage::builder().image_id(id).build()), None, "no manifest");
+        assert_eq!(index_entries(&EcrImage::builder().image_manifest(manifest).build()), None, "no digest");
     }
 
     #[test]
@@ -254,6 +298,7 @@ mod tests {
                 name: "web-rule".into(),
                 state: "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS".into(),
                 pattern: Some(r#"{"source":["aws.ecr"]}"#.into()),
+                ..TriggerRule::default()
             }
         );
         assert!(rule.enabled());

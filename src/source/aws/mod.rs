@@ -3,24 +3,32 @@
 //!
 //! [`AwsSource`] holds each profile's clients (`clients`), its memory across polls (`memory`) and what to read
 //! (`profile_poll::Scope`), and renews a session AWS declared expired. One poll runs in `orchestrate`, which calls
-//! the readers by job (`identity`, `pipelines`, `images`, `trail`, `rules`); `convert` turns SDK answers into
+//! the readers by job (`identity`, `pipelines`, `images`, `trail`, `rules` with `targets` and `iam`, and past the
+//! rules `triggers`: `bus`, `trail_coverage`, `metrics`, `registry`); `convert` turns SDK answers into
 //! domain types and `errors` SDK errors into [`PollError`]s; `partition` builds ARNs, `limiter` paces CloudTrail and
 //! `stats` counts the calls.
 
+mod bus;
 mod clients;
 mod convert;
 mod errors;
+mod iam;
 mod identity;
 mod images;
 mod limiter;
 mod memory;
+mod metrics;
 mod orchestrate;
 mod partition;
 mod pipelines;
 mod profile_poll;
+mod registry;
 mod rules;
 mod stats;
+mod targets;
 mod trail;
+mod trail_coverage;
+mod triggers;
 
 #[cfg(test)]
 mod tests;

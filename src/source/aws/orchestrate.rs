@@ -10,13 +10,14 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use super::clients::ProfileClients;
-use super::images::{self, ImagesFailure};
+use super::images::{self, ImagesFailure, ImagesRead};
 use super::memory::ProfileMemory;
 use super::pipelines::{self, PipelinesRead};
 use super::profile_poll::{PROFILE_IN_FLIGHT, ProfilePoll, Scope};
 use super::stats::CallStats;
+use super::triggers::{self, TriggerReads};
 use super::{identity, partition, rules, trail};
-use crate::model::{Diagnostics, ErrorKind, Identity, ImagePush, Lookup, Pipeline, PollError, ProfileSnapshot};
+use crate::model::{Diagnostics, ErrorKind, Identity, Lookup, Pipeline, PollError, ProfileSnapshot};
 use crate::source::PollRequest;
 
 /// Reads everything of one profile through `clients`, and what the poll cost.
@@ -62,7 +63,7 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
         futures::stream::iter(repos.clone().into_iter().enumerate())
             .map(|(i, repo)| async move { (i, images::read(p, &repo).await) })
             .buffer_unordered(PROFILE_IN_FLIGHT)
-            .collect::<Vec<(usize, Result<Vec<ImagePush>, ImagesFailure>)>>(),
+            .collect::<Vec<(usize, Result<ImagesRead, ImagesFailure>)>>(),
     );
     let account = identity.as_ref().map(|i| i.account.clone());
     let trail = bounded(
@@ -100,7 +101,17 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
         }),
     )
     .map(|r| r.unwrap_or_else(Lookup::Skipped));
-    let (mut results, (put_images, trail_note), rules) = tokio::join!(images, trail, rules);
+    // Past the rules: targets' roles, other rules, trails, metrics, replication (triggers.rs).
+    let rules = async move {
+        let rules = rules.await;
+        // Boxed: the reads past the rules would make the poll's future too large for a thread's stack.
+        let read = Box::pin(triggers::read(p, &rules));
+        let past = bounded(enrich_deadline, "the trigger diagnosis", p.timed("triggers", read))
+            .await
+            .unwrap_or_else(|late| TriggerReads::skipped(&late));
+        (rules, past)
+    };
+    let (mut results, (put_images, trail_note), (rules, past)) = tokio::join!(images, trail, rules);
     if let Lookup::Skipped(why) = &put_images
         && p.scope.cloudtrail
         && !repos.is_empty()
@@ -115,11 +126,16 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
         ));
     }
     warnings.extend(trail_note);
+    warnings.extend(past.warnings);
     results.sort_by_key(|(i, _)| *i);
-    let mut pushes = Vec::new();
+    let (mut images, mut indexes) = (Vec::new(), Vec::new());
     for (i, r) in results {
         match r {
-            Ok(mut imgs) => pushes.append(&mut imgs),
+            Ok(mut read) => {
+                images.append(&mut read.images);
+                indexes.append(&mut read.indexes);
+                warnings.append(&mut read.warnings);
+            }
             Err(ImagesFailure::NotFound) => {
                 warnings.push(format!("ECR repository `{}` not found in this account and region", repos[i]))
             }
@@ -130,10 +146,18 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
     ProfileSnapshot {
         identity,
         pipelines,
-        pushes,
+        images,
+        indexes,
         errors: failures,
         warnings,
-        diagnostics: Diagnostics { put_images, rules },
+        diagnostics: Diagnostics {
+            put_images,
+            rules,
+            other_rules: past.other_rules,
+            trails: past.trails,
+            failed_invocations: past.failed_invocations,
+            replication: past.replication,
+        },
         stats: Default::default(),
     }
 }

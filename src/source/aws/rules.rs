@@ -1,6 +1,6 @@
-//! The EventBridge rules that target each pipeline (ListRuleNamesByTarget, DescribeRule), remembered for a while:
-//! whether a push could have started a run. A failure here is a warning and a skipped check, never a profile
-//! failure.
+//! The EventBridge rules that target each pipeline (ListRuleNamesByTarget, DescribeRule) with their targets
+//! ([`targets`]), remembered for a while: whether a push could have started a run. A failure here is a warning and
+//! a skipped check, never a profile failure.
 
 use std::time::Duration;
 
@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use super::convert;
 use super::errors::poll_error;
 use super::profile_poll::{PROFILE_IN_FLIGHT, ProfilePoll};
+use super::targets;
 use crate::model::{PollError, TriggerRule};
 
 /// How long EventBridge rules are trusted before they are read again.
@@ -79,7 +80,9 @@ async fn rules_of(p: &ProfilePoll<'_>, target_arn: &str) -> Result<Vec<TriggerRu
                 .await
                 .map_err(|e| poll_error(format!("events:DescribeRule {name}"), &e))?
         };
-        rules.push(convert::trigger_rule(&name, &out));
+        let mut rule = convert::trigger_rule(&name, &out);
+        rule.targets = targets::read(p, &rule, true).await;
+        rules.push(rule);
     }
     Ok(rules)
 }

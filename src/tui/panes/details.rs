@@ -4,15 +4,16 @@
 use jiff::{SignedDuration, Timestamp};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::{centered, safe, width};
+use super::{centered, safe};
+use crate::analysis::chain::{Hop, HopState, first_broken};
 use crate::analysis::correlate::{MatchedBy, PushStatus};
 use crate::analysis::{PipelineHistory, PushVerdict};
-use crate::display::age;
-use crate::model::Execution;
+use crate::display::{age, short_digest};
+use crate::model::{ArtifactKind, Execution};
 use crate::tui::app::{App, Popup};
 use crate::tui::theme::push_badge;
 
@@ -51,6 +52,33 @@ fn account_of(app: &App, profile: &str) -> String {
     }
 }
 
+/// The chain push → event → rule → target → run, drawn top to bottom with the first broken hop highlighted.
+fn chain_lines(app: &App, chain: &[Hop], l: &mut Vec<Line<'static>>) {
+    if chain.is_empty() {
+        return;
+    }
+    let t = app.theme;
+    let first_broken = first_broken(chain).map(|h| h.hop);
+    l.push(Line::raw(""));
+    l.push(Line::styled("Chain", t.title()));
+    for (i, h) in chain.iter().enumerate() {
+        let (mark, style) = match h.state {
+            HopState::Established => ("●", t.ok()),
+            HopState::Broken if Some(h.hop) == first_broken => ("✗", t.untriggered().add_modifier(Modifier::REVERSED)),
+            HopState::Broken => ("✗", t.untriggered()),
+            HopState::NotChecked => ("?", t.dim()),
+        };
+        l.push(Line::from(vec![
+            Span::styled(format!(" {mark} {:<7}", h.hop.as_str()), style),
+            Span::styled(format!("{:<12}", h.state.as_str()), style),
+            Span::raw(safe(&h.evidence)),
+        ]));
+        if i + 1 < chain.len() {
+            l.push(Line::styled(" │", t.dim()));
+        }
+    }
+}
+
 /// The lines of the push popup.
 fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> {
     let t = app.theme;
@@ -65,12 +93,13 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
             app,
         ),
         field("Pushed at", when(app, p.push.pushed_at, now), app),
-        field(
-            "Watched by",
-            if p.watched_by.is_empty() { "no pipeline".to_string() } else { safe(&p.watched_by.join(", ")) },
-            app,
-        ),
     ];
+    contents(app, p, &mut l);
+    l.extend([field(
+        "Watched by",
+        if p.watched_by.is_empty() { "no pipeline".to_string() } else { safe(&p.watched_by.join(", ")) },
+        app,
+    )]);
     match &p.execution {
         Some(e) => {
             l.push(field("Matched run", format!("{} {}", safe(&e.pipeline), safe(&e.id)), app));
@@ -134,11 +163,45 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
                 Span::raw(safe(&f.message)),
             ]));
             if p.status != PushStatus::Unwatched {
+                for e in &f.evidence {
+                    l.push(Line::from(vec![Span::styled("  seen: ", t.dim()), Span::raw(safe(e))]));
+                }
+                if let Some(i) = &f.inferred {
+                    l.push(Line::from(vec![Span::styled("  inferred: ", t.dim()), Span::raw(safe(i))]));
+                }
                 l.push(Line::from(vec![Span::styled("  fix: ", t.dim()), Span::raw(safe(&f.fix))]));
             }
         }
     }
+    chain_lines(app, &p.chain, &mut l);
     l
+}
+
+/// Artifacts listed one per line before the rest is counted.
+const ARTIFACTS_LISTED: usize = 12;
+
+/// The platform images and the attached artifacts of a push, one per line (nothing for a bare single image).
+fn contents(app: &App, p: &PushVerdict, l: &mut Vec<Line<'static>>) {
+    for (i, m) in p.push.manifests.iter().enumerate() {
+        let platform = m.platform.as_deref().map_or_else(|| "unknown".to_string(), safe);
+        l.push(field(
+            if i == 0 { "Platforms" } else { "" },
+            format!("{platform:<14} {}", safe(short_digest(&m.digest))),
+            app,
+        ));
+    }
+    for (i, a) in p.push.artifacts.iter().take(ARTIFACTS_LISTED).enumerate() {
+        // An artifact of another kind is said by its media type.
+        let media = match (a.kind, a.media_type.as_deref()) {
+            (ArtifactKind::Other, Some(m)) => format!("  {}", safe(m)),
+            _ => String::new(),
+        };
+        let line = format!("{:<14} {}{media}", a.kind.as_str(), safe(short_digest(&a.digest)));
+        l.push(field(if i == 0 { "Attached" } else { "" }, line, app));
+    }
+    if p.push.artifacts.len() > ARTIFACTS_LISTED {
+        l.push(field("", format!("… {} more", p.push.artifacts.len() - ARTIFACTS_LISTED), app));
+    }
 }
 
 /// The lines of the execution popup.
@@ -200,17 +263,11 @@ fn gone(app: &App) -> Vec<Line<'static>> {
     vec![Line::styled("This item is no longer in the lookback window.", app.theme.dim())]
 }
 
-/// Rows `lines` take once wrapped at `w` columns (an estimate: words are not kept whole).
-fn wrapped_height(lines: &[Line], w: usize) -> usize {
-    lines.iter().map(|l| l.spans.iter().map(|s| width(&s.content)).sum::<usize>().div_ceil(w.max(1)).max(1)).sum()
-}
-
 /// Where a popup of `lines` goes in `area`, and how far it can scroll (0 when everything fits).
 fn geometry(area: Rect, lines: &[Line]) -> (Rect, u16) {
     let w = area.width.saturating_sub(4).min(110);
-    let inner_w = usize::from(w.saturating_sub(2));
-    // Word wrapping may need a few more rows than the estimate.
-    let need = wrapped_height(lines, inner_w) + lines.len() / 10 + 2;
+    // The rows the text takes wrapped as the paragraph wraps it, and the borders.
+    let need = Paragraph::new(lines.to_vec()).wrap(Wrap { trim: false }).line_count(w.saturating_sub(2)) + 2;
     let h = u16::try_from(need).unwrap_or(u16::MAX).min(area.height.saturating_sub(2));
     let visible = usize::from(h.saturating_sub(2));
     let max = u16::try_from(need.saturating_sub(2).saturating_sub(visible)).unwrap_or(u16::MAX);

@@ -1,5 +1,6 @@
 //! Helpers for the integration tests: moto, seeding, configs, and running the pipewatch binary.
 
+pub mod corpus;
 pub mod exposition;
 pub mod http;
 pub mod moto;
@@ -7,6 +8,7 @@ pub mod prometheus;
 pub mod proxy;
 mod selftest;
 pub mod serve;
+pub mod sim;
 
 use std::io::Write;
 use std::net::TcpListener;

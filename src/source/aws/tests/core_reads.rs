@@ -29,7 +29,7 @@ async fn execution_carrying_the_digest_matches_by_digest() {
     assert_eq!(p.sources[0].repository, "web");
     assert_eq!(p.sources[0].tag, "latest", "ImageTag defaults to latest");
     assert_eq!(p.sources[0].action, "Image");
-    assert_eq!(snap.pushes.len(), 1, "the 3-day-old image is outside the lookback");
+    assert_eq!(snap.images.len(), 1, "the 3-day-old image is outside the lookback");
 
     let report = build_report(&snap);
     let push = &report.pushes[0];
@@ -60,7 +60,7 @@ async fn access_denied_on_identity_keeps_the_other_apis() {
     );
     assert_eq!(snap.errors.iter().map(|e| e.kind).collect::<Vec<_>>(), [ErrorKind::AccessDenied]);
     assert_eq!(snap.pipelines.len(), 1);
-    assert_eq!(snap.pushes.len(), 1);
+    assert_eq!(snap.images.len(), 1);
     let report = build_report(&snap);
     assert_eq!(crate::exit::of(&report), 3);
     // Watched, an hour old, no run: untriggered even while the profile is marked failed.
@@ -105,7 +105,7 @@ async fn throttling_is_retried_then_reported_per_api() {
     // Without its executions the pipeline is left out, and so are the pushes only it watches: a push is never
     // flagged on missing data.
     assert!(snap.pipelines.is_empty());
-    assert!(snap.pushes.is_empty());
+    assert!(snap.images.is_empty());
 }
 
 #[tokio::test]
@@ -174,7 +174,7 @@ async fn every_page_of_pipelines_and_images_is_read() {
     let snap = poll(&c, &scope).await;
     assert!(snap.errors.is_empty() && snap.warnings.is_empty(), "{:?} {:?}", snap.errors, snap.warnings);
     assert_eq!(snap.pipelines.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["web-deploy"]);
-    assert_eq!(snap.pushes.iter().map(|p| p.digest.as_str()).collect::<Vec<_>>(), [DIGEST, "sha256:b"]);
+    assert_eq!(snap.images.iter().map(|p| p.digest.as_str()).collect::<Vec<_>>(), [DIGEST, "sha256:b"]);
     assert_eq!((lp1.num_calls(), lp2.num_calls(), im1.num_calls(), im2.num_calls()), (1, 1, 1, 1));
 }
 
@@ -212,7 +212,7 @@ async fn an_answer_from_another_account_than_the_roles_is_dropped() {
     let c = clients(&[&id], &[&lp, &gp, &execs], &[&im]);
     let snap = poll(&c, &Scope { account: Some("222222222222".into()), ..core() }).await;
     assert_eq!(snap.identity.as_ref().map(|i| i.account.as_str()), Some("111111111111"));
-    assert!(snap.pipelines.is_empty() && snap.pushes.is_empty(), "{snap:?}");
+    assert!(snap.pipelines.is_empty() && snap.images.is_empty(), "{snap:?}");
     assert_eq!(snap.errors[0].kind, ErrorKind::WrongAccount);
     assert!(snap.error_line().unwrap().contains("not in the role's account 222222222222"), "{:?}", snap.errors);
 }

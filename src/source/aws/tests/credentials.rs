@@ -101,7 +101,7 @@ async fn debug_output_of_credential_holders_is_redacted() {
     let snapshot = poll(&clients, &Scope::default()).await;
     assert!(snapshot.errors.is_empty(), "{snapshot:?}");
     assert_eq!(snapshot.pipelines.len(), 1, "{snapshot:?}");
-    assert_eq!(snapshot.pushes.len(), 1, "{snapshot:?}");
+    assert_eq!(snapshot.images.len(), 1, "{snapshot:?}");
 
     // The role was assumed with the base credentials, and every call after it was signed with the issued session.
     let requests = requests.lock().unwrap().clone();

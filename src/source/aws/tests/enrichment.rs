@@ -250,18 +250,23 @@ async fn steady_state_poll_reuses_identity_definitions_executions_and_rules() {
         calls(&first),
         [
             ("cloudtrail:LookupEvents", 1),
+            ("cloudwatch:GetMetricData", 1),
             ("codepipeline:GetPipeline", 1),
             ("codepipeline:ListPipelineExecutions", 2),
             ("codepipeline:ListPipelines", 1),
             ("ecr:DescribeImages", 1),
+            ("ecr:DescribeRegistry", 1),
             ("events:DescribeRule", 1),
             ("events:ListRuleNamesByTarget", 1),
+            ("events:ListTargetsByRule", 1),
+            ("iam:SimulatePrincipalPolicy", 1),
             ("sts:GetCallerIdentity", 1),
         ]
     );
     assert!(first.stats.phases.iter().any(|(p, _)| p == "total"));
 
-    // A minute later: one call per pipeline and repository page, plus one per profile (ListPipelines, LookupEvents).
+    // A minute later: one call per pipeline and repository page, plus one per profile (ListPipelines, LookupEvents);
+    // rules with their targets and roles, metrics and the registry's replication are remembered.
     let second = poll_at(&c, &Scope::default(), &memory, later(60)).await;
     assert_eq!(
         calls(&second),

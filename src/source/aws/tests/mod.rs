@@ -3,8 +3,11 @@
 //! that stops at the lookback), and the `Debug` output of everything that holds credentials.
 
 mod core_reads;
+mod corpus;
 mod credentials;
 mod enrichment;
+mod indexes;
+mod triggers;
 
 use std::time::Duration;
 
@@ -150,12 +153,91 @@ fn clients(sts: &[&Rule], cp: &[&Rule], ecr: &[&Rule]) -> ProfileClients {
 }
 
 fn clients_with(sts: &[&Rule], cp: &[&Rule], ecr: &[&Rule], trail: &[&Rule], events: &[&Rule]) -> ProfileClients {
+    clients_all(sts, cp, ecr, trail, events, &[], &[])
+}
+
+/// Every client, each answering with its rules first and then, for the trigger diagnosis's reads the test does not
+/// name, an empty answer (no target, no other rule, no trail, no replication, no datapoint, a role allowed).
+fn clients_all(
+    sts: &[&Rule],
+    cp: &[&Rule],
+    ecr: &[&Rule],
+    trail: &[&Rule],
+    events: &[&Rule],
+    iam: &[&Rule],
+    cloudwatch: &[&Rule],
+) -> ProfileClients {
+    let quiet = quiet();
+    let with = |rules: &[&Rule], extra: &[Rule]| -> Vec<Rule> {
+        rules.iter().map(|r| (*r).clone()).chain(extra.iter().cloned()).collect()
+    };
+    let ecr = with(ecr, &quiet.ecr);
+    let trail = with(trail, &quiet.cloudtrail);
+    let events = with(events, &quiet.events);
+    let iam = with(iam, &quiet.iam);
+    let cloudwatch = with(cloudwatch, &quiet.cloudwatch);
     ProfileClients {
         sts: mock_client!(aws_sdk_sts, RuleMode::MatchAny, sts, |c| c.retry_config(retry())),
         codepipeline: mock_client!(aws_sdk_codepipeline, RuleMode::MatchAny, cp, |c| c.retry_config(retry())),
-        ecr: mock_client!(aws_sdk_ecr, RuleMode::MatchAny, ecr, |c| c.retry_config(retry())),
-        cloudtrail: mock_client!(aws_sdk_cloudtrail, RuleMode::MatchAny, trail, |c| c.retry_config(retry())),
-        events: mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, events, |c| c.retry_config(retry())),
+        ecr: mock_client!(aws_sdk_ecr, RuleMode::MatchAny, &ecr, |c| c.retry_config(retry())),
+        cloudtrail: mock_client!(aws_sdk_cloudtrail, RuleMode::MatchAny, &trail, |c| c.retry_config(retry())),
+        events: mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, &events, |c| c.retry_config(retry())),
+        iam: mock_client!(aws_sdk_iam, RuleMode::MatchAny, &iam, |c| c.retry_config(retry())),
+        cloudwatch: mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, &cloudwatch, |c| c.retry_config(retry())),
+    }
+}
+
+/// Empty answers to the trigger diagnosis's reads.
+struct Quiet {
+    ecr: Vec<Rule>,
+    cloudtrail: Vec<Rule>,
+    events: Vec<Rule>,
+    iam: Vec<Rule>,
+    cloudwatch: Vec<Rule>,
+}
+
+fn quiet() -> Quiet {
+    use aws_sdk_iam::types::{EvaluationResult, PolicyEvaluationDecisionType};
+    Quiet {
+        ecr: vec![
+            mock!(aws_sdk_ecr::Client::describe_registry)
+                .then_output(|| aws_sdk_ecr::operation::describe_registry::DescribeRegistryOutput::builder().build()),
+        ],
+        cloudtrail: vec![
+            mock!(aws_sdk_cloudtrail::Client::describe_trails).then_output(|| {
+                aws_sdk_cloudtrail::operation::describe_trails::DescribeTrailsOutput::builder().build()
+            }),
+        ],
+        events: vec![
+            mock!(aws_sdk_eventbridge::Client::list_targets_by_rule).then_output(|| {
+                let target = aws_sdk_eventbridge::types::Target::builder()
+                    .id("codepipeline-web-deploy")
+                    .arn("arn:aws:codepipeline:ap-northeast-1:111111111111:web-deploy")
+                    .role_arn("arn:aws:iam::111111111111:role/cwe-role-web-deploy")
+                    .build()
+                    .unwrap();
+                aws_sdk_eventbridge::operation::list_targets_by_rule::ListTargetsByRuleOutput::builder()
+                    .targets(target)
+                    .build()
+            }),
+            mock!(aws_sdk_eventbridge::Client::list_rules)
+                .then_output(|| aws_sdk_eventbridge::operation::list_rules::ListRulesOutput::builder().build()),
+        ],
+        iam: vec![mock!(aws_sdk_iam::Client::simulate_principal_policy).then_output(|| {
+            aws_sdk_iam::operation::simulate_principal_policy::SimulatePrincipalPolicyOutput::builder()
+                .evaluation_results(
+                    EvaluationResult::builder()
+                        .eval_action_name("codepipeline:StartPipelineExecution")
+                        .eval_decision(PolicyEvaluationDecisionType::Allowed)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        })],
+        cloudwatch: vec![
+            mock!(aws_sdk_cloudwatch::Client::get_metric_data)
+                .then_output(|| aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput::builder().build()),
+        ],
     }
 }
 

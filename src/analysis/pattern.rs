@@ -1,4 +1,6 @@
-//! Judges an EventBridge event pattern against an ECR push of (repository, tag).
+//! Judges an EventBridge event pattern against the events an image raises in its repository's account: the
+//! "ECR Image Action" of a push (or its CloudTrail-delivered "AWS API Call via CloudTrail" PutImage), and the "ECR
+//! Replication Action" of a replicated image ([Amazon ECR events and EventBridge](https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-eventbridge.html)).
 //!
 //! Only the pattern language that rules for ECR sources use is interpreted: exact values, `prefix`, `suffix`,
 //! `anything-but`, `wildcard`, `exists`, `equals-ignore-case`. An operator we do not know counts as matching, so we
@@ -13,6 +15,9 @@ pub enum RuleMatch {
     Matches,
     /// Only the CloudTrail-delivered "AWS API Call via CloudTrail" PutImage event would match.
     CloudTrailStyle,
+    /// The event's detail matches, but the pattern filters on `resources`, which a push event leaves empty (the
+    /// documented PUSH example has `"resources": []`; aws/aws-cdk#29225): the filter, compacted.
+    ResourcesFilter(String),
     /// Neither matches; the reason names the field.
     Mismatch(String),
 }
@@ -33,7 +38,7 @@ pub fn judge_rule(pattern: &str, repo: &str, tag: &str) -> RuleMatch {
         (vec!["detail", "image-tag"], tag),
     ];
     let native_err = native.iter().find_map(|(path, v)| field(&p, path, v).err());
-    let Some(native_err) = native_err else { return RuleMatch::Matches };
+    let Some(native_err) = native_err else { return empty_resources(&p).unwrap_or(RuleMatch::Matches) };
     let trail = [
         (vec!["detail-type"], "AWS API Call via CloudTrail"),
         (vec!["detail", "eventSource"], "ecr.amazonaws.com"),
@@ -43,9 +48,79 @@ pub fn judge_rule(pattern: &str, repo: &str, tag: &str) -> RuleMatch {
     ];
     let names_trail = p.get("detail-type").is_some();
     if names_trail && trail.iter().all(|(path, v)| field(&p, path, v).is_ok()) {
-        return RuleMatch::CloudTrailStyle;
+        return empty_resources(&p).unwrap_or(RuleMatch::CloudTrailStyle);
     }
     RuleMatch::Mismatch(native_err)
+}
+
+/// Judges `pattern` for the "ECR Replication Action" (`REPLICATE`) an image replicated into `repo:tag` raises: only
+/// [`RuleMatch::Matches`] or [`RuleMatch::Mismatch`]. The replication event names the repository in `resources`, so
+/// a `resources` filter is not held against it.
+pub fn judge_replication(pattern: &str, repo: &str, tag: &str) -> RuleMatch {
+    let Ok(p) = serde_json::from_str::<Value>(pattern) else {
+        return RuleMatch::Mismatch("the rule has no readable event pattern".into());
+    };
+    let event = [
+        (vec!["source"], "aws.ecr"),
+        (vec!["detail-type"], "ECR Replication Action"),
+        (vec!["detail", "action-type"], "REPLICATE"),
+        (vec!["detail", "result"], "SUCCESS"),
+        (vec!["detail", "repository-name"], repo),
+        (vec!["detail", "image-tag"], tag),
+    ];
+    match event.iter().find_map(|(path, v)| field(&p, path, v).err()) {
+        Some(why) => RuleMatch::Mismatch(why.replace("(push: ", "(replication: ")),
+        None => RuleMatch::Matches,
+    }
+}
+
+/// The pattern without its `resources` filter, for a fix; `None` when it is not a JSON object.
+pub fn without_resources(pattern: &str) -> Option<String> {
+    let mut p: Value = serde_json::from_str(pattern).ok()?;
+    p.as_object_mut()?.remove("resources");
+    Some(p.to_string())
+}
+
+/// The pattern matching replications as well as pushes (`detail-type` and `action-type` widened), for a fix;
+/// `None` when it is not a JSON object.
+pub fn with_replication(pattern: &str) -> Option<String> {
+    let mut p: Value = serde_json::from_str(pattern).ok()?;
+    let obj = p.as_object_mut()?;
+    widen(obj, "detail-type", "ECR Replication Action");
+    if let Some(detail) = obj.get_mut("detail").and_then(Value::as_object_mut) {
+        widen(detail, "action-type", "REPLICATE");
+    }
+    Some(p.to_string())
+}
+
+/// Adds `value` to the list at `key`, when there is a list of plain values there.
+fn widen(obj: &mut serde_json::Map<String, Value>, key: &str, value: &str) {
+    if let Some(Value::Array(list)) = obj.get_mut(key)
+        && list.iter().all(Value::is_string)
+        && !list.iter().any(|v| v == value)
+    {
+        list.push(Value::String(value.into()));
+    }
+}
+
+/// [`RuleMatch::ResourcesFilter`] when the pattern's `resources` can match nothing in an empty list: every entry a
+/// value or a `prefix`/`suffix`/`wildcard`/`equals-ignore-case` test. `exists`, `anything-but` and operators we do not
+/// know are not held against the rule.
+fn empty_resources(p: &Value) -> Option<RuleMatch> {
+    let allowed = p.get("resources")?;
+    let list = match allowed {
+        Value::Array(a) => a.as_slice(),
+        other => std::slice::from_ref(other),
+    };
+    let needs_an_element = |v: &Value| match v {
+        Value::String(_) => true,
+        Value::Object(op) => {
+            !op.is_empty()
+                && op.keys().all(|k| matches!(k.as_str(), "prefix" | "suffix" | "wildcard" | "equals-ignore-case"))
+        }
+        _ => false,
+    };
+    (!list.is_empty() && list.iter().all(needs_an_element)).then(|| RuleMatch::ResourcesFilter(compact(allowed)))
 }
 
 /// Checks the pattern at `path` against `value`; an absent field matches anything.
@@ -162,6 +237,45 @@ mod tests {
             judge_rule("", "web", "latest"),
             RuleMatch::Mismatch("the rule has no readable event pattern".into())
         );
+    }
+
+    #[test]
+    fn a_resources_filter_never_matches_a_push() {
+        // The CDK `Repository.onEvent` rule of the corpus (events/describe-rule/resources-filter-cdk-onevent.json).
+        let cdk = r#"{"source":["aws.ecr"],"resources":["arn:aws:ecr:ap-northeast-1:111111111111:repository/batch"],
+            "detail-type":["ECR Image Action"],"detail":{"action-type":["PUSH"],"result":["SUCCESS"],"repository-name":["batch"]}}"#;
+        assert_eq!(
+            judge_rule(cdk, "batch", "latest"),
+            RuleMatch::ResourcesFilter(r#"["arn:aws:ecr:ap-northeast-1:111111111111:repository/batch"]"#.into())
+        );
+        // A detail mismatch is named first.
+        assert!(matches!(judge_rule(cdk, "web", "latest"), RuleMatch::Mismatch(_)));
+        // Operators that might match an empty list are not held against the rule.
+        let exists = r#"{"source":["aws.ecr"],"resources":[{"exists":false}]}"#;
+        assert_eq!(judge_rule(exists, "batch", "latest"), RuleMatch::Matches);
+        let prefix = r#"{"source":["aws.ecr"],"resources":[{"prefix":"arn:aws:ecr:"}]}"#;
+        assert!(matches!(judge_rule(prefix, "batch", "latest"), RuleMatch::ResourcesFilter(_)));
+        let fixed = without_resources(cdk).unwrap();
+        assert_eq!(judge_rule(&fixed, "batch", "latest"), RuleMatch::Matches);
+    }
+
+    #[test]
+    fn replication_is_matched_only_by_rules_that_name_it() {
+        assert_eq!(
+            judge_replication(NATIVE, "web", "latest"),
+            RuleMatch::Mismatch(
+                r#"detail-type is ["ECR Image Action"] (replication: "ECR Replication Action")"#.into()
+            )
+        );
+        // The user-written pattern of the corpus (events/describe-rule/push-or-replicate.json).
+        let both = r#"{"source":["aws.ecr"],"detail-type":["ECR Image Action","ECR Replication Action"],
+            "detail":{"action-type":["PUSH","REPLICATE"],"result":["SUCCESS"],"repository-name":["web"],"image-tag":["latest"]}}"#;
+        assert_eq!(judge_replication(both, "web", "latest"), RuleMatch::Matches);
+        assert_eq!(judge_rule(both, "web", "latest"), RuleMatch::Matches);
+        let widened = with_replication(NATIVE).unwrap();
+        assert_eq!(judge_replication(&widened, "web", "latest"), RuleMatch::Matches);
+        assert_eq!(judge_rule(&widened, "web", "latest"), RuleMatch::Matches);
+        assert_eq!(judge_replication("garbage", "web", "latest"), judge_rule("garbage", "web", "latest"));
     }
 
     #[test]

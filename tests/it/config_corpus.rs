@@ -1,10 +1,7 @@
 //! Every file in `tests/bad_configs` must be rejected by `pipewatch::config::load` with a
 //! one-line error that names the file and contains the file's `# expect:` substring.
 
-#[path = "common/corpus.rs"]
-mod corpus;
-
-use corpus::{corpus, expectation};
+use crate::support::corpus::{corpus, expectation};
 
 #[test]
 fn bad_configs_are_rejected_with_the_expected_message() {

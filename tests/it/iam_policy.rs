@@ -5,12 +5,14 @@ use std::fs;
 use std::path::Path;
 
 /// Client fields of `ProfileClients` (`src/source/aws/clients.rs`) and their IAM prefixes.
-const SERVICES: [(&str, &str); 5] = [
+const SERVICES: [(&str, &str); 7] = [
     ("sts", "sts"),
     ("ecr", "ecr"),
     ("codepipeline", "codepipeline"),
     ("cloudtrail", "cloudtrail"),
     ("events", "events"),
+    ("iam", "iam"),
+    ("cloudwatch", "cloudwatch"),
 ];
 /// Client methods that are not API operations.
 const NOT_OPERATIONS: [&str; 1] = ["config"];

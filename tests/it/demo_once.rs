@@ -3,12 +3,14 @@
 
 use assert_cmd::Command;
 
-const CODES: [&str; 8] = [
+const CODES: [&str; 10] = [
     "cross_account_push",
     "no_trigger_rule",
     "rule_disabled",
     "rule_pattern_mismatch",
     "cloudtrail_pattern_without_trail",
+    "replication_not_matched",
+    "target_without_role",
     "tag_not_watched",
     "run_superseded",
     "unknown",
@@ -34,7 +36,13 @@ fn text_names_every_cause_with_its_fix() {
     }
     // Findings wrap at 80 columns: compare with whitespace folded.
     let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(flat.contains("pushed from account 222222222222 by the account's own identity (AWSAccount)"), "{text}");
+    assert!(
+        flat.contains("pushed with account 222222222222's identity, its own identity (AWSAccount, principal"),
+        "{text}"
+    );
+    assert!(flat.contains("inferred: that no event reached account 111111111111"), "{text}");
+    assert!(flat.contains("fix: create the rule and its target"), "{text}");
+    assert!(flat.contains("aws events put-targets --rule worker-deploy-ecr-worker"), "{text}");
     assert!(flat.contains("fix: assume a role in account 111111111111 before pushing"), "{text}");
     assert!(flat.contains("fix: aws events enable-rule --name codepipeline-batch-latest-rule"), "{text}");
 }
