@@ -12,9 +12,11 @@ use crate::support::http;
 use crate::support::serve::Serve;
 
 /// The demo's untriggered pushes: (profile, repository, first finding).
-const STUCK: [(&str, &str, &str); 7] = [
+const STUCK: [(&str, &str, &str); 9] = [
     ("account-a", "api", "cross_account_push"),
+    ("account-a", "audit", "replication_not_matched"),
     ("account-a", "batch", "rule_disabled"),
+    ("account-a", "payments", "target_without_role"),
     ("account-a", "worker", "no_trigger_rule"),
     ("account-b", "admin", "rule_pattern_mismatch"),
     ("account-b", "jobs", "unknown"),

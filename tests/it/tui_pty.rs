@@ -279,7 +279,7 @@ fn no_color_sends_no_colour_but_keeps_the_markers() {
 #[test]
 fn new_untriggered_pushes_ring_the_bell_once() {
     let mut s = Session::start(100, 30, &["--demo", "--refresh", "1s"]);
-    s.wait_for(&["7 UNTRIGGERED"]);
+    s.wait_for(&["9 UNTRIGGERED"]);
     let pump = |s: &mut Session, secs| {
         let until = Instant::now() + Duration::from_secs(secs);
         while Instant::now() < until && s.pump(Duration::from_millis(50)) {}
