@@ -5,14 +5,19 @@
 # Results: target/soak-serve/samples.csv and a summary on stdout; exit 1 if a check failed.
 #
 # Usage: scripts/soak-serve.sh        (builds the release binary first; needs curl)
+#        SOAK_BIN=target/debug/pipewatch scripts/soak-serve.sh    (that binary instead, nothing built)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TOTAL=${SOAK_SECONDS:-600}
 PORT=${SOAK_PORT:-19464}
 WORK=target/soak-serve
 mkdir -p "$WORK"
-cargo build --release --quiet
-target/release/pipewatch serve --demo --refresh 5s --listen "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
+BIN=${SOAK_BIN:-}
+if [[ -z $BIN ]]; then
+    cargo build --release --quiet
+    BIN=target/release/pipewatch
+fi
+"$BIN" serve --demo --refresh 5s --listen "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
 sleep 3

@@ -129,3 +129,28 @@ fn the_dashboard_and_the_rules_query_only_exposed_metrics() {
         assert!(exposed.contains(name) || declared.contains(name), "{name} is not a metric of serve");
     }
 }
+
+/// The alert for an untriggered push explains every finding code README's table lists (but `tag_not_watched`, a
+/// finding of unwatched pushes) and its runbook names each.
+#[test]
+fn the_untriggered_push_alert_explains_every_finding_code() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let table = &readme[readme.find("## Why didn't my push trigger?").expect("the section")..];
+    let codes: Vec<&str> = table
+        .lines()
+        .take_while(|l| !l.starts_with("The field report"))
+        .filter_map(|l| l.strip_prefix("| `")?.split('`').next())
+        .filter(|c| *c != "tag_not_watched")
+        .collect();
+    assert!(codes.len() >= 13, "{codes:?}");
+    let rules = std::fs::read_to_string(assets().join("pipewatch.rules.yml")).unwrap();
+    let runbook = &rules[rules.find("runbook:").unwrap()..];
+    let runbook = &runbook[..runbook.find("- alert:").unwrap()];
+    for code in codes {
+        assert!(
+            code == "unknown" || rules.contains(&format!("eq $labels.code \"{code}\"")),
+            "PipewatchUntriggeredPush does not explain {code}"
+        );
+        assert!(runbook.contains(code), "PipewatchUntriggeredPush's runbook does not name {code}");
+    }
+}

@@ -1,7 +1,7 @@
 //! A real Prometheus server and `promtool`, from Debian's `prometheus` package.
 //!
-//! [`tools`] finds both on `PATH` (or in `/usr/bin`); when they are missing and the tests run as root on a machine
-//! with `apt-get`, it installs the package (bounded to 10 minutes) once per test process. Otherwise it says why,
+//! [`tools`] finds both on `PATH` (or in `/usr/bin`); when they are missing and the tests run as root (or may use
+//! `sudo -n`) on a machine with `apt-get`, it installs the package (bounded to 10 minutes) once per test process. Otherwise it says why,
 //! and the tests that need them report themselves skipped on stderr (`.ci/run` installs the package and sets
 //! `PIPEWATCH_REQUIRE_PROMETHEUS=1`, so on CI they always run).
 
@@ -56,20 +56,31 @@ fn which(name: &str) -> Option<PathBuf> {
 }
 
 fn install() -> Result<(), String> {
+    // As root, or through sudo when it needs no password; never prompting.
     // SAFETY: geteuid(2) has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return Err("prometheus is not installed and the tests do not run as root".to_owned());
-    }
+    let sudo = if unsafe { libc::geteuid() } == 0 {
+        false
+    } else if which("sudo").is_some()
+        && Command::new("sudo").args(["-n", "true"]).stdin(Stdio::null()).output().is_ok_and(|o| o.status.success())
+    {
+        true
+    } else {
+        return Err("prometheus is not installed, and the tests run neither as root nor with sudo -n".to_owned());
+    };
     if which("apt-get").is_none() {
         return Err("prometheus is not installed and there is no apt-get".to_owned());
     }
     eprintln!("installing Debian's prometheus package (apt-get, at most 10 minutes)");
     let apt = |args: &[&str]| {
-        Command::new("timeout")
-            .arg("600")
+        let mut cmd = Command::new(if sudo { "sudo" } else { "timeout" });
+        if sudo {
+            cmd.args(["-n", "timeout"]);
+        }
+        cmd.arg("600")
+            .arg("env")
+            .arg("DEBIAN_FRONTEND=noninteractive")
             .arg("apt-get")
             .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
             .stdin(Stdio::null())
             .output()
             .map_err(|e| format!("cannot run apt-get: {e}"))
