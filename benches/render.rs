@@ -75,8 +75,7 @@ fn snapshot(now: Timestamp) -> ProfileSnapshot {
 fn render(c: &mut Criterion) {
     let now = Timestamp::from_second(1_764_000_000).unwrap();
     let metas = vec![ProfileMeta { name: "account-a".into(), region: "ap-northeast-1".into() }];
-    let mut app =
-        App::new(metas, Duration::from_secs(300), Duration::from_secs(30), TimeZone::UTC, Theme { color: true });
+    let mut app = App::new(metas, Duration::from_secs(300), Duration::from_secs(30), TimeZone::UTC, Theme::of(true));
     let snap = Box::new(snapshot(now));
     app.update(Msg::Poll(PollEvent::Finished { profile: 0, at: now, snapshot: snap }), now);
     app.settle(now);

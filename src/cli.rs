@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 
+use crate::analysis::correlate::PushStatus;
 use crate::config::parse_duration;
 
 const AFTER_HELP: &str = "\
@@ -14,6 +15,7 @@ Exit codes (--once):
   1  at least one untriggered push (a watched push older than --grace with no pipeline run)
   2  usage or configuration error
   3  at least one profile failed to poll (wins over 1)
+Exit codes (doctor): 0 every check passed, 3 a profile has a problem, 2 usage or configuration error.
 
 Config lookup: --config PATH, else $PIPEWATCH_CONFIG, else $XDG_CONFIG_HOME/pipewatch/config.toml
 (~/.config/pipewatch/config.toml). See config.example.toml.
@@ -21,6 +23,8 @@ Config lookup: --config PATH, else $PIPEWATCH_CONFIG, else $XDG_CONFIG_HOME/pipe
 Examples:
   pipewatch --demo                      the dashboard on two simulated accounts
   pipewatch --once --output json        poll every profile once, print JSON, exit with a status
+  pipewatch --once --only untriggered --output ndjson | jq .digest
+  pipewatch doctor --profile account-a  why a profile fails: credentials, role, clock, permissions
   pipewatch --profile account-a --grace 10m
   pipewatch serve                       poll every refresh; serve /metrics, /api/report on 127.0.0.1:9464";
 
@@ -35,11 +39,15 @@ pub struct Cli {
     #[arg(long)]
     pub once: bool,
 
-    /// Output format of --once
-    #[arg(long, value_enum, default_value_t = Output::Text)]
+    /// Output format of --once and doctor (ndjson: one push, or one profile's checks, per line)
+    #[arg(long, value_enum, default_value_t = Output::Text, global = true)]
     pub output: Output,
 
-    /// Run on the built-in simulated pair of accounts (no AWS, no config)
+    /// With --once: only the pushes of these statuses (repeatable or comma-separated; the exit code is unchanged)
+    #[arg(long, value_enum, value_name = "STATUS", value_delimiter = ',')]
+    pub only: Vec<Only>,
+
+    /// Run on the built-in simulated pair of accounts (no AWS; a --config file only lends its [keys] and [theme])
     #[arg(long, global = true)]
     pub demo: bool,
 
@@ -67,7 +75,7 @@ pub struct Cli {
     #[arg(long)]
     pub stats: bool,
 
-    /// Bound on one poll of one profile (e.g. 10s)
+    /// Bound on one poll of one profile, and on each doctor check (e.g. 10s)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true, global = true)]
     pub timeout: Option<Duration>,
 
@@ -81,6 +89,17 @@ pub struct Cli {
 pub enum Command {
     /// Print the least-privilege IAM policy pipewatch needs in each polled account
     IamPolicy,
+    /// Check each profile in the order you would debug it: config, credentials, AssumeRole, identity, clock, then
+    /// one minimal read per API pipewatch calls (a denied read prints the IAM statement to add)
+    Doctor,
+    /// Print a shell completion script to stdout (see README for where to put it)
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout: `pipewatch man | man -l -`
+    Man,
     /// Poll every refresh like the dashboard and serve Prometheus metrics (/metrics), the JSON report
     /// (/api/report), /healthz and /readyz over HTTP until SIGTERM or SIGINT
     Serve(ServeArgs),
@@ -101,6 +120,33 @@ pub enum Output {
     Text,
     /// One JSON document
     Json,
+    /// JSON lines: one push per line (the objects of the document's `pushes`); doctor: one profile per line
+    Ndjson,
+}
+
+/// `--only` filters of `--once`: push statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Only {
+    /// Watched pushes older than the grace period with no run
+    Untriggered,
+    /// Watched pushes still within the grace period
+    Pending,
+    /// Pushes matched to a run
+    Triggered,
+    /// Pushes no pipeline watches
+    Unwatched,
+}
+
+impl Only {
+    /// The push status this filter keeps.
+    pub fn status(self) -> PushStatus {
+        match self {
+            Only::Untriggered => PushStatus::Untriggered,
+            Only::Pending => PushStatus::Pending,
+            Only::Triggered => PushStatus::Triggered,
+            Only::Unwatched => PushStatus::Unwatched,
+        }
+    }
 }
 
 #[cfg(test)]

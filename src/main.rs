@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use jiff::Timestamp;
 
 use pipewatch::analysis::Analysis;
@@ -16,10 +16,10 @@ use pipewatch::notify::Notifications;
 use pipewatch::poller;
 use pipewatch::report;
 use pipewatch::serve::{self, ServeError};
-use pipewatch::source::Source;
 use pipewatch::source::aws::AwsSource;
 use pipewatch::source::demo::DemoSource;
-use pipewatch::{display, exit};
+use pipewatch::source::{PollRequest, Source};
+use pipewatch::{display, doctor, exit};
 
 /// The least-privilege policy shipped in `assets/`, printed by `pipewatch iam-policy`.
 const IAM_POLICY: &str = include_str!("../assets/iam-readonly-policy.json");
@@ -43,8 +43,8 @@ enum RunError {
     /// The async runtime cannot start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(io::Error),
-    /// `iam-policy` cannot write the policy (a closed pipe is not a failure).
-    #[error("cannot write the policy: {0}")]
+    /// `iam-policy`, `completions` or `man` cannot write what it prints (a closed pipe is not a failure).
+    #[error("cannot write to stdout: {0}")]
     WritePolicy(io::Error),
     /// `--once` cannot write its report (a closed pipe is not a failure).
     #[error("cannot write the report: {0}")]
@@ -83,17 +83,27 @@ fn main() -> ExitCode {
 
 /// Runs the program; `Ok` carries the exit code of the dashboard or of the `--once` report.
 fn run(cli: Cli) -> Result<u8, RunError> {
-    if let Some(Command::IamPolicy) = cli.command {
-        // Not `print!`: it panics when the reader has gone (`pipewatch iam-policy | head -1`).
-        return match io::stdout().lock().write_all(IAM_POLICY.as_bytes()) {
-            Ok(()) => Ok(exit::HEALTHY),
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(exit::HEALTHY),
-            Err(e) => Err(RunError::WritePolicy(e)),
-        };
+    match cli.command {
+        Some(Command::IamPolicy) => return print(IAM_POLICY.as_bytes()),
+        Some(Command::Completions { shell }) => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "pipewatch", &mut script);
+            return print(&script);
+        }
+        Some(Command::Man) => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page).map_err(RunError::WritePolicy)?;
+            return print(&page);
+        }
+        Some(Command::Doctor) => return doctor(&cli),
+        Some(Command::Serve(_)) | None => {}
     }
     let serving = matches!(cli.command, Some(Command::Serve(_)));
     if serving && cli.once {
         return Err(RunError::Usage("serve polls every refresh; --once is for one report (use one or the other)"));
+    }
+    if !cli.only.is_empty() && !cli.once {
+        return Err(RunError::Usage("--only filters the report of --once; the dashboard filters with `/` and `f`"));
     }
     if cli.once {
         // Only `--once` and `serve`: log lines on stderr would tear through the dashboard.
@@ -122,17 +132,81 @@ fn run(cli: Cli) -> Result<u8, RunError> {
         }
         let mut settings = Settings { refresh: DEMO_REFRESH, ..Settings::default() };
         overrides.apply_to(&mut settings)?;
+        // The demo borrows the [keys] and [theme] of a config named with --config (nothing else of it).
+        let ui = match &cli.config {
+            Some(path) => config::load_ui(path)?,
+            None => config::Ui::default(),
+        };
         let source = Arc::new(DemoSource::new(cli.now.unwrap_or_else(Timestamp::now)));
-        return runtime.block_on(dispatch(&cli, source, &settings, None));
+        return runtime.block_on(dispatch(&cli, source, &settings, &ui, None));
     }
 
     let path = config::locate(cli.config.as_deref())?;
     let config = config::load(&path)?.apply(&overrides)?;
     let settings = config.settings.clone();
     runtime.block_on(async {
-        let source = Arc::new(AwsSource::new(&config.profiles).await.with_poll_timeout(settings.timeout));
-        dispatch(&cli, source, &settings, Some(&config.notify)).await
+        let source = Arc::new(AwsSource::new(&config.profiles).await);
+        dispatch(&cli, source, &settings, &config.ui, Some(&config.notify)).await
     })
+}
+
+/// `pipewatch doctor`: every check of every selected profile (or of the demo), written as asked; exit 0 when all
+/// is well, 3 when a profile has a problem.
+fn doctor(cli: &Cli) -> Result<u8, RunError> {
+    if !cli.only.is_empty() || cli.once {
+        return Err(RunError::Usage("doctor takes no --once or --only"));
+    }
+    let checkup = if cli.demo {
+        let demo = DemoSource::new(Timestamp::now());
+        doctor::demo::checkup(source_profiles(&demo))
+    } else {
+        let overrides = Overrides { timeout: cli.timeout, profiles: cli.profiles.clone(), ..Overrides::default() };
+        let path = config::locate(cli.config.as_deref())?;
+        let config = config::load(&path)?.apply(&overrides)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(RunError::Runtime)?;
+        let profiles = runtime.block_on(pipewatch::source::aws::doctor::check(
+            &config,
+            config.settings.timeout,
+            cli.timeout.is_some(),
+        ));
+        doctor::Checkup {
+            config: Some(doctor::ConfigSource {
+                path: path.display().to_string(),
+                found_by: config::found_by(cli.config.as_deref()).to_string(),
+            }),
+            profiles,
+        }
+    };
+    let out = io::stdout().lock();
+    let written = match cli.output {
+        Output::Text => report::doctor::write_text(&checkup, out, display::use_color(&io::stdout())),
+        Output::Json => report::doctor::write_json(&checkup, out),
+        Output::Ndjson => report::doctor::write_lines(&checkup, out),
+    };
+    match written {
+        Ok(()) => Ok(checkup.exit_code()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(checkup.exit_code()),
+        Err(e) => Err(RunError::WriteReport(e)),
+    }
+}
+
+/// The profiles of a source.
+fn source_profiles<S: Source>(s: &S) -> &[pipewatch::model::ProfileMeta] {
+    s.profiles()
+}
+
+/// Writes `bytes` to stdout: what `iam-policy`, `completions` and `man` print.
+fn print(bytes: &[u8]) -> Result<u8, RunError> {
+    // Not `print!`: it panics when the reader has gone (`pipewatch iam-policy | head -1`).
+    match io::stdout().lock().write_all(bytes) {
+        Ok(()) => Ok(exit::HEALTHY),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(exit::HEALTHY),
+        Err(e) => Err(RunError::WritePolicy(e)),
+    }
 }
 
 /// The dashboard, `serve`, or one poll of every profile and its report; `Ok` carries the exit code. `notify` is the
@@ -141,6 +215,7 @@ async fn dispatch<S: Source>(
     cli: &Cli,
     source: Arc<S>,
     settings: &Settings,
+    ui: &config::Ui,
     notify: Option<&Notify>,
 ) -> Result<u8, RunError> {
     if !cli.once {
@@ -151,10 +226,11 @@ async fn dispatch<S: Source>(
         if let Some(Command::Serve(args)) = cli.command {
             return Ok(serve::run(source, settings, args.listen, notifications).await?);
         }
-        return Ok(pipewatch::tui::run(source, settings, notifications).await);
+        return Ok(pipewatch::tui::run(source, settings, ui, notifications).await);
     }
     let started = cli.now.unwrap_or_else(Timestamp::now);
-    let snapshots = poller::poll_every_profile(Arc::clone(&source), started, settings.lookback, settings.timeout).await;
+    let req = PollRequest { now: started, lookback: settings.lookback, grace: settings.grace };
+    let snapshots = poller::poll_every_profile(Arc::clone(&source), req, settings.timeout).await;
     if cli.stats {
         let mut err = io::stderr().lock();
         let _ = report::stats::write(source.profiles(), &snapshots, &mut err);
@@ -163,9 +239,14 @@ async fn dispatch<S: Source>(
     let now = cli.now.unwrap_or_else(Timestamp::now);
     let now = now.round(jiff::Unit::Second).unwrap_or(now);
     let analysis = Analysis::new(source.profiles(), &refs, now, settings.grace);
+    let only: Vec<_> = cli.only.iter().map(|o| o.status()).collect();
     let written = match cli.output {
-        Output::Json => report::json::write(&analysis, io::stdout().lock()),
-        Output::Text => report::text::write(&analysis, io::stdout().lock(), display::use_color(&io::stdout())),
+        Output::Json => report::json::write_only(&analysis, io::stdout().lock(), &only),
+        Output::Ndjson => report::json::write_lines(&analysis, io::stdout().lock(), &only),
+        Output::Text => {
+            let options = report::text::Options { color: display::use_color(&io::stdout()), only };
+            report::text::write_with(&analysis, io::stdout().lock(), &options)
+        }
     };
     match written {
         // A closed pipe (`pipewatch --once | head -1`) is the reader's choice, not a failure.
@@ -196,7 +277,7 @@ mod tests {
                 2,
             ),
             (RunError::Runtime(broken()), "cannot start the async runtime: disk full", 2),
-            (RunError::WritePolicy(broken()), "cannot write the policy: disk full", 2),
+            (RunError::WritePolicy(broken()), "cannot write to stdout: disk full", 2),
             (RunError::WriteReport(broken()), "cannot write the report: disk full", 3),
             (
                 RunError::from(ServeError::Listen { addr: ([127, 0, 0, 1], 9464).into(), error: broken() }),

@@ -5,6 +5,7 @@
 mod image;
 mod poll_error;
 mod triggers;
+mod window;
 
 use jiff::Timestamp;
 
@@ -14,6 +15,7 @@ pub use image::{
 };
 pub use poll_error::{ErrorKind, PollError};
 pub use triggers::{FailedInvocations, ReplicationRule, RolePermission, RuleTarget, SelectorCheck, TrailState};
+pub use window::{TimeWindow, Windows};
 
 /// Who the profile's credentials resolve to (STS GetCallerIdentity).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +135,16 @@ pub struct ProfileSnapshot {
     pub diagnostics: Diagnostics,
     /// What the poll cost (API calls, phase times), for `--stats`.
     pub stats: PollStats,
+    /// Pipelines of `pipelines` whose data is the last good one, because a call for them failed this time.
+    pub stale_pipelines: Vec<StalePipeline>,
+}
+
+/// A pipeline shown with the data of an earlier poll, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StalePipeline {
+    pub pipeline: String,
+    /// For people: which call failed and how (e.g. `codepipeline:ListPipelineExecutions: ThrottlingException`).
+    pub reason: String,
 }
 
 /// What one poll of one profile cost.
@@ -142,6 +154,19 @@ pub struct PollStats {
     pub calls: Vec<(String, u32)>,
     /// Wall time of each phase, in the order they finished.
     pub phases: Vec<(String, std::time::Duration)>,
+}
+
+impl PollStats {
+    /// Adds the calls and phases of `other` (the explain step of the same poll).
+    pub fn absorb(&mut self, other: PollStats) {
+        for (api, n) in other.calls {
+            match self.calls.binary_search_by(|(a, _)| a.as_str().cmp(&api)) {
+                Ok(i) => self.calls[i].1 += n,
+                Err(i) => self.calls.insert(i, (api, n)),
+            }
+        }
+        self.phases.extend(other.phases);
+    }
 }
 
 impl ProfileSnapshot {
@@ -255,12 +280,23 @@ pub struct Diagnostics {
     pub replication: Lookup<Vec<ReplicationRule>>,
 }
 
-/// What one CloudTrail read covered.
+/// What the CloudTrail reads of a profile found and covered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CloudTrailRead {
     pub records: Vec<PutImageRecord>,
-    /// Records are complete up to this moment (delivery lags about 5 minutes behind).
+    /// When the read was made (the poll's start): no read reached later than this.
     pub read_until: Timestamp,
+    /// The stretches of time read to their last page, each after CloudTrail's delivery delay had passed for all of
+    /// it: a push whose window lies inside has every record it will ever have among `records`. Anywhere else a
+    /// missing record proves nothing.
+    pub complete: Windows,
+}
+
+impl CloudTrailRead {
+    /// Whether the read covered all of `w` completely.
+    pub fn covers(&self, w: &TimeWindow) -> bool {
+        self.complete.covers(w)
+    }
 }
 
 /// A profile as shown to people: its configured name and region.

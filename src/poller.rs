@@ -1,8 +1,11 @@
 //! The poller: runs polls of the profiles concurrently, each bounded by the timeout, and reports them as messages.
 //!
-//! "A poll" is one read of one profile by a source ([`Source::poll`]). [`poll_every_profile`] makes one poll of every
-//! profile (`--once`); a [`Poller`] owns one task per profile that polls again and again (the dashboard) until it is
-//! shut down or dropped. A profile never waits for another, and a hung poll is cut off at its timeout.
+//! "A poll" is one read of one profile by a source, in two steps within the profile's one timeout: the core read
+//! ([`Source::poll`]), then, only when the analysis says something needs explaining ([`needs`]), the explain step
+//! ([`Source::explain`]) with the time left. [`poll_every_profile`] makes one poll of every profile (`--once`); a
+//! [`Poller`] owns one task per profile that polls again and again (the dashboard) until it is shut down or
+//! dropped. A profile never waits for another, and a hung poll is cut off at its timeout: a hung core read fails
+//! the profile, a hung explain step only leaves its checks "not checked".
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,23 +14,60 @@ use std::time::Duration;
 use jiff::Timestamp;
 use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
-use crate::model::{ErrorKind, PollError, ProfileSnapshot};
+use crate::analysis::needs::needs;
+use crate::model::{Diagnostics, ErrorKind, Lookup, PollError, ProfileSnapshot};
 use crate::source::{PollRequest, Source};
 
-/// Makes one poll of profile `index`, cut off after `timeout` (the snapshot then says so).
+/// Why CloudTrail and EventBridge were not read when nothing needed explaining.
+const NOTHING_TO_EXPLAIN: &str = "not read: every push is accounted for";
+
+/// Makes one poll of profile `index`: the core read, then the explain step if needed, both within `timeout` (the
+/// snapshot says what was cut off).
 pub async fn poll_within<S: Source>(source: &S, index: usize, req: PollRequest, timeout: Duration) -> ProfileSnapshot {
-    let started = tokio::time::Instant::now();
-    let snapshot = match tokio::time::timeout(timeout, source.poll(index, req)).await {
+    let started = Instant::now();
+    let deadline = started + timeout;
+    let mut snapshot = match tokio::time::timeout_at(deadline, source.poll(index, req)).await {
         Ok(snapshot) => snapshot,
-        Err(_) => ProfileSnapshot::failed(PollError::new(
-            ErrorKind::TimedOut,
-            format!("poll timed out after {} (endpoint not answering?)", humantime::format_duration(timeout)),
-        )),
+        Err(_) => {
+            return ProfileSnapshot::failed(PollError::new(
+                ErrorKind::TimedOut,
+                format!("poll timed out after {} (endpoint not answering?)", humantime::format_duration(timeout)),
+            ));
+        }
     };
+    let needs = needs(&snapshot, req.now, req.grace);
+    // The core read's part of the diagnostics (the registry's replication, which other profiles' pushes may need).
+    let replication = std::mem::take(&mut snapshot.diagnostics.replication);
+    if needs.is_empty() {
+        snapshot.diagnostics = Diagnostics { replication, ..not_read(NOTHING_TO_EXPLAIN) };
+    } else {
+        let explain_started = Instant::now();
+        let budget = deadline.saturating_duration_since(explain_started);
+        match tokio::time::timeout_at(deadline, source.explain(index, req, &snapshot, &needs, budget)).await {
+            Ok(explanation) => {
+                snapshot.diagnostics = Diagnostics { replication, ..explanation.diagnostics };
+                snapshot.warnings.extend(explanation.warnings);
+                snapshot.stats.absorb(explanation.stats);
+            }
+            Err(_) => {
+                let why =
+                    format!("the poll's timeout ({}) ran out while explaining", humantime::format_duration(timeout));
+                snapshot.warnings.push(format!(
+                    "CloudTrail and EventBridge not checked: {why}; what was read is kept and the next poll goes on \
+                     from there (a longer `timeout` leaves more time)"
+                ));
+                snapshot.diagnostics = Diagnostics { replication, ..not_read(&why) };
+            }
+        }
+        snapshot.stats.phases.push(("explain".into(), explain_started.elapsed()));
+    }
+    snapshot.stats.phases.push(("total".into(), started.elapsed()));
     tracing::debug!(
         profile = source.profiles().get(index).map_or("?", |p| p.name.as_str()),
         elapsed = ?started.elapsed(),
+        explained = !needs.is_empty(),
         errors = snapshot.errors.len(),
         warnings = snapshot.warnings.len(),
         "poll finished"
@@ -35,14 +75,24 @@ pub async fn poll_within<S: Source>(source: &S, index: usize, req: PollRequest, 
     snapshot
 }
 
-/// Makes one poll of every profile at `now`, concurrently; the snapshots are in profile order.
+/// Diagnostics of an explain step that did not run (or was cut off), for `why`.
+fn not_read(why: &str) -> Diagnostics {
+    Diagnostics {
+        put_images: Lookup::Skipped(why.into()),
+        rules: Lookup::Skipped(why.into()),
+        other_rules: Lookup::Skipped(why.into()),
+        trails: Lookup::Skipped(why.into()),
+        failed_invocations: Lookup::Skipped(why.into()),
+        replication: Lookup::Skipped(why.into()),
+    }
+}
+
+/// Makes one poll of every profile for `req`, concurrently; the snapshots are in profile order.
 pub async fn poll_every_profile<S: Source>(
     source: Arc<S>,
-    now: Timestamp,
-    lookback: Duration,
+    req: PollRequest,
     timeout: Duration,
 ) -> Vec<ProfileSnapshot> {
-    let req = PollRequest { now, lookback };
     let count = source.profiles().len();
     let mut tasks = JoinSet::new();
     let mut profile_of = HashMap::with_capacity(count);
@@ -84,13 +134,15 @@ pub struct Poller {
 }
 
 impl Poller {
-    /// Starts one task per profile, each polling at once and then every `refresh`.
+    /// Starts one task per profile, each polling at once and then every `refresh` (reading `lookback` back, with
+    /// pushes given `grace` to start their run).
     ///
     /// A profile's next poll starts only after its previous one ended, so polls never pile up.
     pub fn spawn<S: Source>(
         source: Arc<S>,
         refresh: Duration,
         lookback: Duration,
+        grace: Duration,
         timeout: Duration,
         tx: mpsc::UnboundedSender<PollEvent>,
     ) -> Self {
@@ -105,7 +157,7 @@ impl Poller {
                     if tx.send(PollEvent::Started { profile }).is_err() {
                         return;
                     }
-                    let req = PollRequest { now: Timestamp::now(), lookback };
+                    let req = PollRequest { now: Timestamp::now(), lookback, grace };
                     let snapshot = poll_within(source.as_ref(), profile, req, timeout).await;
                     let done = PollEvent::Finished { profile, at: Timestamp::now(), snapshot: Box::new(snapshot) };
                     if tx.send(done).is_err() {

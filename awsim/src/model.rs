@@ -492,3 +492,12 @@ pub struct OrgAccount {
     /// `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`.
     pub status: String,
 }
+
+/// One rule of a registry's replication configuration ([ReplicationRule](https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ReplicationRule.html)):
+/// the registries (account, region) its repositories are copied to, and the repository-name prefixes it applies to
+/// (`PREFIX_MATCH` filters; none means every repository).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicationRule {
+    pub destinations: Vec<(String, String)>,
+    pub prefixes: Vec<String>,
+}

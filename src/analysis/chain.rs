@@ -7,22 +7,53 @@
 //! means it could not look (a lookup switched off, refused, or not observable from the APIs it reads).
 
 use crate::analysis::correlate::PushStatus;
+use jiff::SignedDuration;
+
+use crate::analysis::diagnose::CLOUDTRAIL_DELAY;
 use crate::analysis::evidence::Evidence;
 pub use crate::analysis::hop::{Hop, HopKind, HopState, first_broken};
+use crate::analysis::needs::window_around;
 use crate::analysis::replication::Arrival;
 use crate::analysis::walk::walk;
 use crate::model::{Execution, Lookup, Pipeline};
 
-/// The chain of a watched push towards the pipeline of its matched run (`run`), else its first watching pipeline;
-/// empty for an unwatched push.
+/// The chain of a watched push towards the pipeline of its matched run (`run`), else of the run that deployed its
+/// image without it, else its first watching pipeline; empty for an unwatched push.
 pub fn chain(ev: &Evidence<'_>, matched: Option<(&Pipeline, &Execution)>) -> Vec<Hop> {
     if ev.status == PushStatus::Unwatched {
         return Vec::new();
     }
-    let Some(pipeline) = matched.map(|(p, _)| p).or_else(|| ev.watchers.first().copied()) else { return Vec::new() };
+    let Some(pipeline) =
+        matched.map(|(p, _)| p).or_else(|| ev.deployed_by.map(|d| d.pipeline)).or_else(|| ev.watchers.first().copied())
+    else {
+        return Vec::new();
+    };
     let run = matched.map(|(_, e)| e);
     let w = walk(ev, pipeline);
-    vec![push_hop(ev), event_hop(ev, run), w.rule.hop, w.target.hop, run_hop(ev, pipeline, run)]
+    let (rule, target) = match (run.filter(|e| e.trigger == "CloudWatchEvent"), &ev.diagnostics.rules) {
+        // Nothing needed explaining, so the rules were not read; the run itself says a rule's target started it.
+        (Some(e), Lookup::Skipped(why)) => started_by_rule(e, pipeline, why),
+        _ => (w.rule.hop, w.target.hop),
+    };
+    vec![push_hop(ev), event_hop(ev, run), rule, target, run_hop(ev, pipeline, run)]
+}
+
+/// The rule and target hops of a run started by an EventBridge rule, as the run shows them (the rules not read, for
+/// `why`).
+fn started_by_rule(e: &Execution, pipeline: &Pipeline, why: &str) -> (Hop, Hop) {
+    let rule = e.trigger_detail.as_deref().unwrap_or("an EventBridge rule");
+    (
+        Hop::new(
+            HopKind::Rule,
+            HopState::Established,
+            format!("run {} was started by {rule}: it matched the push (the rule itself not read: {why})", e.id),
+        ),
+        Hop::new(
+            HopKind::Target,
+            HopState::Established,
+            format!("the rule's target started {} (run {})", pipeline.name, e.id),
+        ),
+    )
 }
 
 fn push_hop(ev: &Evidence<'_>) -> Hop {
@@ -49,8 +80,20 @@ fn push_hop(ev: &Evidence<'_>) -> Hop {
                 ),
             )
         }
-        (None, Lookup::Done(_)) => {
-            Hop::new(HopKind::Push, HopState::NotChecked, "no CloudTrail PutImage record of this image was read")
+        (None, Lookup::Done(read)) => {
+            let around = window_around(ev.push.pushed_at);
+            let young = read.read_until.duration_since(ev.push.pushed_at)
+                < SignedDuration::try_from(CLOUDTRAIL_DELAY).unwrap_or(SignedDuration::ZERO);
+            let evidence = if read.covers(&around) {
+                format!(
+                    "CloudTrail holds no PutImage record of this image from {around} (read completely): who pushed it is not known"
+                )
+            } else if young {
+                "no CloudTrail PutImage record of this image was read".to_string()
+            } else {
+                format!("CloudTrail from {around} is not read completely yet")
+            };
+            Hop::new(HopKind::Push, HopState::NotChecked, evidence)
         }
         (None, Lookup::Skipped(why)) => Hop::new(HopKind::Push, HopState::NotChecked, format!("CloudTrail: {why}")),
     }
@@ -106,6 +149,19 @@ fn run_hop(ev: &Evidence<'_>, pipeline: &Pipeline, run: Option<&Execution>) -> H
                 e.status.as_str(),
                 e.started_at,
                 e.trigger_detail.as_deref().unwrap_or(&e.trigger)
+            ),
+        ),
+        (None, PushStatus::Untriggered) if let Some(d) = ev.deployed_by => Hop::new(
+            HopKind::Run,
+            HopState::Broken,
+            format!(
+                "no run of {} was started by this push; run {} ({}) started at {} by {}{} deployed its image",
+                d.pipeline.name,
+                d.run.id,
+                d.run.status.as_str(),
+                d.run.started_at,
+                if d.run.trigger.is_empty() { "an unreported trigger" } else { &d.run.trigger },
+                d.run.trigger_detail.as_deref().map_or_else(String::new, |w| format!(" ({w})"))
             ),
         ),
         (None, PushStatus::Pending) => Hop::new(

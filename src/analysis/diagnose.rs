@@ -10,13 +10,14 @@ use std::time::Duration;
 
 use jiff::SignedDuration;
 
-use crate::analysis::correlate::PushStatus;
-pub use crate::analysis::evidence::Evidence;
+use crate::analysis::correlate::{MatchedBy, PushStatus};
+pub use crate::analysis::evidence::{Deployment, Evidence};
 pub use crate::analysis::finding::{Code, Finding};
+use crate::analysis::needs::window_around;
 pub use crate::analysis::pattern::{RuleMatch, judge_rule};
 use crate::analysis::replication::Arrival;
 use crate::analysis::walk::walk;
-use crate::model::{ExecStatus, Lookup, Pipeline};
+use crate::model::{Lookup, Pipeline};
 
 /// How long CloudTrail may take to deliver a record; a push younger than this may simply not be there yet.
 pub const CLOUDTRAIL_DELAY: Duration = Duration::from_secs(15 * 60);
@@ -45,10 +46,15 @@ pub fn diagnose(cx: &Evidence<'_>) -> Vec<Finding> {
         (Lookup::Done(read), None) => {
             let young = read.read_until.duration_since(cx.push.pushed_at)
                 < SignedDuration::try_from(CLOUDTRAIL_DELAY).unwrap_or(SignedDuration::ZERO);
-            if young {
+            let around = window_around(cx.push.pushed_at);
+            if read.covers(&around) {
+                checked.push(format!("CloudTrail: no PutImage record for this digest from {around} (read completely)"));
+            } else if young {
                 unchecked.push("CloudTrail: no PutImage record yet (delivery takes about 5 minutes)".into());
             } else {
-                checked.push("CloudTrail: no PutImage record for this digest in the lookback window".into());
+                unchecked.push(format!(
+                    "CloudTrail from {around} (not read completely yet; the read resumes on the next poll)"
+                ));
             }
         }
         (Lookup::Skipped(why), None) => unchecked.push(format!("CloudTrail ({why})")),
@@ -75,10 +81,8 @@ pub fn diagnose(cx: &Evidence<'_>) -> Vec<Finding> {
     dedup(&mut checked);
     dedup(&mut unchecked);
 
-    // 3. Runs that were busy around the push.
-    for p in &cx.watchers {
-        superseded(cx, p, &mut out);
-    }
+    // 3. The runs: none was started by this push (a run's own later status, `Superseded` included, never explains
+    // a push that started nothing).
     checked.push(format!("executions of {}", names(&cx.watchers)));
 
     if out.is_empty() && cx.status == PushStatus::Pending {
@@ -101,7 +105,73 @@ pub fn diagnose(cx: &Evidence<'_>) -> Vec<Finding> {
             f.message.push_str(&format!(" (could not check {})", unchecked.join("; ")));
         }
     }
+    // 4. What deployed the image anyway: beside the cause, never instead of it (a pending push may still start
+    // its own run).
+    if cx.status == PushStatus::Untriggered
+        && let Some(d) = &cx.deployed_by
+    {
+        out.push(deployed_without_trigger(cx, d));
+    }
     out
+}
+
+/// `deployed_without_trigger`: the run started another way that deployed the push's image.
+fn deployed_without_trigger(cx: &Evidence<'_>, d: &Deployment<'_>) -> Finding {
+    let run = d.run;
+    let how = how_started(&run.trigger);
+    let who = run.trigger_detail.as_deref().map_or_else(String::new, |w| format!(" by {w}"));
+    let after = run.started_at.duration_since(cx.push.pushed_at);
+    let when = if after.is_negative() {
+        format!("{}s before the push", after.as_secs().unsigned_abs())
+    } else {
+        format!("{}s after the push", after.as_secs())
+    };
+    let revision = match d.by {
+        MatchedBy::Digest => format!("its source revision is this image ({})", cx.push.digest),
+        MatchedBy::TagMoved | MatchedBy::Time => "it carries no source revision".to_string(),
+    };
+    let finding = Finding::new(
+        Code::DeployedWithoutTrigger,
+        format!(
+            "this push started no run, yet run {} of {} deployed its image: {how}{who}, {when}; the trigger is \
+             broken and the deployment hides it",
+            run.id, d.pipeline.name
+        ),
+        format!(
+            "repair what stopped the push's own run (the finding above), then push again and check that a run of {} \
+             starts with trigger CloudWatchEvent; until then every image needs a release by hand",
+            d.pipeline.name
+        ),
+    )
+    .seen(format!(
+        "codepipeline:ListPipelineExecutions {} run {}: trigger {}, started by {}, started at {}, status {}; {revision}",
+        d.pipeline.name,
+        run.id,
+        if run.trigger.is_empty() { "(none reported)" } else { &run.trigger },
+        run.trigger_detail.as_deref().unwrap_or("(not reported)"),
+        run.started_at,
+        run.status.as_str()
+    ));
+    match d.by {
+        MatchedBy::Digest => finding,
+        MatchedBy::TagMoved | MatchedBy::Time => finding.inferring(format!(
+            "that the run deployed this image: it carries no source revision, it started within {} of the push, and \
+             no later push of the watched tag came before it",
+            humantime::format_duration(cx.grace)
+        )),
+    }
+}
+
+/// What started a run, in words, from its `trigger.triggerType` (FACTS.md §9).
+fn how_started(trigger: &str) -> String {
+    match trigger {
+        "StartPipelineExecution" => "released by hand (StartPipelineExecution)".into(),
+        "Webhook" | "WebhookV2" => format!("started by another source's change ({trigger})"),
+        "PollForSourceChanges" => "started by polling for source changes (PollForSourceChanges)".into(),
+        "CreatePipeline" => "started by the pipeline's creation (CreatePipeline)".into(),
+        "ManualRollback" | "AutomatedRollback" => format!("a rollback ({trigger})"),
+        other => format!("started by {other}"),
+    }
 }
 
 /// `cross_account_push`: what the record establishes, and what is inferred from it (FACTS §5).
@@ -152,33 +222,6 @@ fn cross_account(cx: &Evidence<'_>, r: &crate::model::PutImageRecord) -> Finding
 fn dedup(lines: &mut Vec<String>) {
     let mut seen = std::collections::HashSet::new();
     lines.retain(|l| seen.insert(l.clone()));
-}
-
-fn superseded(cx: &Evidence<'_>, p: &Pipeline, out: &mut Vec<Finding>) {
-    let pushed = cx.push.pushed_at;
-    let grace = SignedDuration::try_from(cx.grace).unwrap_or(SignedDuration::ZERO);
-    let busy = p.executions.iter().find(|e| {
-        let near = (e.started_at.duration_since(pushed)).abs() <= grace;
-        (e.status == ExecStatus::InProgress && e.started_at <= pushed)
-            || (near && matches!(e.status, ExecStatus::Superseded | ExecStatus::Stopped | ExecStatus::Stopping))
-    });
-    if let Some(e) = busy {
-        out.push(Finding::new(
-            Code::RunSuperseded,
-            format!(
-                "run {} of {} was {} around the push; in QUEUED or SUPERSEDED mode a newer revision waits for, or \
-                 replaces, a running execution",
-                e.id,
-                p.name,
-                e.status.as_str()
-            ),
-            format!(
-                "check {}'s execution history and stage transitions; release the change again with \
-                 `aws codepipeline start-pipeline-execution --name {}` if needed",
-                p.name, p.name
-            ),
-        ));
-    }
 }
 
 fn tag_not_watched(cx: &Evidence<'_>, out: &mut Vec<Finding>) {

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use crate::analysis::correlate::PushStatus;
+use crate::analysis::correlate::{MatchedBy, PushStatus};
 use crate::analysis::replication::Arrival;
-use crate::model::{Diagnostics, Identity, ImagePush, Pipeline, PutImageRecord};
+use crate::model::{Diagnostics, Execution, Identity, ImagePush, Pipeline, PutImageRecord};
 
 /// Everything `diagnose` and `chain` look at for one push.
 pub struct Evidence<'a> {
@@ -25,6 +25,19 @@ pub struct Evidence<'a> {
     pub region: &'a str,
     /// Who the profile's credentials are (its account), when known.
     pub identity: Option<&'a Identity>,
+    /// The run started another way (by hand, by another source) that deployed the image of a push that started
+    /// none.
+    pub deployed_by: Option<Deployment<'a>>,
+}
+
+/// A run that deployed a push's image without the push starting it.
+#[derive(Debug, Clone, Copy)]
+pub struct Deployment<'a> {
+    pub pipeline: &'a Pipeline,
+    pub run: &'a Execution,
+    /// `Digest`: the run's source revision is the push's digest; `Time`: the run carries no revision and started
+    /// within the push's grace period, before any later push of the tag.
+    pub by: MatchedBy,
 }
 
 impl Evidence<'_> {

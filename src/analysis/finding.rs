@@ -28,8 +28,9 @@ pub enum Code {
     RuleInvocationsFailed,
     /// The push's tag is not the one the pipeline watches.
     TagNotWatched,
-    /// A running or superseding execution absorbed the push.
-    RunSuperseded,
+    /// The push started no run, yet a run started another way (a release by hand, another source's change, a
+    /// rollback) deployed its image: the trigger is broken and the deployment hides it.
+    DeployedWithoutTrigger,
     /// Nothing explains it; the message lists what was checked.
     Unknown,
 }
@@ -50,7 +51,7 @@ impl Code {
             Self::TargetRoleDenied => "target_role_denied",
             Self::RuleInvocationsFailed => "rule_invocations_failed",
             Self::TagNotWatched => "tag_not_watched",
-            Self::RunSuperseded => "run_superseded",
+            Self::DeployedWithoutTrigger => "deployed_without_trigger",
             Self::Unknown => "unknown",
         }
     }

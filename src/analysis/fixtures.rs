@@ -72,6 +72,7 @@ pub fn account_a() -> ProfileSnapshot {
         warnings: vec![],
         diagnostics: Default::default(),
         stats: Default::default(),
+        stale_pipelines: vec![],
     }
 }
 
@@ -198,7 +199,7 @@ pub mod evidence {
 
     pub fn diag(records: Vec<PutImageRecord>, rules: Option<Vec<TriggerRule>>) -> Diagnostics {
         Diagnostics {
-            put_images: Lookup::Done(CloudTrailRead { records, read_until: ts(0) }),
+            put_images: Lookup::Done(CloudTrailRead { records, read_until: ts(0), complete: Default::default() }),
             rules: match rules {
                 Some(r) => Lookup::Done(vec![("web-deploy".into(), r)]),
                 None => Lookup::Skipped("disabled in the config".into()),

@@ -11,6 +11,7 @@ pub mod diagnose;
 pub mod evidence;
 pub mod finding;
 pub mod hop;
+pub mod needs;
 pub mod pattern;
 pub mod pushes;
 pub mod replication;
@@ -22,11 +23,14 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 
 use self::chain::Hop;
-use self::correlate::{MatchedBy, PushStatus};
+use self::correlate::{Match, MatchedBy, PushStatus};
 use self::diagnose::{Evidence, Finding};
+use self::evidence::Deployment;
 use self::replication::Registries;
 use self::trail::TrailIndex;
-use crate::model::{Execution, Identity, ImagePush, ProfileMeta, ProfileSnapshot, Pusher, WatchedSource};
+use crate::model::{
+    ExecStatus, Execution, Identity, ImagePush, Pipeline, ProfileMeta, ProfileSnapshot, Pusher, WatchedSource,
+};
 
 /// Everything the front ends show about every profile at one moment.
 #[derive(Debug, Clone)]
@@ -62,39 +66,63 @@ pub struct PipelineHistory {
     pub name: String,
     pub sources: Vec<WatchedSource>,
     pub executions: Vec<Execution>,
+    /// Why the pipeline shows the data of an earlier poll (a call for it failed this time); `None` when fresh.
+    pub stale: Option<String>,
 }
 
 /// One push and what became of it.
 #[derive(Debug, Clone)]
 pub struct PushVerdict {
     pub profile: String,
-    /// The push, with the tag CloudTrail recorded when the image no longer holds any (`tags_from_cloudtrail`).
+    /// The push, with the tags CloudTrail recorded that the image no longer holds (`recovered_tags`) after its own.
     pub push: ImagePush,
     pub status: PushStatus,
-    /// The execution the push was matched to.
+    /// The execution the push was matched to (a run its push could have started).
     pub execution: Option<MatchedExecution>,
+    /// For a push without a match: the run started another way (by hand, by another source, a rollback) that
+    /// deployed its image anyway ([`correlate::Verdict::deployed_by`]).
+    pub deployed_by: Option<MatchedExecution>,
     /// Pipelines watching the push's repository and one of its tags.
     pub watched_by: Vec<String>,
     /// Who pushed it, from the repository account's CloudTrail.
     pub pusher: Option<Pusher>,
     /// Why it did not trigger (untriggered and pending pushes), or which tag is watched (unwatched ones).
     pub findings: Vec<Finding>,
-    /// The image no longer holds the tag it was pushed with; `push.tags` is the tag of its CloudTrail record.
+    /// The image no longer holds a tag it was pushed with; `push.tags` ends with the tags of its CloudTrail records
+    /// that moved on (`recovered_tags`).
     pub tags_from_cloudtrail: bool,
+    /// The tags of `push.tags` that come from CloudTrail, not from the image (empty unless `tags_from_cloudtrail`).
+    pub recovered_tags: Vec<String>,
     /// Push → event → rule → target → run towards the first watching pipeline (empty when nothing watches it).
     pub chain: Vec<Hop>,
 }
 
-/// The execution a push was matched to.
+/// The execution a push was matched to, or that deployed its image without it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MatchedExecution {
     pub pipeline: String,
     pub id: String,
     pub matched_by: MatchedBy,
+    /// The run's own status (a push whose run was later `Superseded` or `Failed` still triggered it).
+    pub status: ExecStatus,
     /// What started the run (`trigger.triggerType`: `CloudWatchEvent`, `StartPipelineExecution`, …).
     pub trigger: String,
     /// Who or what started it (`trigger.triggerDetail`: the rule's ARN for an event, the caller's for a release).
     pub started_by: Option<String>,
+}
+
+impl MatchedExecution {
+    fn of(p: &Pipeline, m: Match) -> Self {
+        let e = &p.executions[m.execution];
+        Self {
+            pipeline: p.name.clone(),
+            id: e.id.clone(),
+            matched_by: m.by,
+            status: e.status.clone(),
+            trigger: e.trigger.clone(),
+            started_by: e.trigger_detail.clone(),
+        }
+    }
 }
 
 /// Pushes by status, and failed profiles.
@@ -141,27 +169,28 @@ impl Analysis {
             name: p.name.clone(),
             sources: p.sources.clone(),
             executions: p.executions.clone(),
+            stale: snap.stale_pipelines.iter().find(|s| s.pipeline == p.name).map(|s| s.reason.clone()),
         }));
 
         let trail = TrailIndex::new(&snap.diagnostics);
-        // An image whose tag moved to a newer image is still the push of that tag: CloudTrail remembers it.
+        // An image whose tag moved to a newer image is still the push of that tag: CloudTrail remembers it, also
+        // when the image kept another tag (`:latest` + `:<sha>`, and latest moved on).
         let mut pushes = pushes::group(&snap.images, &snap.indexes);
         let records: Vec<_> = pushes.iter().map(|p| trail.record_for(p)).collect();
-        let mut recovered = vec![false; pushes.len()];
-        for ((push, record), recovered) in pushes.iter_mut().zip(&records).zip(&mut recovered) {
-            if push.tags.is_empty()
-                && let Some(tag) = record.and_then(|r| r.tag.clone())
-            {
-                push.tags = vec![tag];
-                *recovered = true;
-            }
-        }
+        let recovered: Vec<Vec<String>> = pushes
+            .iter_mut()
+            .map(|push| {
+                let moved: Vec<String> = trail.moved_tags(push).into_iter().map(str::to_string).collect();
+                push.tags.extend(moved.iter().cloned());
+                moved
+            })
+            .collect();
 
         let verdicts = correlate::correlate_parts(&snap.pipelines, &pushes, self.generated_at, self.grace);
-        for (((push, verdict), record), tags_from_cloudtrail) in
-            pushes.into_iter().zip(verdicts).zip(records).zip(recovered)
+        for (((push, verdict), record), recovered_tags) in pushes.into_iter().zip(verdicts).zip(records).zip(recovered)
         {
             let matched = verdict.matched.map(|m| (&snap.pipelines[m.pipeline], m));
+            let deployed_by = verdict.deployed_by.map(|m| (&snap.pipelines[m.pipeline], m));
             let arrival = match verdict.status {
                 PushStatus::Untriggered | PushStatus::Pending => registries.arrival(index, &push, record),
                 PushStatus::Triggered | PushStatus::Unwatched => None,
@@ -177,27 +206,25 @@ impl Analysis {
                 arrival: arrival.as_ref(),
                 region: &meta.region,
                 identity: snap.identity.as_ref(),
+                deployed_by: deployed_by.map(|(p, m)| Deployment {
+                    pipeline: p,
+                    run: &p.executions[m.execution],
+                    by: m.by,
+                }),
             };
             let findings = diagnose::diagnose(&evidence);
             let chain = chain::chain(&evidence, matched.map(|(p, m)| (p, &p.executions[m.execution])));
             self.pushes.push(PushVerdict {
                 profile: meta.name.clone(),
                 status: verdict.status,
-                execution: matched.map(|(p, m)| {
-                    let e = &p.executions[m.execution];
-                    MatchedExecution {
-                        pipeline: p.name.clone(),
-                        id: e.id.clone(),
-                        matched_by: m.by,
-                        trigger: e.trigger.clone(),
-                        started_by: e.trigger_detail.clone(),
-                    }
-                }),
+                execution: matched.map(|(p, m)| MatchedExecution::of(p, m)),
+                deployed_by: deployed_by.map(|(p, m)| MatchedExecution::of(p, m)),
                 watched_by: verdict.watchers.iter().map(|&w| snap.pipelines[w].name.clone()).collect(),
                 pusher: record.map(|r| r.pusher.clone()),
                 findings,
                 chain,
-                tags_from_cloudtrail,
+                tags_from_cloudtrail: !recovered_tags.is_empty(),
+                recovered_tags,
                 push,
             });
         }

@@ -181,6 +181,9 @@ fn compact(v: &Value) -> String {
 }
 
 #[cfg(test)]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 use super::correlate::{MatchedBy, PushStatus};
 use super::fixtures::{account_a, metas, ts};
 use super::*;
+use crate::analysis::diagnose::Code;
 use crate::exit;
 use crate::model::{CloudTrailRead, Diagnostics, ErrorKind, Lookup, PollError, Pusher, PutImageRecord};
 
@@ -33,6 +34,7 @@ fn pushes_are_newest_first_with_their_verdicts() {
             pipeline: "web-deploy".into(),
             id: "exec-1".into(),
             matched_by: MatchedBy::Digest,
+            status: ExecStatus::Succeeded,
             trigger: "CloudWatchEvent".into(),
             started_by: Some("arn:aws:events:ap-northeast-1:111111111111:rule/x".into()),
         })
@@ -92,6 +94,7 @@ fn cloudtrail_recovers_the_tag_of_a_push_whose_tag_moved() {
         put_images: Lookup::Done(CloudTrailRead {
             records: vec![record("sha256:55e7a6f2bb43e38cc34285af03b4973d", "latest", -3600)],
             read_until: ts(0),
+            complete: Default::default(),
         }),
         rules: Lookup::Skipped("not checked".into()),
         ..Diagnostics::default()
@@ -116,6 +119,7 @@ fn a_push_that_still_holds_a_tag_keeps_its_own_tags() {
     a.diagnostics.put_images = Lookup::Done(CloudTrailRead {
         records: vec![record("sha256:acd3ca9941a85e8ed16515bfc5328e4e", "build-7", -900)],
         read_until: ts(0),
+        complete: Default::default(),
     });
     let r = Analysis::new(&metas()[..1], &[&a], ts(0), GRACE);
     let newer = r.pushes.iter().find(|p| p.push.digest.starts_with("sha256:acd3")).unwrap();
@@ -123,4 +127,54 @@ fn a_push_that_still_holds_a_tag_keeps_its_own_tags() {
     assert!(!newer.tags_from_cloudtrail);
     assert_eq!(newer.status, PushStatus::Unwatched);
     assert_eq!(newer.pusher.as_ref().map(|p| p.account.as_str()), Some("111111111111"));
+}
+
+#[test]
+fn a_push_whose_latest_moved_on_keeps_its_watched_tag_beside_its_sha_tag() {
+    let mut a = account_a();
+    // `docker push web:latest` then `web:abc123`; a newer push took `latest`, the older image kept `abc123`.
+    a.images[0].tags = vec!["abc123".into()];
+    a.diagnostics.put_images = Lookup::Done(CloudTrailRead {
+        records: vec![
+            record("sha256:55e7a6f2bb43e38cc34285af03b4973d", "latest", -3600),
+            record("sha256:55e7a6f2bb43e38cc34285af03b4973d", "abc123", -3599),
+        ],
+        read_until: ts(0),
+        complete: Default::default(),
+    });
+    let r = Analysis::new(&metas()[..1], &[&a], ts(0), GRACE);
+    let old = r.pushes.iter().find(|p| p.push.digest.starts_with("sha256:55e7")).unwrap();
+    assert_eq!(old.push.tags, ["abc123", "latest"]);
+    assert!(old.tags_from_cloudtrail);
+    assert_eq!((old.status, old.watched_by.as_slice()), (PushStatus::Triggered, &["web-deploy".to_string()][..]));
+}
+
+#[test]
+fn a_release_by_hand_of_an_untriggered_push_is_named_beside_the_cause() {
+    let mut a = account_a();
+    // The only run was started by hand, carrying the newer push's digest: that push started nothing.
+    let run = &mut a.pipelines[0].executions[0];
+    run.trigger = "StartPipelineExecution".into();
+    run.trigger_detail = Some("arn:aws:sts::111111111111:assumed-role/admin/alice".into());
+    run.started_at = ts(-600);
+    run.revisions[0].revision_id = "sha256:acd3ca9941a85e8ed16515bfc5328e4e".into();
+    a.diagnostics.rules = Lookup::Done(vec![("web-deploy".into(), vec![])]);
+    let r = Analysis::new(&metas()[..1], &[&a], ts(0), GRACE);
+    let newer = &r.pushes[0];
+    assert_eq!((newer.status, newer.execution.as_ref()), (PushStatus::Untriggered, None));
+    let d = newer.deployed_by.as_ref().unwrap();
+    assert_eq!(
+        (d.id.as_str(), d.trigger.as_str(), d.started_by.as_deref(), d.matched_by),
+        (
+            "exec-1",
+            "StartPipelineExecution",
+            Some("arn:aws:sts::111111111111:assumed-role/admin/alice"),
+            MatchedBy::Digest
+        )
+    );
+    let codes: Vec<Code> = newer.findings.iter().map(|f| f.code).collect();
+    assert_eq!(codes, [Code::NoTriggerRule, Code::DeployedWithoutTrigger]);
+    let run_hop = newer.chain.last().unwrap();
+    assert_eq!(run_hop.state, crate::analysis::chain::HopState::Broken);
+    assert!(run_hop.evidence.contains("run exec-1 (Succeeded)"), "{}", run_hop.evidence);
 }

@@ -37,6 +37,22 @@ impl<'a> TrailIndex<'a> {
         }
         best
     }
+
+    /// The tags `push`'s image was pushed with (its records) that it no longer holds: tags that moved on to a newer
+    /// image. Sorted, each once.
+    pub fn moved_tags(&self, push: &ImagePush) -> Vec<&'a str> {
+        let Some(candidates) = self.by_image.get(&(push.repository.as_str(), push.digest.as_str())) else {
+            return Vec::new();
+        };
+        let mut moved: Vec<&'a str> = candidates
+            .iter()
+            .filter_map(|r| r.tag.as_deref())
+            .filter(|t| !push.tags.iter().any(|held| held == t))
+            .collect();
+        moved.sort_unstable();
+        moved.dedup();
+        moved
+    }
 }
 
 #[cfg(test)]
@@ -69,6 +85,7 @@ mod tests {
             put_images: Lookup::Done(CloudTrailRead {
                 records,
                 read_until: Timestamp::from_second(1_764_000_000).unwrap(),
+                complete: Default::default(),
             }),
             ..Diagnostics::default()
         }
@@ -100,6 +117,23 @@ mod tests {
         assert_eq!(id(&push("web", "sha256:a", &[])), Some("sha-tag"));
         assert_eq!(id(&push("api", "sha256:a", &[])), Some("other-repo"));
         assert_eq!(id(&push("web", "sha256:b", &["latest"])), None);
+    }
+
+    #[test]
+    fn moved_tags_are_the_recorded_tags_the_image_no_longer_holds() {
+        let d = diagnostics(vec![
+            record("latest", "web", Some("latest"), Some("sha256:a"), 0),
+            record("sha", "web", Some("abc123"), Some("sha256:a"), 1),
+            record("again", "web", Some("latest"), Some("sha256:a"), 2),
+            record("by-digest", "web", None, Some("sha256:a"), 3),
+            record("other-repo", "api", Some("prod"), Some("sha256:a"), 4),
+        ]);
+        let index = TrailIndex::new(&d);
+        // `:latest` + `:<sha>`, latest moved on: the sha tag is held, latest comes back (once).
+        assert_eq!(index.moved_tags(&push("web", "sha256:a", &["abc123"])), ["latest"]);
+        assert_eq!(index.moved_tags(&push("web", "sha256:a", &[])), ["abc123", "latest"]);
+        assert!(index.moved_tags(&push("web", "sha256:a", &["abc123", "latest"])).is_empty());
+        assert!(index.moved_tags(&push("web", "sha256:b", &[])).is_empty());
     }
 
     #[test]

@@ -118,3 +118,26 @@ fn find_key(table: &DeTable<'_>, pos: usize, prefix: &mut Vec<String>) -> Option
 fn contains(span: &Range<usize>, pos: usize) -> bool {
     span.contains(&pos) || (span.is_empty() && span.start == pos)
 }
+
+/// The line of every key of the document, by its path (`["profiles", "account-a", "region"]`).
+pub(super) fn key_lines(text: &str) -> std::collections::BTreeMap<Vec<String>, usize> {
+    fn walk(
+        table: &DeTable<'_>,
+        text: &str,
+        prefix: &mut Vec<String>,
+        out: &mut std::collections::BTreeMap<Vec<String>, usize>,
+    ) {
+        for (key, value) in table.iter() {
+            prefix.push(key.get_ref().as_ref().to_owned());
+            out.insert(prefix.clone(), location_of(text, key.span().start).line);
+            if let DeValue::Table(inner) = value.get_ref() {
+                walk(inner, text, prefix, out);
+            }
+            prefix.pop();
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    let (doc, _) = DeTable::parse_recoverable(text);
+    walk(doc.get_ref(), text, &mut Vec::new(), &mut out);
+    out
+}

@@ -11,6 +11,16 @@ pub(super) const MAX_FILE_SIZE: u64 = 1024 * 1024;
 
 /// Read and [`parse`] the file at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    parse(&read(path)?, path)
+}
+
+/// Read the file at `path` for its `[keys]` and `[theme]` only (see [`parse_ui`](super::resolve::parse_ui)).
+pub fn load_ui(path: &Path) -> Result<super::Ui, ConfigError> {
+    super::resolve::parse_ui(&read(path)?, path)
+}
+
+/// The text of the file at `path`: bounded in size, UTF-8 checked.
+fn read(path: &Path) -> Result<String, ConfigError> {
     let file = std::fs::File::open(path).map_err(|error| io_error(path, error))?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(|error| io_error(path, error))?;
@@ -29,7 +39,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
             return Err(ConfigError::NotUtf8 { path: path.to_path_buf(), location });
         }
     };
-    parse(&text, path)
+    Ok(text)
 }
 
 fn io_error(path: &Path, error: std::io::Error) -> ConfigError {

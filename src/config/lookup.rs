@@ -41,3 +41,17 @@ pub fn locate_with(
         None => Err(ConfigError::NoLocation),
     }
 }
+
+/// How [`locate`] found the file, for people: `--config`, `$PIPEWATCH_CONFIG`, `$XDG_CONFIG_HOME` or `$HOME`.
+pub fn found_by(explicit: Option<&Path>) -> &'static str {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if explicit.is_some() {
+        "--config"
+    } else if set("PIPEWATCH_CONFIG") {
+        "$PIPEWATCH_CONFIG"
+    } else if std::env::var_os("XDG_CONFIG_HOME").is_some_and(|v| Path::new(&v).is_absolute()) {
+        "$XDG_CONFIG_HOME"
+    } else {
+        "$HOME/.config, the default"
+    }
+}

@@ -10,11 +10,14 @@
 mod document;
 mod duration;
 mod error;
+pub mod keys;
 mod load;
 mod lookup;
 mod notify;
 mod resolve;
 mod schema;
+pub mod theme;
+mod ui;
 mod validate;
 
 #[cfg(test)]
@@ -26,9 +29,10 @@ use std::time::Duration;
 
 pub use duration::parse_duration;
 pub use error::{ConfigError, Location};
-pub use load::load;
-pub use lookup::{locate, locate_with};
+pub use load::{load, load_ui};
+pub use lookup::{found_by, locate, locate_with};
 pub use resolve::parse;
+pub use ui::Ui;
 
 const DEFAULT_REFRESH: Duration = Duration::from_secs(30);
 const DEFAULT_GRACE: Duration = Duration::from_secs(5 * 60);
@@ -45,6 +49,17 @@ pub struct Config {
     pub profiles: Vec<Profile>,
     /// The `[notify]` table (defaults when absent).
     pub notify: Notify,
+    /// The line of each key of the file, by its path (`["settings", "region"]`), for `pipewatch doctor`.
+    pub lines: std::collections::BTreeMap<Vec<String>, usize>,
+    /// `[keys]` and `[theme]`.
+    pub ui: Ui,
+}
+
+impl Config {
+    /// The line of the key at `path` (`&["profiles", "account-a", "region"]`), when the file sets it.
+    pub fn line_of(&self, path: &[&str]) -> Option<usize> {
+        self.lines.get(&path.iter().map(|s| s.to_string()).collect::<Vec<_>>()).copied()
+    }
 }
 
 /// The `[settings]` table.

@@ -20,6 +20,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| document.toml_error(&e))?;
     let settings = resolve_settings(&document, raw.settings)?;
     let notify = notify::resolve(&document, raw.notify)?;
+    let ui = super::ui::resolve(&document, raw.keys, raw.theme)?;
     let raw_profiles = match raw.profiles {
         Some(RawProfiles(list)) if !list.is_empty() => list,
         _ => {
@@ -30,7 +31,15 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         .into_iter()
         .map(|(name, raw)| resolve_profile(&document, &settings, name, raw))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Config { path: path.to_path_buf(), settings, profiles, notify })
+    Ok(Config { path: path.to_path_buf(), settings, profiles, notify, lines: super::document::key_lines(text), ui })
+}
+
+/// Only `[keys]` and `[theme]` of a config file (the demo's dashboard borrows them; no profile is needed), the rest
+/// of the file checked against the schema all the same.
+pub fn parse_ui(text: &str, path: &Path) -> Result<super::Ui, ConfigError> {
+    let document = Document { text, path };
+    let raw: RawConfig = toml::from_str(text).map_err(|e| document.toml_error(&e))?;
+    super::ui::resolve(&document, raw.keys, raw.theme)
 }
 
 /// One table of the document being resolved: errors on its keys name the table and the key.

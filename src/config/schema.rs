@@ -13,6 +13,50 @@ pub(super) struct RawConfig {
     pub(super) settings: Option<RawSettings>,
     pub(super) profiles: Option<RawProfiles>,
     pub(super) notify: Option<RawNotify>,
+    pub(super) keys: Option<RawKeys>,
+    pub(super) theme: Option<RawTheme>,
+}
+
+/// `[theme]`: a preset and colour overrides.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [theme] table")]
+pub(super) struct RawTheme {
+    pub(super) preset: Option<Spanned<String>>,
+    pub(super) untriggered: Option<Spanned<String>>,
+    pub(super) error: Option<Spanned<String>>,
+    pub(super) pending: Option<Spanned<String>>,
+    pub(super) ok: Option<Spanned<String>>,
+    pub(super) dim: Option<Spanned<String>>,
+    pub(super) title: Option<Spanned<String>>,
+    pub(super) link: Option<Spanned<String>>,
+}
+
+/// `[keys]` in file order: each action name with its list of keys.
+pub(super) struct RawKeys(pub(super) Vec<(Spanned<String>, Vec<Spanned<String>>)>);
+
+impl<'de> Deserialize<'de> for RawKeys {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeysVisitor;
+
+        impl<'de> Visitor<'de> for KeysVisitor {
+            type Value = RawKeys;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a [keys] table of action = [\"key\", ...]")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawKeys, A::Error> {
+                let mut list = Vec::new();
+                while let Some(action) = map.next_key::<Spanned<String>>()? {
+                    let keys = map.next_value::<Vec<Spanned<String>>>()?;
+                    list.push((action, keys));
+                }
+                Ok(RawKeys(list))
+            }
+        }
+
+        deserializer.deserialize_map(KeysVisitor)
+    }
 }
 
 #[derive(Deserialize)]

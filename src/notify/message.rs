@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::analysis::PushVerdict;
+use crate::console::Console;
 use crate::report::json;
 use crate::sanitize::clean;
 
@@ -25,13 +26,14 @@ struct WebhookBody<'a, P: Serialize> {
 }
 
 impl Message {
-    pub(super) fn of(verdict: &PushVerdict) -> Self {
+    /// The bodies for `verdict`, its links in `console` (the profile's, as in the document).
+    pub(super) fn of(verdict: &PushVerdict, console: Option<&Console>) -> Self {
         let mut push_json = Vec::new();
         let mut webhook_json = Vec::new();
         // Writing to memory cannot fail.
-        let _ = json::write_value(&json::push(verdict), &mut push_json);
+        let _ = json::write_value(&json::push(verdict, console), &mut push_json);
         let text = text(verdict);
-        let _ = json::write_value(&WebhookBody { text: &text, push: json::push(verdict) }, &mut webhook_json);
+        let _ = json::write_value(&WebhookBody { text: &text, push: json::push(verdict, console) }, &mut webhook_json);
         Message { push_json, webhook_json, what: clean(&repository_and_tags(verdict)).into_owned() }
     }
 }
@@ -85,6 +87,8 @@ mod tests {
             findings: vec![Finding::new(Code::NoTriggerRule, "no rule & no event", "re-save the pipeline")],
             tags_from_cloudtrail: false,
             chain: vec![],
+            deployed_by: None,
+            recovered_tags: vec![],
         }
     }
 
@@ -99,7 +103,7 @@ mod tests {
 
     #[test]
     fn the_webhook_body_is_text_plus_the_push_object_of_the_report() {
-        let m = Message::of(&verdict());
+        let m = Message::of(&verdict(), None);
         let push: serde_json::Value = serde_json::from_slice(&m.push_json).unwrap();
         let body: serde_json::Value = serde_json::from_slice(&m.webhook_json).unwrap();
         assert_eq!(body["push"], push);

@@ -25,6 +25,7 @@ use tokio::sync::mpsc;
 use crate::analysis::correlate::PushStatus;
 use crate::analysis::{Analysis, PushVerdict};
 use crate::config::Notify;
+use crate::report::json;
 use sink::{Deliver, Job};
 use store::{Opened, Store};
 
@@ -201,7 +202,10 @@ impl Notifications {
                 if entry.queued.has(*kind) {
                     continue;
                 }
-                let message = message.get_or_insert_with(|| Arc::new(message::Message::of(verdict)));
+                let message = message.get_or_insert_with(|| {
+                    let console = json::console_of(analysis, &verdict.profile);
+                    Arc::new(message::Message::of(verdict, console.as_ref()))
+                });
                 let job = Job { key: key.clone(), pushed_at: verdict.push.pushed_at, message: Arc::clone(message) };
                 match queue.try_send(job) {
                     Ok(()) => entry.queued = entry.queued.with(*kind),

@@ -4,11 +4,15 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::*;
-use crate::model::ProfileMeta;
+use crate::model::{Lookup, ProfileMeta};
 
 const REFRESH: Duration = Duration::from_secs(5);
 const TIMEOUT: Duration = Duration::from_secs(2);
 const LOOKBACK: Duration = Duration::from_secs(3600);
+const GRACE: Duration = Duration::from_secs(300);
+const REQ: PollRequest = PollRequest { now: Timestamp::UNIX_EPOCH, lookback: LOOKBACK, grace: GRACE };
+/// A request whose `now` is well inside jiff's range on both sides of the lookback.
+const REQ_AT_2026: PollRequest = PollRequest { now: Timestamp::constant(1_764_000_000, 0), ..REQ };
 
 /// Two profiles; each poll takes `latency` (forever for `None`) and is counted.
 struct Counting {
@@ -45,13 +49,13 @@ impl Source for Counting {
 
 fn spawn(source: &Arc<Counting>) -> (Poller, mpsc::UnboundedReceiver<PollEvent>) {
     let (tx, rx) = mpsc::unbounded_channel();
-    (Poller::spawn(Arc::clone(source), REFRESH, LOOKBACK, TIMEOUT, tx), rx)
+    (Poller::spawn(Arc::clone(source), REFRESH, LOOKBACK, GRACE, TIMEOUT, tx), rx)
 }
 
 #[tokio::test(start_paused = true)]
 async fn one_poll_of_every_profile_comes_back_in_profile_order() {
     let source = Counting::new(Some(Duration::from_millis(10)));
-    let snaps = poll_every_profile(Arc::clone(&source), Timestamp::UNIX_EPOCH, LOOKBACK, TIMEOUT).await;
+    let snaps = poll_every_profile(Arc::clone(&source), REQ, TIMEOUT).await;
     let warnings: Vec<_> = snaps.iter().map(|s| s.warnings.clone()).collect();
     assert_eq!(warnings, [["profile 0"], ["profile 1"]]);
     assert_eq!(source.polls(), 2);
@@ -60,7 +64,7 @@ async fn one_poll_of_every_profile_comes_back_in_profile_order() {
 #[tokio::test(start_paused = true)]
 async fn a_hung_poll_is_cut_at_the_timeout() {
     let source = Counting::new(None);
-    let snaps = poll_every_profile(Arc::clone(&source), Timestamp::UNIX_EPOCH, LOOKBACK, TIMEOUT).await;
+    let snaps = poll_every_profile(Arc::clone(&source), REQ, TIMEOUT).await;
     assert_eq!(snaps[1].error_line().as_deref(), Some("poll timed out after 2s (endpoint not answering?)"));
 }
 
@@ -117,4 +121,133 @@ async fn poll_now_wakes_idle_profiles() {
     poller.poll_now();
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(source.polls(), 4);
+}
+
+/// One profile whose core read finds web:latest pushed an hour before [`REQ`]'s `now`, with or without the run it
+/// started, and its registry's replication (none); its explain step takes `explain_latency` (forever for `None`) and
+/// is counted.
+struct Explaining {
+    metas: Vec<ProfileMeta>,
+    with_run: bool,
+    explain_latency: Option<Duration>,
+    explains: AtomicUsize,
+}
+
+impl Explaining {
+    fn new(with_run: bool, explain_latency: Option<Duration>) -> Arc<Self> {
+        let metas = vec![ProfileMeta { name: "account-a".into(), region: "ap-northeast-1".into() }];
+        Arc::new(Self { metas, with_run, explain_latency, explains: AtomicUsize::new(0) })
+    }
+}
+
+impl Source for Explaining {
+    fn profiles(&self) -> &[ProfileMeta] {
+        &self.metas
+    }
+
+    async fn poll(&self, _index: usize, req: PollRequest) -> ProfileSnapshot {
+        use crate::model::{ExecStatus, Execution, Image, Pipeline, WatchedSource};
+        let pushed_at = req.now - jiff::SignedDuration::from_hours(1);
+        let run = Execution {
+            id: "run-1".into(),
+            status: ExecStatus::Succeeded,
+            trigger: "CloudWatchEvent".into(),
+            trigger_detail: None,
+            started_at: pushed_at + jiff::SignedDuration::from_secs(3),
+            updated_at: None,
+            revisions: Vec::new(),
+            status_summary: None,
+        };
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        ProfileSnapshot {
+            pipelines: vec![Pipeline {
+                name: "web-deploy".into(),
+                sources: vec![WatchedSource {
+                    action: "Source".into(),
+                    repository: "web".into(),
+                    tag: "latest".into(),
+                }],
+                executions: if self.with_run { vec![run] } else { Vec::new() },
+            }],
+            images: vec![Image {
+                repository: "web".into(),
+                digest: "sha256:1".into(),
+                tags: vec!["latest".into()],
+                pushed_at,
+                ..Image::default()
+            }],
+            diagnostics: crate::model::Diagnostics { replication: Lookup::Done(Vec::new()), ..Default::default() },
+            ..ProfileSnapshot::default()
+        }
+    }
+
+    async fn explain(
+        &self,
+        _index: usize,
+        _req: PollRequest,
+        _snapshot: &ProfileSnapshot,
+        needs: &crate::analysis::needs::Needs,
+        budget: Duration,
+    ) -> crate::source::Explanation {
+        self.explains.fetch_add(1, Ordering::SeqCst);
+        assert_eq!(needs.rules, ["web-deploy"]);
+        assert_eq!(budget, TIMEOUT - Duration::from_millis(500), "the explain step gets what the core read left");
+        match self.explain_latency {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending::<()>().await,
+        }
+        crate::source::Explanation {
+            diagnostics: crate::model::Diagnostics {
+                rules: crate::model::Lookup::Done(vec![("web-deploy".into(), vec![])]),
+                ..Default::default()
+            },
+            warnings: vec!["explained".into()],
+            stats: crate::model::PollStats { calls: vec![("events:DescribeRule".into(), 1)], phases: vec![] },
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn nothing_to_explain_means_no_explain_step() {
+    let source = Explaining::new(true, Some(Duration::ZERO));
+    let snap = poll_within(source.as_ref(), 0, REQ_AT_2026, TIMEOUT).await;
+    assert_eq!(source.explains.load(Ordering::SeqCst), 0);
+    let why = "not read: every push is accounted for";
+    assert_eq!(snap.diagnostics.rules, Lookup::Skipped(why.into()));
+    assert_eq!(snap.diagnostics.put_images, Lookup::Skipped(why.into()));
+    assert_eq!(snap.diagnostics.other_rules, Lookup::Skipped(why.into()));
+    assert_eq!(snap.diagnostics.trails, Lookup::Skipped(why.into()));
+    assert_eq!(snap.diagnostics.failed_invocations, Lookup::Skipped(why.into()));
+    assert_eq!(snap.diagnostics.replication, Lookup::Done(Vec::new()), "the core read's, kept");
+    let phases: Vec<&str> = snap.stats.phases.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(phases, ["total"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_untriggered_push_is_explained_within_the_same_timeout() {
+    let source = Explaining::new(false, Some(Duration::from_millis(100)));
+    let snap = poll_within(source.as_ref(), 0, REQ_AT_2026, TIMEOUT).await;
+    assert_eq!(source.explains.load(Ordering::SeqCst), 1);
+    assert_eq!(snap.diagnostics.rules, Lookup::Done(vec![("web-deploy".into(), vec![])]));
+    assert_eq!(snap.diagnostics.replication, Lookup::Done(Vec::new()), "the core read's, kept");
+    assert_eq!(snap.warnings, ["explained"]);
+    assert_eq!(snap.stats.calls, [("events:DescribeRule".to_string(), 1)]);
+    let phases: Vec<(&str, Duration)> = snap.stats.phases.iter().map(|(p, d)| (p.as_str(), *d)).collect();
+    assert_eq!(phases, [("explain", Duration::from_millis(100)), ("total", Duration::from_millis(600))]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hung_explain_step_is_a_warning_and_keeps_the_core_data() {
+    let source = Explaining::new(false, None);
+    let snap = poll_within(source.as_ref(), 0, REQ_AT_2026, TIMEOUT).await;
+    assert_eq!(snap.error_line(), None, "the profile did not fail");
+    assert_eq!(snap.images.len(), 1);
+    assert_eq!(snap.pipelines.len(), 1);
+    assert_eq!(
+        snap.warnings,
+        ["CloudTrail and EventBridge not checked: the poll's timeout (2s) ran out while explaining; what was read is \
+          kept and the next poll goes on from there (a longer `timeout` leaves more time)"]
+    );
+    assert_eq!(snap.diagnostics.put_images, Lookup::Skipped("the poll's timeout (2s) ran out while explaining".into()));
+    assert_eq!(snap.diagnostics.replication, Lookup::Done(Vec::new()), "the core read's, kept");
 }

@@ -6,19 +6,31 @@
 //! controls), DEL, bidi overrides and zero-width characters are written as `\uXXXX` while the document streams
 //! out ([`SafeFormatter`]). A JSON parser reads back exactly what AWS returned.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use jiff::Timestamp;
 use serde::Serialize;
-use serde_json::ser::{Formatter, PrettyFormatter};
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
+use crate::analysis::correlate::PushStatus;
 use crate::analysis::{Analysis, MatchedExecution, PipelineHistory, ProfileOutcome, PushVerdict};
+use crate::console::Console;
 use crate::model::{Artifact, Execution, Identity, PlatformManifest, Pusher, WatchedSource};
 use crate::sanitize::is_hostile;
 
 /// Writes `analysis` as pretty JSON followed by a newline.
 pub fn write(analysis: &Analysis, out: impl Write) -> io::Result<()> {
-    write_value(&Document::of(analysis), out)
+    write_only(analysis, out, &[])
+}
+
+/// [`write`], with only the pushes of the statuses in `only` (every push when it is empty).
+pub fn write_only(analysis: &Analysis, mut out: impl Write, only: &[PushStatus]) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, SafeFormatter(PrettyFormatter::new()));
+    // `io::Error::from` keeps the kind of a write failure (a closed pipe is not an error to `main`).
+    Document::of(analysis, only).serialize(&mut ser).map_err(io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// Writes `value` as the document is written (pretty, every hostile character escaped), followed by a newline.
@@ -30,9 +42,32 @@ pub fn write_value(value: &impl Serialize, mut out: impl Write) -> io::Result<()
     out.flush()
 }
 
-/// One push exactly as the document's `pushes` list holds it (notifications send this object).
-pub fn push(verdict: &PushVerdict) -> impl Serialize + '_ {
-    PushJson::of(verdict)
+/// Writes the pushes of `analysis` (those of the statuses in `only`, or every one) as JSON lines: one object per
+/// line, the same object as in the document's `pushes`, newest first.
+pub fn write_lines(analysis: &Analysis, mut out: impl Write, only: &[PushStatus]) -> io::Result<()> {
+    let consoles = consoles(analysis);
+    for push in analysis.pushes.iter().filter(|p| only.is_empty() || only.contains(&p.status)) {
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, SafeFormatter(CompactFormatter));
+        PushJson::of(push, consoles.get(push.profile.as_str())).serialize(&mut ser).map_err(io::Error::from)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+/// The console of each profile, by name.
+fn consoles(a: &Analysis) -> HashMap<&str, Console> {
+    a.profiles.iter().filter_map(|p| Some((p.name.as_str(), Console::of_profile(p)?))).collect()
+}
+
+/// The console of `profile` in `analysis` (its partition, region and account), when known.
+pub fn console_of(analysis: &Analysis, profile: &str) -> Option<Console> {
+    analysis.profiles.iter().find(|p| p.name == profile).and_then(Console::of_profile)
+}
+
+/// One push exactly as the document's `pushes` list holds it, with the links of `console` (notifications send this
+/// object).
+pub fn push<'a>(verdict: &'a PushVerdict, console: Option<&'a Console>) -> impl Serialize + 'a {
+    PushJson::of(verdict, console)
 }
 
 /// The whole document.
@@ -47,13 +82,20 @@ struct Document<'a> {
 }
 
 impl<'a> Document<'a> {
-    fn of(a: &'a Analysis) -> Self {
+    fn of(a: &'a Analysis, only: &[PushStatus]) -> Self {
+        let consoles = consoles(a);
+        let console = |profile: &str| consoles.get(profile);
         Self {
             generated_at: a.generated_at,
             grace_seconds: a.grace.as_secs(),
             profiles: a.profiles.iter().map(ProfileJson::of).collect(),
-            pipelines: a.pipelines.iter().map(PipelineJson::of).collect(),
-            pushes: a.pushes.iter().map(PushJson::of).collect(),
+            pipelines: a.pipelines.iter().map(|p| PipelineJson::of(p, console(&p.profile))).collect(),
+            pushes: a
+                .pushes
+                .iter()
+                .filter(|p| only.is_empty() || only.contains(&p.status))
+                .map(|p| PushJson::of(p, console(&p.profile)))
+                .collect(),
         }
     }
 }
@@ -99,15 +141,22 @@ struct PipelineJson<'a> {
     sources: Vec<SourceJson<'a>>,
     /// Newest first.
     executions: Vec<ExecutionJson<'a>>,
+    /// The pipeline's page in the AWS console (null when the profile's region is unknown).
+    console_url: Option<String>,
+    /// Present when the pipeline shows the data of an earlier poll: why (the call that failed this time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stale: Option<&'a str>,
 }
 
 impl<'a> PipelineJson<'a> {
-    fn of(p: &'a PipelineHistory) -> Self {
+    fn of(p: &'a PipelineHistory, console: Option<&Console>) -> Self {
         Self {
             profile: &p.profile,
             name: &p.name,
             sources: p.sources.iter().map(SourceJson::of).collect(),
             executions: p.executions.iter().map(ExecutionJson::of).collect(),
+            console_url: console.map(|c| c.pipeline(&p.name)),
+            stale: p.stale.as_deref(),
         }
     }
 }
@@ -162,6 +211,9 @@ struct PushJson<'a> {
     /// `untriggered`, `pending`, `triggered` or `unwatched`.
     status: &'static str,
     execution: Option<ExecutionRefJson<'a>>,
+    /// For a push that started no run: the run started another way (by hand, by another source, a rollback) that
+    /// deployed its image anyway (null when none).
+    deployed_by: Option<ExecutionRefJson<'a>>,
     watched_by: &'a [String],
     /// Who pushed it, from the repository account's CloudTrail (null when unknown).
     pusher: Option<PusherJson<'a>>,
@@ -174,10 +226,14 @@ struct PushJson<'a> {
     manifests: Vec<ManifestJson<'a>>,
     /// Signatures, attestations, SBOMs and other referrers attached to the push.
     artifacts: Vec<ArtifactJson<'a>>,
+    /// The image's page in the AWS console (null when the profile's account or region is unknown).
+    console_url: Option<String>,
+    /// The console page of the first pipeline that watches the push (null when none does).
+    pipeline_console_url: Option<String>,
 }
 
 impl<'a> PushJson<'a> {
-    fn of(v: &'a PushVerdict) -> Self {
+    fn of(v: &'a PushVerdict, console: Option<&Console>) -> Self {
         Self {
             profile: &v.profile,
             repository: &v.push.repository,
@@ -185,7 +241,8 @@ impl<'a> PushJson<'a> {
             digest: &v.push.digest,
             pushed_at: v.push.pushed_at,
             status: v.status.as_str(),
-            execution: v.execution.as_ref().map(ExecutionRefJson::of),
+            execution: v.execution.as_ref().map(|m| ExecutionRefJson::of(m, console)),
+            deployed_by: v.deployed_by.as_ref().map(|m| ExecutionRefJson::of(m, console)),
             watched_by: &v.watched_by,
             pusher: v.pusher.as_ref().map(PusherJson::of),
             findings: v
@@ -207,6 +264,8 @@ impl<'a> PushJson<'a> {
                 .collect(),
             manifests: v.push.manifests.iter().map(ManifestJson::of).collect(),
             artifacts: v.push.artifacts.iter().map(ArtifactJson::of).collect(),
+            console_url: console.and_then(|c| c.image(&v.push.repository, &v.push.digest)),
+            pipeline_console_url: console.zip(v.watched_by.first()).map(|(c, p)| c.pipeline(p)),
         }
     }
 }
@@ -243,22 +302,28 @@ impl<'a> ArtifactJson<'a> {
 struct ExecutionRefJson<'a> {
     pipeline: &'a str,
     id: &'a str,
-    /// `digest` or `time`.
+    /// `digest`, `tag_moved` (the run took a newer push of the same tag) or `time`.
     matched_by: &'static str,
+    /// The run's own status (`Succeeded`, `Superseded`, `InProgress`, …).
+    status: &'a str,
     /// What started the run (`CloudWatchEvent`, `StartPipelineExecution`, …).
     trigger: &'a str,
     /// Who or what started it: the rule's ARN for an event, the caller's ARN for a release (null when unknown).
     started_by: Option<&'a str>,
+    /// The run's page in the AWS console (null when the profile's region is unknown).
+    console_url: Option<String>,
 }
 
 impl<'a> ExecutionRefJson<'a> {
-    fn of(m: &'a MatchedExecution) -> Self {
+    fn of(m: &'a MatchedExecution, console: Option<&Console>) -> Self {
         Self {
             pipeline: &m.pipeline,
             id: &m.id,
             matched_by: m.matched_by.as_str(),
+            status: m.status.as_str(),
             trigger: &m.trigger,
             started_by: m.started_by.as_deref(),
+            console_url: console.map(|c| c.execution(&m.pipeline, &m.id)),
         }
     }
 }
@@ -308,9 +373,9 @@ struct FindingJson<'a> {
 ///
 /// serde_json escapes the C0 controls itself and hands every other run of characters to
 /// [`Formatter::write_string_fragment`], the one place this formatter changes.
-struct SafeFormatter(PrettyFormatter<'static>);
+pub(crate) struct SafeFormatter<F>(pub(crate) F);
 
-impl Formatter for SafeFormatter {
+impl<F: Formatter> Formatter for SafeFormatter<F> {
     fn write_string_fragment<W: ?Sized + Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
         if !may_hold_hostile(fragment) {
             return w.write_all(fragment.as_bytes());

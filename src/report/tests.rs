@@ -52,6 +52,7 @@ fn json_has_the_contract_shape() {
     assert_eq!(p0["status"], "untriggered");
     assert_eq!(p0["tags"], json!(["latest"]));
     assert_eq!(p0["execution"], Value::Null);
+    assert_eq!(p0["deployed_by"], Value::Null);
     let p1 = &v["pushes"][1];
     assert_eq!(p1["status"], "triggered");
     assert_eq!(
@@ -60,8 +61,11 @@ fn json_has_the_contract_shape() {
             "pipeline": "web-deploy",
             "id": "exec-1",
             "matched_by": "digest",
+            "status": "Succeeded",
             "trigger": "CloudWatchEvent",
-            "started_by": "arn:aws:events:ap-northeast-1:111111111111:rule/x"
+            "started_by": "arn:aws:events:ap-northeast-1:111111111111:rule/x",
+            "console_url": "https://ap-northeast-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/web-deploy/\
+                            executions/exec-1/timeline?region=ap-northeast-1"
         })
     );
     let hops: Vec<&str> = p0["chain"].as_array().unwrap().iter().map(|h| h["hop"].as_str().unwrap()).collect();
@@ -79,7 +83,7 @@ fn json_has_the_contract_shape() {
 fn text_report_snapshot() {
     let r = analysed(ProfileSnapshot::failed(denied()));
     let out = text_of(&r, false);
-    assert!(out.lines().all(|l| unicode_width::UnicodeWidthStr::width(l) <= 80), "{out}");
+    assert!(out.lines().all(fits_80), "{out}");
     assert!(!out.contains('\x1b'));
     insta::assert_snapshot!(out);
 }
@@ -108,9 +112,37 @@ fn text_report_neutralises_hostile_strings() {
     assert!(json.contains(r"latest\u001b]0;pwned\u0007"), "{json}");
 }
 
+/// A line fits 80 columns, unless it ends in a console link (one word that cannot wrap).
+fn fits_80(line: &str) -> bool {
+    unicode_width::UnicodeWidthStr::width(line) <= 80
+        || line.rsplit(' ').next().is_some_and(|w| w.starts_with("https://"))
+}
+
 /// The failure of a profile whose identity was refused.
 fn denied() -> PollError {
     PollError::of_call("sts:GetCallerIdentity", ErrorKind::AccessDenied, "AccessDenied: not authorized")
+}
+
+#[test]
+fn a_stale_pipeline_says_so_in_json_and_text() {
+    let mut a = account_a();
+    let why = "codepipeline:ListPipelineExecutions web-deploy: ThrottlingException: Rate exceeded";
+    a.stale_pipelines = vec![crate::model::StalePipeline { pipeline: "web-deploy".into(), reason: why.into() }];
+    let r = Analysis::new(&metas()[..1], &[&a], ts(0), Duration::from_secs(300));
+    let v: Value = serde_json::from_str(&json_of(&r)).unwrap();
+    assert_eq!(v["pipelines"][0]["stale"], why);
+    assert_eq!(v["pipelines"][0]["executions"][0]["id"], "exec-1", "its last good runs are kept");
+    let out = text_of(&r, false);
+    assert!(
+        out.contains(
+            "  account-a/web-deploy  watches web:latest\n    stale: the data of an earlier poll \
+             (codepipeline:ListPipelineExecutions\n      web-deploy: ThrottlingException: Rate exceeded)\n"
+        ),
+        "{out}"
+    );
+    // A fresh pipeline has no `stale` key (the document of a healthy poll is unchanged).
+    let fresh: Value = serde_json::from_str(&json_of(&analysed(ProfileSnapshot::default()))).unwrap();
+    assert!(fresh["pipelines"][0].get("stale").is_none(), "{fresh:#}");
 }
 
 #[test]
@@ -134,7 +166,7 @@ fn a_buildx_push_is_one_push_with_its_platforms_and_artifacts() {
     assert_eq!((&pushes[1]["manifests"], &pushes[1]["artifacts"]), (&json!([]), &json!([])));
 
     let text = text_of(&r, false);
-    assert!(text.lines().all(|l| unicode_width::UnicodeWidthStr::width(l) <= 80), "{text}");
+    assert!(text.lines().all(fits_80), "{text}");
     let lines: Vec<&str> = text.lines().collect();
     let at = lines.iter().position(|l| l.contains("web:latest")).unwrap();
     assert_eq!(

@@ -68,7 +68,8 @@ pub async fn run<S: Source>(
     );
 
     let (poll_tx, mut polls) = mpsc::unbounded_channel::<PollEvent>();
-    let mut poller = Poller::spawn(source, settings.refresh, settings.lookback, settings.timeout, poll_tx);
+    let mut poller =
+        Poller::spawn(source, settings.refresh, settings.lookback, settings.grace, settings.timeout, poll_tx);
     let mut deadline: Option<Timestamp> = None;
     loop {
         let mut changed = tokio::select! {

@@ -5,22 +5,28 @@
 //! in account-a and pushes `web:latest` every 40 s with `docker buildx` (an image index of linux/amd64 and linux/arm64
 //! with a provenance attestation, then a cosign signature), each push starting a run. One push of `api:latest` was made
 //! with account-b's own identity (the field report's mistake) and never started `api-deploy`. Every other cause
-//! pipewatch names has one stuck pipeline: no rule (`worker`), a disabled rule (`batch`), a rule whose target has no
-//! role (`payments`), an image that arrived by replication from account-b's registry against a rule for pushes only
-//! (`audit`), in account-b a CloudTrail-style rule with no trail (`legacy`), a rule for another tag (`admin`), a run
-//! that absorbed the push (`report`), and one nothing explains (`jobs`); `web:v1.2` carries a tag no pipeline
-//! watches. account-b's poll fails now and then (an expired session) so the failure path shows too.
+//! pipewatch names has one stuck pipeline: no rule (`worker`), a disabled rule hidden by a release by hand (`batch`:
+//! the image was deployed, its push started nothing), a rule whose target has no role (`payments`), an image that
+//! arrived by replication from account-b's registry against a rule for pushes only (`audit`), in account-b a
+//! CloudTrail-style rule with no trail (`legacy`), a rule for another tag (`admin`), and one nothing explains (`jobs`);
+//! `web:v1.2` carries a tag no pipeline watches. account-b's poll fails now and then (an expired session) so the
+//! failure path shows too.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
-use crate::model::{
-    CloudTrailRead, DOCKER_MANIFEST, Diagnostics, ErrorKind, ExecStatus, Execution, FailedInvocations, Identity, Image,
-    IndexEntry, IndexManifest, Lookup, OCI_INDEX, OCI_MANIFEST, Pipeline, PollError, ProfileMeta, ProfileSnapshot,
-    Pusher, PutImageRecord, ReplicationRule, Revision, RolePermission, RuleTarget, TriggerRule, WatchedSource,
+use self::parts::{
+    A, ALICE, B, Epoch, buildx, diagnostics, fake_digest, fake_uuid, image, native_rule, record, source, target,
 };
-use crate::source::{PollRequest, Source};
+use self::stuck::Stuck;
+use crate::analysis::needs::Needs;
+use crate::model::{
+    Diagnostics, ErrorKind, ExecStatus, Execution, Identity, Image, Lookup, OCI_INDEX, Pipeline, PollError,
+    ProfileMeta, ProfileSnapshot, PutImageRecord, ReplicationRule, Revision, TriggerRule,
+};
+use crate::source::{Explanation, PollRequest, Source};
 
 /// Seconds between two simulated pushes of `web:latest`.
 const PUSH_EVERY: i64 = 40;
@@ -69,7 +75,11 @@ impl DemoSource {
     }
 
     fn at(&self, secs: i64) -> Timestamp {
-        self.epoch.saturating_add(SignedDuration::from_secs(secs)).unwrap_or(self.epoch)
+        self.clock().at(secs)
+    }
+
+    fn clock(&self) -> Epoch {
+        Epoch(self.epoch)
     }
 
     fn account_a(&self, now: Timestamp) -> ProfileSnapshot {
@@ -153,7 +163,7 @@ impl DemoSource {
         snap.images.push(hotfix);
 
         // The field report's push: api:latest from account-b's own identity, 12 minutes before the epoch.
-        self.stuck(
+        self.clock().stuck(
             &mut snap,
             &mut records,
             &mut rules,
@@ -163,11 +173,12 @@ impl DemoSource {
                 pushed: -12 * 60,
                 pusher: (B, None),
                 rules: vec![native_rule("api", "latest", "ENABLED")],
-                runs: vec![self.run("api-run", -3 * 3600, ExecStatus::Succeeded, Some(fake_digest("api", -1)))],
+                runs: vec![self.clock().run("api-run", -3 * 3600, ExecStatus::Succeeded, Some(fake_digest("api", -1)))],
+                released_by: None,
             },
         );
         // No rule targets worker-deploy.
-        self.stuck(
+        self.clock().stuck(
             &mut snap,
             &mut records,
             &mut rules,
@@ -178,10 +189,12 @@ impl DemoSource {
                 pusher: (A, Some("ecr-push-from-ci")),
                 rules: vec![],
                 runs: vec![],
+                released_by: None,
             },
         );
-        // batch-deploy's rule was disabled during an incident and never switched back on.
-        self.stuck(
+        // batch-deploy's rule was disabled during an incident and never switched back on; alice released the push by
+        // hand ten minutes later, so the image runs and only pipewatch says the trigger is broken.
+        self.clock().stuck(
             &mut snap,
             &mut records,
             &mut rules,
@@ -192,10 +205,11 @@ impl DemoSource {
                 pusher: (A, Some("ecr-push-from-ci")),
                 rules: vec![native_rule("batch", "latest", "DISABLED")],
                 runs: vec![],
+                released_by: Some((ALICE, 10 * 60)),
             },
         );
         // payments-deploy's rule was made by hand: `put-targets` without a role.
-        self.stuck(
+        self.clock().stuck(
             &mut snap,
             &mut records,
             &mut rules,
@@ -206,6 +220,7 @@ impl DemoSource {
                 pusher: (A, Some("ecr-push-from-ci")),
                 rules: vec![native_rule("payments", "latest", "ENABLED")],
                 runs: vec![],
+                released_by: None,
             },
         );
         if let Some(Lookup::Done(targets)) = rules.last_mut().and_then(|(_, r)| r.first_mut()).map(|r| &mut r.targets) {
@@ -213,7 +228,7 @@ impl DemoSource {
             targets[0].may_start = Lookup::Skipped("the target names no role".into());
         }
         // audit images arrive by replication from account-b's registry; audit-deploy's rule matches pushes only.
-        self.stuck(
+        self.clock().stuck(
             &mut snap,
             &mut records,
             &mut rules,
@@ -224,6 +239,7 @@ impl DemoSource {
                 pusher: (A, None),
                 rules: vec![native_rule("audit", "latest", "ENABLED")],
                 runs: vec![],
+                released_by: None,
             },
         );
         // Whether replication writes a PutImage record in the destination is not documented: the demo shows none.
@@ -261,7 +277,7 @@ impl DemoSource {
         let mut rules = Vec::new();
         // A rule from the days when ECR events came only through CloudTrail.
         let legacy = r#"{"source":["aws.ecr"],"detail-type":["AWS API Call via CloudTrail"],"detail":{"eventSource":["ecr.amazonaws.com"],"eventName":["PutImage"],"requestParameters":{"repositoryName":["legacy"],"imageTag":["latest"]}}}"#;
-        self.stuck(
+        self.clock().stuck(
             &mut snap,
             &mut records,
             &mut rules,
@@ -277,10 +293,11 @@ impl DemoSource {
                     ..TriggerRule::default()
                 }],
                 runs: vec![],
+                released_by: None,
             },
         );
         // admin-deploy watches admin:prod but its rule still says image-tag latest.
-        self.stuck(
+        self.clock().stuck(
             &mut snap,
             &mut records,
             &mut rules,
@@ -291,24 +308,11 @@ impl DemoSource {
                 pusher: (B, Some("codebuild-ci")),
                 rules: vec![native_rule("admin", "latest", "ENABLED")],
                 runs: vec![],
-            },
-        );
-        // A long run of report-build was still going when the push arrived.
-        self.stuck(
-            &mut snap,
-            &mut records,
-            &mut rules,
-            Stuck {
-                repo: "report",
-                watched_tag: "latest",
-                pushed: -20 * 60,
-                pusher: (B, Some("codebuild-ci")),
-                rules: vec![native_rule("report", "latest", "ENABLED")],
-                runs: vec![self.run("report-run", -40 * 60, ExecStatus::InProgress, Some(fake_digest("report", -1)))],
+                released_by: None,
             },
         );
         // Everything checks out, yet nothing ran.
-        self.stuck(
+        self.clock().stuck(
             &mut snap,
             &mut records,
             &mut rules,
@@ -319,6 +323,7 @@ impl DemoSource {
                 pusher: (B, Some("codebuild-ci")),
                 rules: vec![native_rule("jobs", "latest", "ENABLED")],
                 runs: vec![],
+                released_by: None,
             },
         );
         // The source of account-a's audit images: pushed here, replicated to account-a.
@@ -333,190 +338,10 @@ impl DemoSource {
         }]);
         snap
     }
-
-    /// Adds a pipeline `<repo>-deploy` watching `repo:watched_tag`, and one push of that tag that started nothing.
-    fn stuck(
-        &self,
-        snap: &mut ProfileSnapshot,
-        records: &mut Vec<PutImageRecord>,
-        rules: &mut Vec<(String, Vec<TriggerRule>)>,
-        st: Stuck,
-    ) {
-        let name = format!("{}-deploy", st.repo);
-        let push = image(st.repo, fake_digest(st.repo, 0), vec![st.watched_tag.into()], self.at(st.pushed));
-        let (account, role) = st.pusher;
-        let recipient = snap.identity.as_ref().map_or(A, |i| i.account.as_str()).to_string();
-        let arn = role.map(|r| format!("arn:aws:sts::{account}:assumed-role/{r}/build"));
-        let mut rec = record(&push, st.watched_tag, &recipient, arn);
-        rec.pusher.account = account.into();
-        if role.is_none() {
-            rec.pusher.identity_type = "AWSAccount".into();
-            rec.pusher.principal_id = Some("AIDADEMOACCOUNTBPUSH".into());
-        }
-        rec.pusher.cross_account = account != recipient;
-        records.push(rec);
-        snap.pipelines.push(Pipeline {
-            name: name.clone(),
-            sources: vec![source(st.repo, st.watched_tag)],
-            executions: st.runs,
-        });
-        snap.images.push(push);
-        // Each rule targets its pipeline with a role allowed to start it, unless the story says otherwise.
-        let mut st_rules = st.rules;
-        for r in &mut st_rules {
-            r.targets = Lookup::Done(vec![target(&recipient, &name, true)]);
-        }
-        rules.push((name, st_rules));
-    }
-
-    /// A finished or running execution started at `start` (seconds from the epoch).
-    fn run(&self, kind: &str, start: i64, status: ExecStatus, digest: Option<String>) -> Execution {
-        Execution {
-            id: fake_uuid(kind, start),
-            status,
-            trigger: "CloudWatchEvent".into(),
-            trigger_detail: Some(format!("arn:aws:events:ap-northeast-1:{A}:rule/{kind}")),
-            started_at: self.at(start),
-            updated_at: Some(self.at(start + 90)),
-            revisions: digest
-                .map(|d| vec![Revision { action: "Source".into(), revision_id: d, summary: None }])
-                .unwrap_or_default(),
-            status_summary: None,
-        }
-    }
 }
 
-const A: &str = "111111111111";
-const B: &str = "222222222222";
 /// When account-b pushed the audit image that its registry replicated to account-a (seconds from the epoch).
 const AUDIT_PUSHED: i64 = -14 * 60;
-
-/// One stuck pipeline of the demo.
-struct Stuck {
-    repo: &'static str,
-    watched_tag: &'static str,
-    /// Seconds from the epoch.
-    pushed: i64,
-    /// The pusher's account and, for an assumed role, the role name (`None`: the account itself).
-    pusher: (&'static str, Option<&'static str>),
-    rules: Vec<TriggerRule>,
-    runs: Vec<Execution>,
-}
-
-fn record(push: &Image, tag: &str, account: &str, arn: Option<String>) -> PutImageRecord {
-    PutImageRecord {
-        event_id: format!("demo-{}", push.digest),
-        event_time: push.pushed_at,
-        repository: push.repository.clone(),
-        tag: Some(tag.to_string()),
-        digest: Some(push.digest.clone()),
-        recipient_account: Some(account.into()),
-        pusher: Pusher {
-            arn,
-            account: account.into(),
-            identity_type: "AssumedRole".into(),
-            principal_id: None,
-            cross_account: false,
-        },
-    }
-}
-
-/// What `docker buildx` pushes besides the tagged index `digest` of web build `n` (pushed at `pushed`): the
-/// linux/amd64 and linux/arm64 images and the provenance attestation of the amd64 one, untagged, a second before the
-/// index; then, 2 s after it, the cosign signature of the index (once `now` has come). And what the index lists.
-fn buildx(digest: &str, n: i64, pushed: Timestamp, now: Timestamp) -> (Vec<Image>, IndexManifest) {
-    let before = pushed.saturating_sub(SignedDuration::from_secs(1)).unwrap_or(pushed);
-    let oci = |digest: String, tags: Vec<String>, at| Image {
-        manifest_media_type: Some(OCI_MANIFEST.into()),
-        artifact_media_type: Some("application/vnd.oci.image.config.v1+json".into()),
-        ..image("web", digest, tags, at)
-    };
-    let (amd64, arm64, attestation) =
-        (fake_digest("web-amd64", n), fake_digest("web-arm64", n), fake_digest("web-attestation", n));
-    let mut parts = vec![oci(amd64.clone(), vec![], before), oci(arm64.clone(), vec![], before)];
-    parts.push(oci(attestation.clone(), vec![], before));
-    let signed = pushed.saturating_add(SignedDuration::from_secs(2)).unwrap_or(pushed);
-    if signed <= now {
-        let tag = format!("{}.sig", digest.replacen(':', "-", 1));
-        parts.push(oci(fake_digest("web-signature", n), vec![tag], signed));
-    }
-    let platform = |digest: String, platform: &str| IndexEntry {
-        digest,
-        media_type: Some(OCI_MANIFEST.into()),
-        platform: Some(platform.into()),
-        ..IndexEntry::default()
-    };
-    let entries = vec![
-        platform(amd64.clone(), "linux/amd64"),
-        platform(arm64, "linux/arm64"),
-        IndexEntry {
-            digest: attestation,
-            media_type: Some(OCI_MANIFEST.into()),
-            platform: Some("unknown/unknown".into()),
-            reference_type: Some("attestation-manifest".into()),
-            reference_digest: Some(amd64),
-        },
-    ];
-    (parts, IndexManifest { repository: "web".into(), digest: digest.to_string(), entries })
-}
-
-/// A single-platform image of `repo`.
-fn image(repo: &str, digest: String, tags: Vec<String>, pushed_at: Timestamp) -> Image {
-    Image {
-        repository: repo.into(),
-        digest,
-        tags,
-        pushed_at,
-        manifest_media_type: Some(DOCKER_MANIFEST.into()),
-        artifact_media_type: Some("application/vnd.docker.container.image.v1+json".into()),
-        subject: None,
-    }
-}
-
-fn native_rule(repo: &str, tag: &str, state: &str) -> TriggerRule {
-    TriggerRule {
-        name: format!("codepipeline-{repo}-{tag}-rule"),
-        state: state.into(),
-        pattern: Some(format!(
-            r#"{{"source":["aws.ecr"],"detail-type":["ECR Image Action"],"detail":{{"action-type":["PUSH"],"result":["SUCCESS"],"repository-name":["{repo}"],"image-tag":["{tag}"]}}}}"#
-        )),
-        ..TriggerRule::default()
-    }
-}
-
-/// The target of the console's rule for `pipeline` of `account`, with the console's role when `role`.
-fn target(account: &str, pipeline: &str, role: bool) -> RuleTarget {
-    RuleTarget {
-        id: format!("codepipeline-{pipeline}"),
-        arn: format!("arn:aws:codepipeline:ap-northeast-1:{account}:{pipeline}"),
-        role_arn: role.then(|| format!("arn:aws:iam::{account}:role/service-role/cwe-role-ap-northeast-1-{pipeline}")),
-        digest_override: None,
-        may_start: Lookup::Done(RolePermission::Allowed),
-    }
-}
-
-fn diagnostics(records: Vec<PutImageRecord>, rules: Vec<(String, Vec<TriggerRule>)>, now: Timestamp) -> Diagnostics {
-    // CloudTrail delivers about 5 minutes late: the newest pushes have no record yet.
-    let delivered = now.saturating_sub(SignedDuration::from_secs(300)).unwrap_or(now);
-    // No rule failed an invocation in the last day: EventBridge sends no datapoint.
-    let mut names: Vec<String> = rules.iter().flat_map(|(_, r)| r.iter().map(|r| r.name.clone())).collect();
-    names.dedup();
-    let failed_invocations = FailedInvocations {
-        from: now.saturating_sub(SignedDuration::from_hours(24)).unwrap_or(now),
-        until: now,
-        period: std::time::Duration::from_secs(60),
-        by_rule: names.into_iter().map(|n| (n, Vec::new())).collect(),
-    };
-    Diagnostics {
-        failed_invocations: Lookup::Done(failed_invocations),
-        put_images: Lookup::Done(CloudTrailRead {
-            records: records.into_iter().filter(|r| r.event_time <= delivered).collect(),
-            read_until: now,
-        }),
-        rules: Lookup::Done(rules),
-        ..Diagnostics::default()
-    }
-}
 
 impl Source for DemoSource {
     fn profiles(&self) -> &[ProfileMeta] {
@@ -526,7 +351,7 @@ impl Source for DemoSource {
     async fn poll(&self, index: usize, req: PollRequest) -> ProfileSnapshot {
         let n = self.polls[index.min(1)].fetch_add(1, Ordering::Relaxed);
         // A little latency, as a real account would have.
-        tokio::time::sleep(std::time::Duration::from_millis(150 + 100 * index as u64)).await;
+        tokio::time::sleep(Duration::from_millis(150 + 100 * index as u64)).await;
         if self.failures && index == 1 && n % FAIL_EVERY == FAIL_EVERY - 1 {
             return ProfileSnapshot::failed(PollError::of_call(
                 "sts:GetCallerIdentity",
@@ -535,6 +360,9 @@ impl Source for DemoSource {
             ));
         }
         let mut snap = self.snapshot(index, req.now);
+        // What explains the pushes comes in the explain step; the registry's replication is the core read's.
+        snap.diagnostics =
+            Diagnostics { replication: std::mem::take(&mut snap.diagnostics.replication), ..Diagnostics::default() };
         let since = req.since();
         snap.images.retain(|i| i.pushed_at >= since);
         for p in &mut snap.pipelines {
@@ -542,32 +370,23 @@ impl Source for DemoSource {
         }
         snap
     }
-}
 
-fn source(repo: &str, tag: &str) -> WatchedSource {
-    WatchedSource { action: "Source".into(), repository: repo.into(), tag: tag.into() }
-}
-
-/// A stable, digest-shaped string for a (repository, n) pair.
-fn fake_digest(repo: &str, n: i64) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut out = String::from("sha256:");
-    for round in 0..4u64 {
-        for b in repo.bytes().chain(n.to_le_bytes()).chain(round.to_le_bytes()) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        out.push_str(&format!("{h:016x}"));
+    /// The story's CloudTrail records and rules, whatever was asked: the demo's accounts always have pushes to
+    /// explain, and its records are few.
+    async fn explain(
+        &self,
+        index: usize,
+        req: PollRequest,
+        _snapshot: &ProfileSnapshot,
+        _needs: &Needs,
+        _budget: Duration,
+    ) -> Explanation {
+        Explanation { diagnostics: self.snapshot(index, req.now).diagnostics, ..Explanation::default() }
     }
-    out
 }
 
-/// A stable, UUID-shaped execution id.
-fn fake_uuid(kind: &str, n: i64) -> String {
-    let d = fake_digest(kind, n);
-    let h = &d[7..];
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
-}
+mod parts;
+mod stuck;
 
 #[cfg(test)]
 mod tests;

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::model::{ProfileMeta, ProfileSnapshot};
+use crate::analysis::needs::Needs;
+use crate::model::{Diagnostics, PollStats, ProfileMeta, ProfileSnapshot};
 
 /// What one poll asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +20,8 @@ pub struct PollRequest {
     pub now: Timestamp,
     /// How far back pushes and executions are read.
     pub lookback: Duration,
+    /// How long a watched push may wait for its run (decides which pushes need explaining).
+    pub grace: Duration,
 }
 
 impl PollRequest {
@@ -31,13 +34,41 @@ impl PollRequest {
     }
 }
 
+/// What the explain step of one poll found: the diagnostics of the pushes that needed explaining, problems worth a
+/// warning, and what it cost.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Explanation {
+    pub diagnostics: Diagnostics,
+    pub warnings: Vec<String>,
+    pub stats: PollStats,
+}
+
 /// A source of per-profile snapshots.
 ///
-/// `poll` never fails as a whole: errors are written into the snapshot so that partial data survives.
+/// A poll has two steps, both run by the poller within the profile's one timeout: [`Source::poll`] reads the core
+/// data (identity, pipelines, runs, images); then, only when the analysis finds something that needs explaining
+/// ([`crate::analysis::needs`]), [`Source::explain`] reads what explains it (CloudTrail records, trigger rules).
+/// Neither fails as a whole: errors are written into what they return, so that partial data survives.
 pub trait Source: Send + Sync + 'static {
     /// The profiles this source serves, in display order.
     fn profiles(&self) -> &[ProfileMeta];
 
-    /// Polls profile `index` once.
+    /// Reads the core data of profile `index` once.
     fn poll(&self, index: usize, req: PollRequest) -> impl Future<Output = ProfileSnapshot> + Send;
+
+    /// Reads what explains `needs` in `snapshot` (the core data this same poll read), within `budget` (the time
+    /// left of the poll's timeout: past it the poller cuts the step off, so a source should wrap up before).
+    ///
+    /// The default explains nothing (every lookup "not checked").
+    fn explain(
+        &self,
+        index: usize,
+        req: PollRequest,
+        snapshot: &ProfileSnapshot,
+        needs: &Needs,
+        budget: Duration,
+    ) -> impl Future<Output = Explanation> + Send {
+        let _ = (index, req, snapshot, needs, budget);
+        std::future::ready(Explanation::default())
+    }
 }

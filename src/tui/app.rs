@@ -11,9 +11,19 @@ use jiff::{SignedDuration, Timestamp};
 use ratatui::layout::Rect;
 
 use super::theme::Theme;
-use super::view::{Cursor, ExecKey, ExecRow, Filters, Pane, PushKey};
+use super::view::{Cursor, ExecKey, ExecRow, Filters, Pane, PipeKey, PipeRow, PushKey, Sort};
 use crate::analysis::Analysis;
+use crate::config::keys::KeyMap;
 use crate::model::{ProfileMeta, ProfileSnapshot};
+
+/// A message in the footer for a few seconds: what a key did, or why it failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+    /// Shown until then.
+    pub until: Timestamp,
+}
 
 /// What the dashboard knows about one profile: the feed of its polls.
 #[derive(Debug, Clone, Default)]
@@ -59,9 +69,20 @@ pub struct App {
     pub push_rows: Vec<usize>,
     /// Visible executions.
     pub exec_rows: Vec<ExecRow>,
+    /// Visible pipelines, worst first.
+    pub pipe_rows: Vec<PipeRow>,
     pub pushes: Cursor<PushKey>,
     pub execs: Cursor<ExecKey>,
+    pub pipes: Cursor<PipeKey>,
     pub focus: Pane,
+    /// The pane the pipelines view returns to.
+    pub back_to: Pane,
+    /// How the pushes are ordered.
+    pub sort: Sort,
+    /// Which key does what (`[keys]`).
+    pub keys: KeyMap,
+    /// The footer's message, if any.
+    pub notice: Option<Notice>,
     pub filters: Filters,
     /// The text filter is being typed.
     pub editing: bool,
@@ -93,9 +114,15 @@ impl App {
             area: Rect::default(),
             push_rows: Vec::new(),
             exec_rows: Vec::new(),
+            pipe_rows: Vec::new(),
             pushes: Cursor::default(),
             execs: Cursor::default(),
+            pipes: Cursor::default(),
             focus: Pane::Pushes,
+            back_to: Pane::Pushes,
+            sort: Sort::default(),
+            keys: KeyMap::default(),
+            notice: None,
             filters: Filters::default(),
             editing: false,
             profile_filter: None,
@@ -105,6 +132,12 @@ impl App {
             next_deadline: None,
             stale: false,
         }
+    }
+
+    /// The same dashboard with `keys` bound.
+    pub fn with_keys(mut self, keys: KeyMap) -> Self {
+        self.keys = keys;
+        self
     }
 
     /// True while a spinner is on screen (some poll in flight), so the loop ticks faster.

@@ -178,7 +178,7 @@ pub fn account_a() -> ProfileSnapshot {
         ],
         images: pushes,
         diagnostics: Diagnostics {
-            put_images: Lookup::Done(CloudTrailRead { records, read_until: now() }),
+            put_images: Lookup::Done(CloudTrailRead { records, read_until: now(), complete: Default::default() }),
             rules: Lookup::Done(vec![("web-deploy".into(), vec![rule]), ("api-deploy".into(), vec![])]),
             ..Diagnostics::default()
         },
@@ -217,7 +217,7 @@ pub fn account_b() -> ProfileSnapshot {
         }],
         images: vec![push("ci-tools", 1, &["latest"], -150), report],
         diagnostics: Diagnostics {
-            put_images: Lookup::Done(CloudTrailRead { records, read_until: now() }),
+            put_images: Lookup::Done(CloudTrailRead { records, read_until: now(), complete: Default::default() }),
             rules: Lookup::Done(vec![("report-deploy".into(), vec![disabled])]),
             ..Diagnostics::default()
         },

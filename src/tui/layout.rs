@@ -40,17 +40,21 @@ impl Screen {
         Some(Self { header, body, pushes, executions, footer })
     }
 
-    /// Where `pane` is drawn.
+    /// Where `pane` is drawn (the pipelines view takes the whole body).
     pub fn pane(&self, pane: Pane) -> Rect {
         match pane {
             Pane::Pushes => self.pushes,
             Pane::Executions => self.executions,
+            Pane::Pipelines => self.body,
         }
     }
 
-    /// The pane under the terminal cell (`x`, `y`).
-    pub fn pane_at(&self, x: u16, y: u16) -> Option<Pane> {
-        [Pane::Pushes, Pane::Executions].into_iter().find(|&p| self.pane(p).contains(Position { x, y }))
+    /// The pane under the terminal cell (`x`, `y`) while `focus` has the focus (the pipelines view hides the
+    /// other two).
+    pub fn pane_at(&self, x: u16, y: u16, focus: Pane) -> Option<Pane> {
+        let shown: &[Pane] =
+            if focus == Pane::Pipelines { &[Pane::Pipelines] } else { &[Pane::Pushes, Pane::Executions] };
+        shown.iter().copied().find(|&p| self.pane(p).contains(Position { x, y }))
     }
 }
 
@@ -78,7 +82,7 @@ mod tests {
         assert_eq!((s.pushes, s.executions), (Rect::new(0, 3, 48, 20), Rect::new(48, 3, 32, 20)));
         assert_eq!(list_height(s.pushes), 17);
         assert_eq!(
-            (s.pane_at(47, 3), s.pane_at(48, 22), s.pane_at(10, 23)),
+            (s.pane_at(47, 3, Pane::Pushes), s.pane_at(48, 22, Pane::Pushes), s.pane_at(10, 23, Pane::Pushes)),
             (Some(Pane::Pushes), Some(Pane::Executions), None)
         );
         // Border and column header first, then the rows, then the bottom border.
@@ -87,5 +91,6 @@ mod tests {
             (None, Some(0), Some(16))
         );
         assert_eq!(list_row_at(s.pushes, 22), None);
+        assert_eq!(s.pane_at(60, 10, Pane::Pipelines), Some(Pane::Pipelines), "the pipelines view is the whole body");
     }
 }

@@ -4,10 +4,10 @@
 //! Terminal input is read on a dedicated thread (blocking on `event::read`) and forwarded into a tokio channel;
 //! poll results arrive from the `Poller`, whose tasks end when the dashboard quits; ticks come only as fast as the
 //! screen needs (a spinner, or once a second for ages). The terminal is restored on quit, on error, on panic and on
-//! SIGTERM/SIGHUP/SIGINT. Each new analysis goes to the notifications (`crate::notify`), which ring the bell for a
-//! newly untriggered push.
+//! SIGTERM/SIGHUP/SIGINT.
 
 pub mod app;
+pub mod effects;
 pub mod layout;
 pub mod msg;
 pub mod panes;
@@ -16,7 +16,7 @@ pub mod ui;
 mod update;
 pub mod view;
 
-use std::io::{self, IsTerminal, Stdout};
+use std::io::{self, IsTerminal, Stdout, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,7 +32,7 @@ use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use crate::config::Settings;
+use crate::config::{Settings, Ui};
 use crate::exit;
 use crate::notify::Notifications;
 use crate::poller::{PollEvent, Poller};
@@ -48,15 +48,17 @@ const SLOW_TICK: Duration = Duration::from_secs(1);
 /// How long quitting waits for the poll tasks to end.
 const SHUTDOWN_WAIT: Duration = Duration::from_millis(500);
 
-/// Runs the dashboard on `source` until the user quits; returns the process exit code. Each analysis is handed to
-/// `notifications`; a newly untriggered push rings the bell unless `[notify] bell = false`.
-pub async fn run<S: Source>(source: Arc<S>, settings: &Settings, notifications: Notifications) -> u8 {
+/// Runs the dashboard on `source` until the user quits, with the keys and theme of `ui`; returns the process exit
+/// code. Each analysis is handed to `notifications`; a newly untriggered push rings the bell unless
+/// `[notify] bell = false`.
+pub async fn run<S: Source>(source: Arc<S>, settings: &Settings, ui: &Ui, notifications: Notifications) -> u8 {
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         eprintln!("pipewatch: error: the dashboard needs a terminal; use --once for a one-shot report");
         return exit::USAGE;
     }
-    let theme = Theme { color: crate::display::use_color(&io::stdout()) };
-    let app = App::new(source.profiles().to_vec(), settings.grace, settings.refresh, TimeZone::system(), theme);
+    let theme = Theme::configured(&ui.theme, crate::display::use_color(&io::stdout()));
+    let app = App::new(source.profiles().to_vec(), settings.grace, settings.refresh, TimeZone::system(), theme)
+        .with_keys(ui.keys.clone());
     install_panic_hook();
     let mut terminal = match setup() {
         Ok(t) => t,
@@ -136,8 +138,11 @@ async fn event_loop<S: Source>(
 ) -> io::Result<u8> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let (poll_tx, mut poll_rx) = mpsc::unbounded_channel::<PollEvent>();
-    spawn_input(tx)?;
-    let mut poller = Poller::spawn(source, settings.refresh, settings.lookback, settings.timeout, poll_tx);
+    spawn_input(tx.clone())?;
+    let in_tmux = std::env::var_os("TMUX").is_some();
+    let hyperlinks = hyperlinks_supported();
+    let mut poller =
+        Poller::spawn(source, settings.refresh, settings.lookback, settings.grace, settings.timeout, poll_tx);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -148,6 +153,9 @@ async fn event_loop<S: Source>(
     loop {
         let now = clock();
         terminal.draw(|f| ui::draw(f, &app, now))?;
+        if hyperlinks {
+            link_popup(terminal, &app, now)?;
+        }
         let tick = if app.busy() || app.loading() { FAST_TICK } else { SLOW_TICK };
         let first = tokio::select! {
             m = rx.recv() => match m {
@@ -162,27 +170,41 @@ async fn event_loop<S: Source>(
             _ = sigint.recv() => Msg::Signal(128 + 2),
         };
         let now = clock();
-        let mut effect = app.update(first, now);
+        let mut effects = vec![app.update(first, now)];
         // Drain what else is already waiting, then draw once.
         loop {
             let m = match (rx.try_recv(), poll_rx.try_recv()) {
                 (Ok(m), Ok(ev)) => {
-                    effect = merge(effect, app.update(m, now));
+                    effects.push(app.update(m, now));
                     Msg::Poll(ev)
                 }
                 (Ok(m), Err(_)) => m,
                 (Err(_), Ok(ev)) => Msg::Poll(ev),
                 (Err(_), Err(_)) => break,
             };
-            effect = merge(effect, app.update(m, now));
+            effects.push(app.update(m, now));
         }
         let reanalysed = app.stale;
         app.settle(now);
         if reanalysed && notifications.observe(&app.analysis) > 0 && notifications.bell() {
             ring(terminal);
         }
-        if effect == Effect::PollNow {
-            poller.poll_now();
+        let mut polled = false;
+        for effect in effects {
+            match effect {
+                Effect::None => {}
+                Effect::PollNow if !polled => {
+                    polled = true;
+                    poller.poll_now();
+                }
+                Effect::PollNow => {}
+                Effect::Open(url) => effects::open(url, tx.clone()),
+                Effect::Copy(text) => {
+                    let out = terminal.backend_mut();
+                    out.write_all(&effects::osc52(&text, in_tmux))?;
+                    out.flush()?;
+                }
+            }
         }
         if let Some(code) = app.exit {
             // Every poll task ends before the terminal is given back; a task that does not end in time is dropped.
@@ -194,13 +216,54 @@ async fn event_loop<S: Source>(
 
 /// The terminal bell (BEL moves nothing on screen); a terminal that cannot take it is not worth failing for.
 fn ring(terminal: &mut Term) {
-    use std::io::Write;
     let out = terminal.backend_mut();
     let _ = out.write_all(b"\x07").and_then(|()| out.flush());
 }
 
-fn merge(a: Effect, b: Effect) -> Effect {
-    if a == Effect::PollNow || b == Effect::PollNow { Effect::PollNow } else { Effect::None }
+/// Whether to write OSC 8 hyperlinks: not on the Linux console nor a dumb terminal (they may print the sequence),
+/// and not when `PIPEWATCH_HYPERLINKS=0`. Terminals without OSC 8 ignore the sequence.
+fn hyperlinks_supported() -> bool {
+    let term = std::env::var("TERM").unwrap_or_default();
+    std::env::var("PIPEWATCH_HYPERLINKS").map_or(true, |v| v != "0") && !matches!(term.as_str(), "dumb" | "linux")
+}
+
+/// Writes the open details popup's console link again, as an OSC 8 hyperlink over the cells the frame just drew
+/// (the same text and style), so that a click opens it. The cursor is put back where the frame left it.
+fn link_popup(terminal: &mut Term, app: &App, now: Timestamp) -> io::Result<()> {
+    let Some((at, url, shown)) = app.screen().and(panes::details::link(app, app.area, now)) else {
+        return Ok(());
+    };
+    let Some(link) = effects::osc8(&url, &shown) else { return Ok(()) };
+    let style = if app.theme.color { format!("\x1b[0;4;{}m", link_colour(app)) } else { "\x1b[0;4m".to_string() };
+    let out = terminal.backend_mut();
+    write!(out, "\x1b7\x1b[{};{}H{style}{link}\x1b[0m\x1b8", at.y + 1, at.x + 1)?;
+    out.flush()
+}
+
+/// The SGR foreground of the theme's link colour.
+fn link_colour(app: &App) -> String {
+    use ratatui::style::Color;
+    match app.theme.palette.link {
+        Color::Rgb(r, g, b) => format!("38;2;{r};{g};{b}"),
+        Color::Indexed(i) => format!("38;5;{i}"),
+        Color::Black => "30".into(),
+        Color::Red => "31".into(),
+        Color::Green => "32".into(),
+        Color::Yellow => "33".into(),
+        Color::Blue => "34".into(),
+        Color::Magenta => "35".into(),
+        Color::Cyan => "36".into(),
+        Color::Gray => "37".into(),
+        Color::DarkGray => "90".into(),
+        Color::LightRed => "91".into(),
+        Color::LightGreen => "92".into(),
+        Color::LightYellow => "93".into(),
+        Color::LightBlue => "94".into(),
+        Color::LightMagenta => "95".into(),
+        Color::LightCyan => "96".into(),
+        Color::White => "97".into(),
+        Color::Reset => "39".into(),
+    }
 }
 
 #[cfg(test)]

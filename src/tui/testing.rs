@@ -23,7 +23,7 @@ pub use super::fixtures::now;
 pub use crate::analysis::fixtures::ts;
 
 fn dashboard(metas: Vec<ProfileMeta>) -> App {
-    App::new(metas, GRACE, REFRESH, TimeZone::UTC, Theme { color: true })
+    App::new(metas, GRACE, REFRESH, TimeZone::UTC, Theme::of(true))
 }
 
 /// A dashboard on account-a and account-b with nothing polled, in colour, times in UTC.
@@ -47,6 +47,15 @@ pub fn feed(app: &mut App, snapshots: Vec<ProfileSnapshot>, t: Timestamp) {
 /// A dashboard with both profiles of the story polled at [`now`].
 pub fn loaded() -> App {
     let mut a = app();
+    feed(&mut a, vec![fixtures::account_a(), fixtures::account_b()], now());
+    a
+}
+
+/// A dashboard with both profiles of the story polled at [`now`], pushes newest first (`sort` pressed once): for the
+/// tests of moving, scrolling and selecting along the list in time order.
+pub fn loaded_by_time() -> App {
+    let mut a = app();
+    a.sort = super::view::Sort::Time;
     feed(&mut a, vec![fixtures::account_a(), fixtures::account_b()], now());
     a
 }

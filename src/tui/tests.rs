@@ -10,8 +10,8 @@ use super::app::App;
 use super::fixtures::{self, ACCOUNT_B};
 use super::msg::Msg;
 use super::testing::{
-    app, ch, demo_loaded, demo_now, feed, finished, key, line_with, loaded, now, render, screen, screen_at, ts,
-    type_text,
+    app, ch, demo_loaded, demo_now, feed, finished, key, line_with, loaded, loaded_by_time, now, render, screen,
+    screen_at, ts, type_text,
 };
 use super::theme::Theme;
 use crate::model::{ErrorKind, Identity, PollError, ProfileSnapshot};
@@ -48,6 +48,15 @@ fn demo_screenshots() {
     a.update(key(KeyCode::Esc), t);
     a.update(key(KeyCode::Enter), t);
     assert_snapshot!("demo_buildx_push_details_80x24", screen_at(&mut a, t, 80, 24));
+    // A push whose rule is disabled, released by hand: untriggered, with the run that deployed it.
+    a.update(key(KeyCode::Esc), t);
+    for c in "/batch".chars() {
+        a.update(ch(c), t);
+    }
+    a.update(key(KeyCode::Enter), t);
+    a.update(key(KeyCode::Esc), t);
+    a.update(key(KeyCode::Enter), t);
+    assert_snapshot!("demo_released_by_hand_details_120x50", screen_at(&mut a, t, 120, 50));
 }
 
 #[test]
@@ -177,7 +186,7 @@ fn untriggered_row_is_red_and_bold() {
 
 #[test]
 fn selected_row_is_reversed_in_the_focused_pane() {
-    let term = render(&loaded(), now(), 120, 40);
+    let term = render(&loaded_by_time(), now(), 120, 40);
     let (_, row) = line_with(term.backend().buffer(), ">ok triggered");
     assert!(row[5].modifier.contains(Modifier::REVERSED));
 }
@@ -185,7 +194,7 @@ fn selected_row_is_reversed_in_the_focused_pane() {
 #[test]
 fn no_color_keeps_markers_and_bold_but_no_colour() {
     let mut a = loaded();
-    a.theme = Theme { color: false };
+    a.theme = Theme::of(false);
     let term = render(&a, now(), 120, 40);
     let buf = term.backend().buffer();
     assert!(buf.content.iter().all(|c| c.fg == Color::Reset && c.bg == Color::Reset));
@@ -216,6 +225,7 @@ fn failed_profile_line_is_red() {
 #[test]
 fn hostile_strings_are_cleaned_before_they_reach_the_screen() {
     let mut a = app();
+    a.sort = super::view::Sort::Time;
     let mut snap = fixtures::account_a();
     snap.images[0].tags = vec!["evil\x1b[2J\u{202E}tag".into()];
     feed(&mut a, vec![snap, fixtures::account_b()], now());
@@ -244,6 +254,24 @@ fn every_size_shows_the_dashboard_or_says_it_is_too_small() {
     a.update(key(KeyCode::Enter), now());
     for (w, h) in [(60, 15), (80, 24)] {
         let text = screen(&mut a, w, h);
-        assert!(text.contains(" push web:latest +1 ") && text.contains("Esc closes"), "{w}x{h}:\n{text}");
+        // Attention first: the selected push is the untriggered api:latest.
+        assert!(text.contains(" push api:latest ") && text.contains("Esc closes"), "{w}x{h}:\n{text}");
     }
+}
+
+#[test]
+fn a_stale_pipeline_is_marked_in_the_executions_pane_and_its_details() {
+    let mut a = app();
+    let mut snap = fixtures::account_b();
+    let why = "codepipeline:ListPipelineExecutions report-deploy: ThrottlingException: Rate exceeded";
+    snap.stale_pipelines = vec![crate::model::StalePipeline { pipeline: "report-deploy".into(), reason: why.into() }];
+    feed(&mut a, vec![fixtures::account_a(), snap], now());
+    let text = screen(&mut a, 200, 50);
+    assert!(text.contains("report-deploy (stale)"), "{text}");
+    type_text(&mut a, "/report-deploy");
+    a.update(key(KeyCode::Enter), now());
+    a.update(key(KeyCode::Tab), now());
+    a.update(key(KeyCode::Enter), now());
+    let text = screen(&mut a, 200, 50);
+    assert!(text.contains("the data of an earlier poll (codepipeline:ListPipelineExecutions report-deploy:"), "{text}");
 }

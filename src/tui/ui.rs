@@ -9,7 +9,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::{App, Popup};
 use super::layout::{MIN_HEIGHT, MIN_WIDTH, Screen};
-use super::panes::{self, details, executions, header, help, pushes, width};
+use super::panes::{self, details, executions, header, help, pipelines, pushes, width};
+use super::view::Pane;
+use crate::config::keys::Action;
 use crate::display::age;
 
 /// Draws the whole screen at the frame's size (normally `app.area`; a frame of another size is drawn correctly too).
@@ -20,8 +22,12 @@ pub fn draw(f: &mut Frame, app: &App, now: Timestamp) {
         return;
     };
     header::draw(f, screen.header, app, now);
-    pushes::draw(f, screen.pushes, app, now);
-    executions::draw(f, screen.executions, app, now);
+    if app.focus == Pane::Pipelines {
+        pipelines::draw(f, screen.body, app, now);
+    } else {
+        pushes::draw(f, screen.pushes, app, now);
+        executions::draw(f, screen.executions, app, now);
+    }
     footer(f, screen.footer, app, now);
     match &app.popup {
         None => {}
@@ -51,7 +57,12 @@ fn footer(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
         Some(_) => "next poll now".to_string(),
         None => "first poll…".to_string(),
     };
-    let left: Vec<Span> = if app.editing {
+    let notice = app.notice.as_ref().filter(|n| n.until > now);
+    let left: Vec<Span> = if let Some(n) = notice.filter(|_| !app.editing) {
+        let style = if n.error { t.error() } else { t.ok() };
+        let room = w.saturating_sub(width(&right) + 2);
+        vec![Span::raw(" "), Span::styled(panes::fit(&panes::safe(&n.text), room).into_owned(), style)]
+    } else if app.editing {
         vec![
             Span::styled(" filter: ", t.title()),
             Span::raw(panes::safe(&app.filters.text)),
@@ -59,19 +70,25 @@ fn footer(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
             Span::styled("  Enter keeps · Esc clears", t.dim()),
         ]
     } else {
-        let keys = [
-            ("q", "quit"),
-            ("?", "help"),
-            ("Tab", "pane"),
-            ("↵", "details"),
-            ("/", "filter"),
-            ("f", "flagged"),
-            ("p", "profile"),
-            ("r", "poll"),
+        let actions = [
+            (Action::Quit, "quit"),
+            (Action::Help, "help"),
+            (Action::NextPane, "pane"),
+            (Action::Details, "details"),
+            (Action::Filter, "filter"),
+            (Action::Flagged, "flagged"),
+            (Action::NextProfile, "profile"),
+            (Action::Open, "open"),
+            (Action::Copy, "copy"),
+            (Action::Pipelines, "pipelines"),
+            (Action::Sort, "sort"),
+            (Action::PollNow, "poll"),
         ];
         let mut spans = Vec::new();
         let mut used = 0;
-        for (k, what) in keys {
+        for (action, what) in actions {
+            let Some(key) = app.keys.keys(action).first().map(panes::key_label) else { continue };
+            let k = key.as_str();
             let piece = width(k) + width(what) + 3;
             if used + piece + width(&right) + 1 > w {
                 break;

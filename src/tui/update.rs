@@ -4,7 +4,7 @@
 //! selections are recomputed from it. Layout facts (where the panes are, how many rows they show, how far a popup
 //! scrolls) come from the terminal size through the same pure functions the drawing code uses.
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{Event, MouseButton, MouseEvent, MouseEventKind};
 use jiff::Timestamp;
 use ratatui::layout::Rect;
 
@@ -12,7 +12,7 @@ use super::app::{App, Popup};
 use super::layout::{Screen, list_height, list_row_at};
 use super::msg::{Effect, Msg};
 use super::panes::details;
-use super::view::{self, ExecKey, ExecRow, Pane, PushKey};
+use super::view::{self, ExecKey, ExecRow, Pane, PipeKey, PushKey};
 use crate::analysis::Analysis;
 use crate::model::ProfileSnapshot;
 use crate::poller::PollEvent;
@@ -54,6 +54,10 @@ impl App {
             }
             Msg::Signal(code) => {
                 self.exit = Some(code);
+                Effect::None
+            }
+            Msg::OpenFailed(why) => {
+                self.notify(now, why, true);
                 Effect::None
             }
         }
@@ -111,14 +115,17 @@ impl App {
     }
 
     /// Re-derives the visible rows from the report and the filters, keeping each selection on its item.
-    fn refilter(&mut self) {
+    pub(super) fn refilter(&mut self) {
         self.filters.profile = self.profile_filter.and_then(|i| self.metas.get(i)).map(|m| m.name.clone());
-        self.push_rows = view::push_rows(&self.analysis, &self.filters);
+        self.push_rows = view::push_rows(&self.analysis, &self.filters, self.sort);
         self.exec_rows = view::exec_rows(&self.analysis, &self.filters);
+        self.pipe_rows = view::pipe_rows(&self.analysis, &self.filters);
         let (report, rows) = (&self.analysis, &self.push_rows);
         self.pushes.reselect(rows.len(), |i| PushKey::of(&report.pushes[rows[i]]));
         let rows = &self.exec_rows;
         self.execs.reselect(rows.len(), |i| exec_key(report, rows[i]));
+        let rows = &self.pipe_rows;
+        self.pipes.reselect(rows.len(), |i| PipeKey::of(&report.pipelines[rows[i].pipeline]));
         self.follow();
     }
 
@@ -128,13 +135,14 @@ impl App {
     }
 
     /// Scrolls both panes so that their selections are in view, each moving as little as possible.
-    fn follow(&mut self) {
+    pub(super) fn follow(&mut self) {
         let Some(screen) = self.screen() else { return };
         self.pushes.follow(list_height(screen.pushes), self.push_rows.len());
         self.execs.follow(list_height(screen.executions), self.exec_rows.len());
+        self.pipes.follow(list_height(screen.body), self.pipe_rows.len());
     }
 
-    fn move_by(&mut self, delta: isize) {
+    pub(super) fn move_by(&mut self, delta: isize) {
         let report = &self.analysis;
         match self.focus {
             Pane::Pushes => {
@@ -145,10 +153,14 @@ impl App {
                 let rows = &self.exec_rows;
                 self.execs.step(delta, rows.len(), |i| exec_key(report, rows[i]));
             }
+            Pane::Pipelines => {
+                let rows = &self.pipe_rows;
+                self.pipes.step(delta, rows.len(), |i| PipeKey::of(&report.pipelines[rows[i].pipeline]));
+            }
         }
     }
 
-    fn select(&mut self, pane: Pane, i: usize) {
+    pub(super) fn select(&mut self, pane: Pane, i: usize) {
         let report = &self.analysis;
         match pane {
             Pane::Pushes => {
@@ -159,120 +171,37 @@ impl App {
                 let rows = &self.exec_rows;
                 self.execs.select(i, rows.len(), |i| exec_key(report, rows[i]));
             }
+            Pane::Pipelines => {
+                let rows = &self.pipe_rows;
+                self.pipes.select(i, rows.len(), |i| PipeKey::of(&report.pipelines[rows[i].pipeline]));
+            }
         }
     }
 
     /// The PgUp/PgDn step: the rows the focused pane shows (at least one).
-    fn page(&self) -> isize {
+    pub(super) fn page(&self) -> isize {
         let rows = self.screen().map_or(0, |s| list_height(s.pane(self.focus)));
         isize::try_from(rows.max(1)).unwrap_or(1)
     }
 
-    fn open_details(&mut self) {
+    pub(super) fn open_details(&mut self) {
         self.popup_scroll = 0;
         self.popup = match self.focus {
             Pane::Pushes => self.pushes.key.clone().map(Popup::Push),
             Pane::Executions => self.execs.key.clone().map(Popup::Execution),
+            Pane::Pipelines => {
+                // A pipeline's details are its pushes and runs: filter both panes to it.
+                if let Some(k) = self.pipes.key.clone() {
+                    self.filters.pipeline = Some(k);
+                    self.focus = self.back_to;
+                    self.refilter();
+                }
+                None
+            }
         };
     }
 
-    fn on_key(&mut self, k: KeyEvent, now: Timestamp) -> Effect {
-        if k.kind == KeyEventKind::Release {
-            return Effect::None;
-        }
-        if k.modifiers.contains(KeyModifiers::CONTROL) && matches!(k.code, KeyCode::Char('c' | 'C')) {
-            self.exit = Some(0);
-            return Effect::None;
-        }
-        if self.editing {
-            self.on_filter_key(k);
-            return Effect::None;
-        }
-        if self.popup.is_some() {
-            self.on_popup_key(k, now);
-            return Effect::None;
-        }
-        match k.code {
-            KeyCode::Char('q') => self.exit = Some(0),
-            KeyCode::Esc if !self.filters.text.is_empty() => {
-                self.filters.text.clear();
-                self.refilter();
-            }
-            KeyCode::Esc => self.exit = Some(0),
-            KeyCode::Tab | KeyCode::BackTab => {
-                self.focus = match self.focus {
-                    Pane::Pushes => Pane::Executions,
-                    Pane::Executions => Pane::Pushes,
-                }
-            }
-            KeyCode::Left | KeyCode::Char('h') => self.focus = Pane::Pushes,
-            KeyCode::Right | KeyCode::Char('l') => self.focus = Pane::Executions,
-            KeyCode::Down | KeyCode::Char('j') => self.move_by(1),
-            KeyCode::Up | KeyCode::Char('k') => self.move_by(-1),
-            KeyCode::Home | KeyCode::Char('g') => self.select(self.focus, 0),
-            KeyCode::End | KeyCode::Char('G') => self.select(self.focus, usize::MAX),
-            KeyCode::PageDown => self.move_by(self.page()),
-            KeyCode::PageUp => self.move_by(-self.page()),
-            KeyCode::Enter => self.open_details(),
-            KeyCode::Char('r') => return Effect::PollNow,
-            KeyCode::Char('/') => self.editing = true,
-            KeyCode::Char('f') => {
-                self.filters.flagged_only = !self.filters.flagged_only;
-                self.refilter();
-            }
-            KeyCode::Char('p') => {
-                self.profile_filter = match self.profile_filter {
-                    None if !self.metas.is_empty() => Some(0),
-                    Some(i) if i + 1 < self.metas.len() => Some(i + 1),
-                    _ => None,
-                };
-                self.refilter();
-            }
-            KeyCode::Char('?') => {
-                self.popup_scroll = 0;
-                self.popup = Some(Popup::Help);
-            }
-            _ => {}
-        }
-        Effect::None
-    }
-
-    fn on_filter_key(&mut self, k: KeyEvent) {
-        match k.code {
-            KeyCode::Enter => self.editing = false,
-            KeyCode::Esc => {
-                self.editing = false;
-                self.filters.text.clear();
-            }
-            KeyCode::Backspace => {
-                self.filters.text.pop();
-            }
-            KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => self.filters.text.clear(),
-            KeyCode::Char(c) if !k.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
-                self.filters.text.push(c);
-            }
-            KeyCode::Down => self.move_by(1),
-            KeyCode::Up => self.move_by(-1),
-            _ => return,
-        }
-        self.refilter();
-    }
-
-    fn on_popup_key(&mut self, k: KeyEvent, now: Timestamp) {
-        match k.code {
-            KeyCode::Char('q') => self.exit = Some(0),
-            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?') => self.popup = None,
-            KeyCode::Down | KeyCode::Char('j') => self.scroll_popup(1, now),
-            KeyCode::Up | KeyCode::Char('k') => self.scroll_popup(-1, now),
-            KeyCode::PageDown => self.scroll_popup(10, now),
-            KeyCode::PageUp => self.scroll_popup(-10, now),
-            KeyCode::Home | KeyCode::Char('g') => self.popup_scroll = 0,
-            KeyCode::End | KeyCode::Char('G') => self.popup_scroll = details::scroll_limit(self, now),
-            _ => {}
-        }
-    }
-
-    fn scroll_popup(&mut self, delta: i32, now: Timestamp) {
+    pub(super) fn scroll_popup(&mut self, delta: i32, now: Timestamp) {
         let max = details::scroll_limit(self, now);
         let s = i32::from(self.popup_scroll).saturating_add(delta).clamp(0, i32::from(max));
         self.popup_scroll = u16::try_from(s).unwrap_or(0);
@@ -280,7 +209,7 @@ impl App {
 
     fn on_mouse(&mut self, m: MouseEvent, now: Timestamp) {
         let screen = self.screen();
-        let pane = screen.and_then(|s| s.pane_at(m.column, m.row));
+        let pane = screen.and_then(|s| s.pane_at(m.column, m.row, self.focus));
         let delta = match m.kind {
             MouseEventKind::ScrollDown => 1,
             MouseEventKind::ScrollUp => -1,
@@ -291,6 +220,7 @@ impl App {
                     let (offset, len) = match pane {
                         Pane::Pushes => (self.pushes.offset, self.push_rows.len()),
                         Pane::Executions => (self.execs.offset, self.exec_rows.len()),
+                        Pane::Pipelines => (self.pipes.offset, self.pipe_rows.len()),
                     };
                     if offset + row < len {
                         self.select(pane, offset + row);
@@ -311,9 +241,13 @@ impl App {
     }
 }
 
-fn exec_key(report: &Analysis, row: ExecRow) -> ExecKey {
+pub(super) fn exec_key(report: &Analysis, row: ExecRow) -> ExecKey {
     row.get(report).map(|(p, e)| ExecKey::of(p, e)).unwrap_or_default()
 }
 
+mod act;
+mod keys;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod ux_tests;

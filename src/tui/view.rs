@@ -10,11 +10,56 @@ use crate::analysis::correlate::PushStatus;
 use crate::analysis::{Analysis, PipelineHistory, PushVerdict};
 use crate::model::Execution;
 
-/// The two panes.
+/// The panes: pushes and executions side by side, or the pipelines view in their place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
     Pushes,
     Executions,
+    Pipelines,
+}
+
+impl Pane {
+    /// The pane after this one in the `next_pane` cycle.
+    pub fn next(self) -> Pane {
+        match self {
+            Pane::Pushes => Pane::Executions,
+            Pane::Executions => Pane::Pipelines,
+            Pane::Pipelines => Pane::Pushes,
+        }
+    }
+
+    /// The pane before this one.
+    pub fn prev(self) -> Pane {
+        match self {
+            Pane::Pushes => Pane::Pipelines,
+            Pane::Executions => Pane::Pushes,
+            Pane::Pipelines => Pane::Executions,
+        }
+    }
+}
+
+/// How the pushes are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Untriggered first, then pending, then the rest; newest first within each (the default).
+    #[default]
+    Attention,
+    /// Newest first.
+    Time,
+}
+
+/// Identifies a pipeline across refreshes: its profile and name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct PipeKey {
+    pub profile: String,
+    pub name: String,
+}
+
+impl PipeKey {
+    /// The key of `p`.
+    pub fn of(p: &PipelineHistory) -> Self {
+        Self { profile: p.profile.clone(), name: p.name.clone() }
+    }
 }
 
 /// Identifies a push across refreshes.
@@ -76,20 +121,38 @@ pub struct Filters {
     pub flagged_only: bool,
     /// Only this profile (by name).
     pub profile: Option<String>,
+    /// Only this pipeline: its pushes (watched or matched) and its executions.
+    pub pipeline: Option<PipeKey>,
 }
 
 fn contains(hay: &str, needle_lower: &str) -> bool {
     hay.to_lowercase().contains(needle_lower)
 }
 
-/// The pushes (indices into `report.pushes`) that pass `f`, newest first.
-pub fn push_rows(report: &Analysis, f: &Filters) -> Vec<usize> {
+/// How much a push asks for attention: untriggered, then pending, then the rest.
+fn attention(p: &PushVerdict) -> u8 {
+    match p.status {
+        PushStatus::Untriggered => 0,
+        PushStatus::Pending => 1,
+        PushStatus::Triggered | PushStatus::Unwatched => 2,
+    }
+}
+
+/// Whether `p` belongs to the pipeline `k`: watched by it or matched to one of its runs.
+fn of_pipeline(p: &PushVerdict, k: &PipeKey) -> bool {
+    p.profile == k.profile
+        && (p.watched_by.contains(&k.name) || p.execution.as_ref().is_some_and(|e| e.pipeline == k.name))
+}
+
+/// The pushes (indices into `report.pushes`) that pass `f`, in `sort` order.
+pub fn push_rows(report: &Analysis, f: &Filters, sort: Sort) -> Vec<usize> {
     let needle = f.text.to_lowercase();
-    report
+    let mut rows: Vec<usize> = report
         .pushes
         .iter()
         .enumerate()
         .filter(|(_, p)| f.profile.as_ref().is_none_or(|name| *name == p.profile))
+        .filter(|(_, p)| f.pipeline.as_ref().is_none_or(|k| of_pipeline(p, k)))
         .filter(|(_, p)| !f.flagged_only || p.status == PushStatus::Untriggered)
         .filter(|(_, p)| {
             needle.is_empty()
@@ -101,7 +164,61 @@ pub fn push_rows(report: &Analysis, f: &Filters) -> Vec<usize> {
                 || contains(&p.push.digest, &needle)
         })
         .map(|(i, _)| i)
-        .collect()
+        .collect();
+    if sort == Sort::Attention {
+        // Stable: newest first within each rank, as the analysis lists them.
+        rows.sort_by_key(|&i| attention(&report.pushes[i]));
+    }
+    rows
+}
+
+/// One row of the pipelines view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipeRow {
+    /// Index into `Analysis::pipelines`.
+    pub pipeline: usize,
+    /// Its untriggered pushes.
+    pub untriggered: usize,
+    /// Its pending pushes.
+    pub pending: usize,
+    /// When the newest push it watches was made.
+    pub last_push: Option<jiff::Timestamp>,
+}
+
+/// Every pipeline that passes `f` (profile and text), worst first: most untriggered pushes, then a failed last run,
+/// then most pending pushes; then profile and file order.
+pub fn pipe_rows(report: &Analysis, f: &Filters) -> Vec<PipeRow> {
+    let needle = f.text.to_lowercase();
+    let mut rows: Vec<PipeRow> = report
+        .pipelines
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| f.profile.as_ref().is_none_or(|name| *name == p.profile))
+        .filter(|(_, p)| {
+            needle.is_empty()
+                || contains(&p.profile, &needle)
+                || contains(&p.name, &needle)
+                || p.sources.iter().any(|s| contains(&s.repository, &needle) || contains(&s.tag, &needle))
+        })
+        .map(|(i, p)| {
+            let key = PipeKey::of(p);
+            let pushes: Vec<&PushVerdict> = report.pushes.iter().filter(|v| of_pipeline(v, &key)).collect();
+            PipeRow {
+                pipeline: i,
+                untriggered: pushes.iter().filter(|v| v.status == PushStatus::Untriggered).count(),
+                pending: pushes.iter().filter(|v| v.status == PushStatus::Pending).count(),
+                last_push: pushes.iter().map(|v| v.push.pushed_at).max(),
+            }
+        })
+        .filter(|r| !f.flagged_only || r.untriggered > 0)
+        .collect();
+    let failed = |r: &PipeRow| {
+        report.pipelines[r.pipeline].executions.first().is_some_and(|e| e.status == crate::model::ExecStatus::Failed)
+    };
+    rows.sort_by(|a, b| {
+        b.untriggered.cmp(&a.untriggered).then(failed(b).cmp(&failed(a))).then(b.pending.cmp(&a.pending))
+    });
+    rows
 }
 
 /// The executions that pass `f`, newest first across pipelines.
@@ -116,6 +233,9 @@ pub fn exec_rows(report: &Analysis, f: &Filters) -> Vec<ExecRow> {
     let mut rows: Vec<ExecRow> = Vec::new();
     for (pi, p) in report.pipelines.iter().enumerate() {
         if f.profile.as_ref().is_some_and(|name| *name != p.profile) {
+            continue;
+        }
+        if f.pipeline.as_ref().is_some_and(|k| k.profile != p.profile || k.name != p.name) {
             continue;
         }
         if f.flagged_only && !flagged.contains(&(p.profile.as_str(), p.name.as_str())) {

@@ -41,10 +41,17 @@ fn own_account_push_is_triggered_by_digest() {
     let run_id = &web.started[0].1;
     // Started by the console's rule, whose ARN is the run's trigger detail.
     let rule = format!("arn:aws:events:{REGION}:{A}:rule/web-deploy-ecr-latest");
+    let ex = &web_push["execution"];
+    let matched = ["pipeline", "id", "matched_by", "trigger", "started_by"].map(|k| ex[k].clone());
     assert_eq!(
-        web_push["execution"],
-        json!({"pipeline": "web-deploy", "id": run_id, "matched_by": "digest", "trigger": "CloudWatchEvent", "started_by": rule})
+        Value::Array(matched.to_vec()),
+        json!(["web-deploy", run_id, "digest", "CloudWatchEvent", rule]),
+        "{ex:#}"
     );
+    let link = ex["console_url"].as_str().unwrap_or_default();
+    assert!(link.ends_with(&format!("/pipelines/web-deploy/executions/{}/timeline?region={REGION}", run_id)), "{link}");
+    assert_eq!(ex["status"], "InProgress", "the run's own status: {ex:#}");
+    assert_eq!(web_push["deployed_by"], Value::Null, "{web_push:#}");
 
     // Who called what: every profile assumed its role and asked who it is, in the profiles' region.
     let log = sim.world.requests();

@@ -12,7 +12,7 @@ const CODES: [&str; 10] = [
     "replication_not_matched",
     "target_without_role",
     "tag_not_watched",
-    "run_superseded",
+    "deployed_without_trigger",
     "unknown",
 ];
 
@@ -80,4 +80,64 @@ fn demo_output_at_a_fixed_instant_is_stable() {
     let (code, json) = demo(&["--now", at, "--output", "json"]);
     assert_eq!(code, 1);
     insta::assert_snapshot!("demo_once_json", json);
+}
+
+/// `--output ndjson` prints the document's `pushes`, one object a line; `--only` keeps the statuses asked for and
+/// leaves the exit code alone.
+#[test]
+fn ndjson_lines_are_the_documents_pushes_and_only_filters_them() {
+    let at = "2026-11-29T10:00:00Z";
+    let (_, json) = demo(&["--now", at, "--output", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let (code, lines) = demo(&["--now", at, "--output", "ndjson"]);
+    assert_eq!(code, 1);
+    let parsed: Vec<serde_json::Value> = lines.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(serde_json::Value::from(parsed), doc["pushes"]);
+
+    let (code, lines) = demo(&["--now", at, "--output", "ndjson", "--only", "untriggered"]);
+    assert_eq!(code, 1, "the exit code is the report's, whatever is shown");
+    let statuses: Vec<String> = lines
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["status"].as_str().unwrap().to_string())
+        .collect();
+    let untriggered = doc["pushes"].as_array().unwrap().iter().filter(|p| p["status"] == "untriggered").count();
+    assert!(untriggered > 0);
+    assert_eq!(statuses, vec!["untriggered"; untriggered]);
+    let (_, filtered) = demo(&["--now", at, "--output", "json", "--only", "pending,unwatched"]);
+    let filtered: serde_json::Value = serde_json::from_str(&filtered).unwrap();
+    let kept: Vec<&str> =
+        filtered["pushes"].as_array().unwrap().iter().map(|p| p["status"].as_str().unwrap()).collect();
+    assert!(!kept.is_empty() && kept.iter().all(|s| *s == "pending" || *s == "unwatched"), "{kept:?}");
+    assert_eq!(filtered["pipelines"], doc["pipelines"], "only the pushes are filtered");
+}
+
+/// The text report opens with what needs attention: the untriggered pushes, each with its fix and console links.
+#[test]
+fn text_opens_with_the_untriggered_pushes_and_their_links() {
+    let (_, text) = demo(&["--now", "2026-11-29T10:00:00Z"]);
+    let (_, json) = demo(&["--now", "2026-11-29T10:00:00Z", "--output", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let untriggered = doc["pushes"].as_array().unwrap().iter().filter(|p| p["status"] == "untriggered").count();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[2].starts_with(&format!("UNTRIGGERED ({untriggered})")), "{text}");
+    let profiles = lines.iter().position(|l| *l == "PROFILES").unwrap();
+    let first_untriggered = lines.iter().position(|l| l.contains("UNTRIGGERED  ")).unwrap();
+    assert!(first_untriggered < profiles);
+    assert!(lines[..profiles].iter().any(|l| l.trim_start().starts_with("fix:")), "{text}");
+    assert!(
+        lines[..profiles].iter().any(|l| l.trim()
+            == "pipeline  https://ap-northeast-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/api-deploy/view?region=ap-northeast-1"),
+        "{text}"
+    );
+    // Nothing untriggered is listed twice.
+    assert_eq!(text.matches("UNTRIGGERED  ").count(), untriggered);
+    let (_, only) = demo(&["--now", "2026-11-29T10:00:00Z", "--only", "untriggered"]);
+    assert!(!only.contains("PIPELINES") && !only.contains("OTHER PUSHES"), "{only}");
+}
+
+#[test]
+fn only_is_for_once() {
+    let out = Command::new(env!("CARGO_BIN_EXE_pipewatch")).args(["--demo", "--only", "untriggered"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--only filters the report of --once"));
 }

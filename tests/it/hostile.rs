@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 use crate::support::proxy::{Direction, Fault, FaultProxy, Rule};
 use crate::support::{config_toml, fresh_account, run_pipewatch, seed, write_config};
 
-const PIPELINE: &str = "web-deploy\u{1b}]0;pwned\u{7}";
+pub(crate) const PIPELINE: &str = "web-deploy\u{1b}]0;pwned\u{7}";
 const REPOSITORY: &str = "web\u{1b}[2J\u{1b}[H";
 const TAG: &str = "latest\u{202e}gpj.exe";
-const EXECUTION_ID: &str = "exec\u{200b}\u{2066}-1\u{1b}[1A";
+pub(crate) const EXECUTION_ID: &str = "exec\u{200b}\u{2066}-1\u{1b}[1A";
 const TRIGGER: &str = "Webhook\u{9b}31m";
 const SUMMARY: &str = "ok\u{9b}31mred\u{1b}[0m\r\nsecond line\u{7f}";
 const DETAIL: &str = "arn:aws:iam::1:user/\u{1b}]8;;http://evil.example/\u{7}click\u{1b}]8;;\u{7}";
@@ -26,7 +26,7 @@ const DENIED: &str = "denied \u{1b}]0;pwned\u{7} \u{202e}txt \u{9b}2J";
 const NAMES: [(&str, &str); 3] = [("web-deploy", PIPELINE), ("web", REPOSITORY), ("latest", TAG)];
 
 /// Replaces every string equal to one side of [`NAMES`] with the other side.
-fn map_strings(v: &mut Value, to_hostile: bool) {
+pub(crate) fn map_strings(v: &mut Value, to_hostile: bool) {
     match v {
         Value::String(s) => {
             if let Some((real, hostile)) = NAMES.iter().find(|(r, h)| if to_hostile { s == r } else { s == h }) {
@@ -48,9 +48,12 @@ fn hostile_char(c: char) -> bool {
 #[test]
 fn hostile_strings_are_neutralised_in_text_and_kept_in_json() {
     let a = fresh_account();
+    // api:latest has no run yet (pending): CloudTrail is read to explain it, and refused with a hostile message.
     seed(json!({"accounts": [{"id": a,
-        "repositories": [{"name": "web", "images": [{"seed": "w1", "tags": ["latest"]}]}],
-        "pipelines": [{"name": "web-deploy", "sources": [{"repository": "web"}], "start_executions": 1}]}]}));
+        "repositories": [{"name": "web", "images": [{"seed": "w1", "tags": ["latest"]}]},
+                         {"name": "api", "images": [{"seed": "a1", "tags": ["latest"]}]}],
+        "pipelines": [{"name": "web-deploy", "sources": [{"repository": "web"}], "start_executions": 1},
+                      {"name": "api-deploy", "sources": [{"repository": "api"}]}]}]}));
 
     let proxy = FaultProxy::start();
     proxy.set_rewrite(Some(Arc::new(|dir, op, body: &mut Value| {
@@ -78,7 +81,7 @@ fn hostile_strings_are_neutralised_in_text_and_kept_in_json() {
         assert!(run.stdout.contains(escaped), "{escaped} missing in\n{}", run.stdout);
     }
     let doc = run.json();
-    let pipeline = &doc["pipelines"][0];
+    let pipeline = doc["pipelines"].as_array().unwrap().iter().find(|p| p["name"] == PIPELINE).unwrap();
     assert_eq!(pipeline["name"], PIPELINE, "{doc:#}");
     assert_eq!(pipeline["sources"], json!([{"repository": REPOSITORY, "tag": TAG}]), "{doc:#}");
     let execution = &pipeline["executions"][0];
@@ -86,7 +89,7 @@ fn hostile_strings_are_neutralised_in_text_and_kept_in_json() {
     assert_eq!(execution["trigger"], TRIGGER, "{doc:#}");
     assert_eq!(execution["trigger_detail"], DETAIL, "{doc:#}");
     assert_eq!(execution["status_summary"], SUMMARY, "{doc:#}");
-    let push = &doc["pushes"][0];
+    let push = doc["pushes"].as_array().unwrap().iter().find(|p| p["repository"] == REPOSITORY).unwrap();
     assert_eq!((&push["repository"], &push["tags"]), (&json!(REPOSITORY), &json!([TAG])), "{doc:#}");
     assert_eq!(push["status"], "triggered", "the hostile names still correlate: {doc:#}");
     assert_eq!(push["execution"]["pipeline"], PIPELINE, "{doc:#}");

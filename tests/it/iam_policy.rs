@@ -61,22 +61,52 @@ fn called_operations() -> BTreeSet<String> {
     ops
 }
 
-fn policy_actions() -> BTreeSet<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/iam-readonly-policy.json");
+/// The actions of the policy `assets/<name>` (`Action` a list or one string).
+fn actions_of(name: &str) -> BTreeSet<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join(name);
     let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
     v["Statement"]
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|s| s["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()))
+        .flat_map(|s| match &s["Action"] {
+            serde_json::Value::String(a) => vec![a.clone()],
+            list => list.as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect(),
+        })
         .collect()
 }
 
+fn policy_actions() -> BTreeSet<String> {
+    actions_of("iam-readonly-policy.json")
+}
+
+/// What the base identity is allowed (`doctor` calls AssumeRole itself, to explain its errors).
+const BASE_IDENTITY: &str = "sts:AssumeRole";
+
 #[test]
 fn policy_matches_the_calls_in_the_code() {
-    let called = called_operations();
+    let mut called = called_operations();
     assert!(called.contains("codepipeline:ListPipelineExecutions"), "scanner found {called:?}");
+    assert!(called.remove(BASE_IDENTITY), "doctor's AssumeRole call not found");
+    assert!(actions_of("iam-assume-policy.json").contains(BASE_IDENTITY));
     assert_eq!(called, policy_actions());
+}
+
+/// Every API the AWS layer calls in a polled account has its doctor check (the identity step reads
+/// `sts:GetCallerIdentity`): a new call without a row in `source/aws/doctor/apis.rs` fails here.
+#[test]
+fn every_called_api_has_a_doctor_check() {
+    let mut called = called_operations();
+    called.remove(BASE_IDENTITY);
+    called.remove("sts:GetCallerIdentity");
+    let checked: BTreeSet<String> =
+        pipewatch::source::aws::doctor::checked_actions().into_iter().map(str::to_string).collect();
+    let missing: Vec<_> = called.difference(&checked).collect();
+    assert!(
+        missing.is_empty(),
+        "APIs called without a doctor check (add a row to source/aws/doctor/apis.rs): {missing:?}"
+    );
+    assert_eq!(called, checked, "doctor checks APIs that are no longer called");
 }
 
 #[test]

@@ -6,9 +6,12 @@
 
 mod bad_input;
 mod behaviour;
+mod cloudtrail;
+mod completions;
 mod config_corpus;
 mod demo_once;
 mod diagnose;
+mod doctor;
 mod faults;
 mod hostile;
 mod house;
@@ -18,6 +21,7 @@ mod notify;
 mod once;
 mod prometheus;
 mod pushes;
+mod runs;
 mod secrets;
 mod serve;
 mod serve_demo;

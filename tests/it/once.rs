@@ -4,10 +4,13 @@
 //! against the one shared moto server without resets.
 //!
 //! Timing in moto: ECR stamps a push "now" (whole seconds), and executions are started by the seeder right after
-//! the pushes, so a push followed by an execution in the same seed is *triggered* (matched by time). A watched
-//! push whose pipeline never ran is *pending* within the grace period and *untriggered* after it: tests that need
-//! an untriggered push use `--grace 3s` and sleep past it (3 s rather than 1 s: `imagePushedAt` is truncated to
-//! the second, so an execution started right after a push can be up to ~1.2 s "after" it).
+//! the pushes. moto starts every run as a release by hand (`StartPipelineExecution`, no source revision), so no run
+//! is ever the push's own: a push released right after it is *pending* within the grace period and *untriggered*
+//! after it, in both cases with the release as `deployed_by` (matched by time) and, once untriggered, the finding
+//! `deployed_without_trigger`; what a run started by the push's event looks like is tested against awsim
+//! (`behaviour`, `runs`). Tests that need an untriggered push use `--grace 3s` and sleep past it (3 s rather than 1 s:
+//! `imagePushedAt` is truncated to the second, so an execution started right after a push can be up to ~1.2 s
+//! "after" it).
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -140,7 +143,8 @@ fn assert_pipeline(doc: &Value, profile: &str, seeded: &Value, account: &str, na
     }
 }
 
-/// A push entry: tags (sorted), pushed_at as moto stamped it, status and the matched execution.
+/// A push entry: tags (sorted), pushed_at as moto stamped it, status, no run of its own (moto starts none), and the
+/// run that deployed it anyway.
 fn assert_push(
     doc: &Value,
     profile: &str,
@@ -148,7 +152,7 @@ fn assert_push(
     account: &str,
     (repo, image_seed): (&str, &str),
     status: &str,
-    execution: Value,
+    deployed_by: Value,
 ) {
     let image = seeded_image(seeded, account, repo, image_seed);
     let p = push(doc, profile, image["digest"].as_str().unwrap());
@@ -156,12 +160,23 @@ fn assert_push(
     assert_eq!(sorted_strings(&p["tags"]), sorted_strings(&image["tags"]), "{p:#}");
     assert_eq!(ts(&p["pushed_at"]), ts(&image["pushed_at"]), "{p:#}");
     assert_eq!(p["status"], status, "{p:#}");
-    assert_eq!(p["execution"], execution, "{p:#}");
+    assert_eq!(p["execution"], Value::Null, "moto starts no run by a push's event: {p:#}");
+    // The console link is checked by the console tests; here, what deployed it.
+    let mut deployed = p["deployed_by"].clone();
+    if let Some(m) = deployed.as_object_mut() {
+        m.remove("console_url");
+    }
+    assert_eq!(deployed, deployed_by, "{p:#}");
+    let codes: Vec<&str> = p["findings"].as_array().unwrap().iter().filter_map(|f| f["code"].as_str()).collect();
+    // The finding comes once the push is untriggered, beside its cause.
+    let named = codes.contains(&"deployed_without_trigger");
+    assert_eq!(named, status == "untriggered" && !deployed_by.is_null(), "{p:#}");
 }
 
-fn by_time(pipeline: &str, id: &Value) -> Value {
-    // moto starts every run as a manual release with no detail.
-    json!({"pipeline": pipeline, "id": id, "matched_by": "time", "trigger": "StartPipelineExecution", "started_by": null})
+/// The run moto started right after the push: a release by hand with no detail and no revision, so matched by time.
+fn released_by_hand(pipeline: &str, id: &Value) -> Value {
+    json!({"pipeline": pipeline, "id": id, "matched_by": "time", "status": "Succeeded",
+           "trigger": "StartPipelineExecution", "started_by": null})
 }
 
 fn tempdir() -> TempDir {
@@ -179,7 +194,7 @@ fn once(config: &Path, args: &[&str]) -> Run {
 // ---------------------------------------------------------------------------------------------------------------
 
 /// Two profiles assuming `pipewatch-read` in two accounts: identities, pipelines, executions, and pushes that are
-/// triggered, pending and unwatched (so the run is healthy: exit 0).
+/// pending (released by hand, or with no run yet) and unwatched (so the run is healthy: exit 0).
 #[test]
 fn two_accounts_identities_pipelines_and_pushes() {
     let moto = Moto::shared();
@@ -235,18 +250,18 @@ fn two_accounts_identities_pipelines_and_pushes() {
     assert_pipeline(&doc, "beta", &seeded, &b, "jobs-deploy", json!([{"repository": "jobs", "tag": "release"}]));
 
     let web_exec = &seeded_pipeline(&seeded, &a, "web-deploy")["started"][0];
-    assert_push(&doc, "alpha", &seeded, &a, ("web", "w1"), "triggered", by_time("web-deploy", web_exec));
+    assert_push(&doc, "alpha", &seeded, &a, ("web", "w1"), "pending", released_by_hand("web-deploy", web_exec));
     assert_push(&doc, "alpha", &seeded, &a, ("web", "w0"), "unwatched", Value::Null);
     assert_push(&doc, "alpha", &seeded, &a, ("tools", "t1"), "unwatched", Value::Null);
-    // Two executions, one push: the push is matched to the first execution after it.
+    // Two releases, one push: the first one after it deployed it.
     let api_exec = &seeded_pipeline(&seeded, &b, "api-deploy")["started"][0];
-    assert_push(&doc, "beta", &seeded, &b, ("api", "a1"), "triggered", by_time("api-deploy", api_exec));
+    assert_push(&doc, "beta", &seeded, &b, ("api", "a1"), "pending", released_by_hand("api-deploy", api_exec));
     assert_push(&doc, "beta", &seeded, &b, ("jobs", "j1"), "pending", Value::Null);
     assert_eq!(doc["pushes"].as_array().unwrap().len(), 5, "{doc:#}");
 }
 
-/// A watched push older than the grace period with no run: status untriggered, exit 1; the triggered push of the
-/// same profile is still triggered.
+/// Watched pushes older than the grace period are untriggered (exit 1): one with no run at all, and one released by
+/// hand right after it, whose release is named as what deployed it.
 #[test]
 fn untriggered_push_exits_1() {
     let moto = Moto::shared();
@@ -256,7 +271,7 @@ fn untriggered_push_exits_1() {
                          {"name": "api", "images": [{"seed": "a1", "tags": ["latest"]}]}],
         "pipelines": [{"name": "web-deploy", "sources": [{"repository": "web"}], "start_executions": 1},
                       {"name": "api-deploy", "sources": [{"repository": "api"}]}]}]}));
-    // Precondition for "triggered" under the short grace: the seeder started the run soon enough after the push.
+    // Precondition for "released within the grace period": the seeder started the run soon enough after the push.
     let pushed = ts(&seeded_image(&seeded, &a, "web", "w1")["pushed_at"]);
     let started = ts(&seeded_pipeline(&seeded, &a, "web-deploy")["executions"][0]["started_at"]);
     assert!(
@@ -273,7 +288,7 @@ fn untriggered_push_exits_1() {
     assert_document(&doc, 3);
     assert_identity(&doc, "alpha", &a);
     let web_exec = &seeded_pipeline(&seeded, &a, "web-deploy")["started"][0];
-    assert_push(&doc, "alpha", &seeded, &a, ("web", "w1"), "triggered", by_time("web-deploy", web_exec));
+    assert_push(&doc, "alpha", &seeded, &a, ("web", "w1"), "untriggered", released_by_hand("web-deploy", web_exec));
     assert_push(&doc, "alpha", &seeded, &a, ("api", "a1"), "untriggered", Value::Null);
     assert_pipeline(&doc, "alpha", &seeded, &a, "api-deploy", json!([{"repository": "api", "tag": "latest"}]));
 }
@@ -301,7 +316,7 @@ fn refused_endpoint_fails_only_its_profile_exit_3() {
     assert_identity(&doc, "alpha", &a);
     assert_pipeline(&doc, "alpha", &seeded, &a, "web-deploy", json!([{"repository": "web", "tag": "latest"}]));
     let web_exec = &seeded_pipeline(&seeded, &a, "web-deploy")["started"][0];
-    assert_push(&doc, "alpha", &seeded, &a, ("web", "w1"), "triggered", by_time("web-deploy", web_exec));
+    assert_push(&doc, "alpha", &seeded, &a, ("web", "w1"), "pending", released_by_hand("web-deploy", web_exec));
     assert_eq!(doc["pushes"].as_array().unwrap().len(), 1, "{doc:#}");
 }
 
@@ -347,7 +362,7 @@ fn profile_flag_selects_profiles() {
     assert_identity(&doc, "alpha", &a);
     assert_eq!(names(&doc["pipelines"], "profile"), ["alpha"], "{doc:#}");
     let web_exec = &seeded_pipeline(&seeded, &a, "web-deploy")["started"][0];
-    assert_push(&doc, "alpha", &seeded, &a, ("web", "w1"), "triggered", by_time("web-deploy", web_exec));
+    assert_push(&doc, "alpha", &seeded, &a, ("web", "w1"), "pending", released_by_hand("web-deploy", web_exec));
 
     let run = once(&config, &["--output", "json", "--profile", "beta"]);
     assert_eq!(run.code, Some(3), "{run}");
@@ -375,7 +390,7 @@ fn pipelines_setting_limits_what_is_read() {
     let doc = run.json();
     assert_eq!(names(&doc["pipelines"], "name"), ["web-deploy"], "{doc:#}");
     let web_exec = &seeded_pipeline(&seeded, &a, "web-deploy")["started"][0];
-    assert_push(&doc, "alpha", &seeded, &a, ("web", "w1"), "triggered", by_time("web-deploy", web_exec));
+    assert_push(&doc, "alpha", &seeded, &a, ("web", "w1"), "pending", released_by_hand("web-deploy", web_exec));
     assert_eq!(doc["pushes"].as_array().unwrap().len(), 1, "api is not read: {doc:#}");
 }
 

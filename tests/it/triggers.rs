@@ -1,16 +1,18 @@
 //! The trigger diagnosis against the AWS-behaviour layer (awsim): a rule whose target has no role, and a
 //! CloudTrail-style rule with and without a trail that logs the push. The world behaves as documented (a target
 //! without a role starts nothing; a CloudTrail-delivered event needs a logging trail), and pipewatch must say so
-//! from what it reads: the rule's targets, the trails, their status and selectors.
+//! from what it reads when a push needs explaining: the rule's targets, the trails, their status and selectors, the
+//! registries' replication.
 
-use awsim::{OrgAccount, Pipeline, Principal, PushSpec, Role, Rule, Target, Trail};
+use awsim::{OrgAccount, Pipeline, Principal, PushSpec, ReplicateSpec, ReplicationRule, Role, Rule, Target, Trail};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
-use crate::support::REGION;
 use crate::support::sim::{Sim, push_of};
+use crate::support::{REGION, run_pipewatch};
 
 const A: &str = "111111111111";
+const B: &str = "222222222222";
 const MANAGEMENT: &str = "333333333333";
 
 fn pipeline_arn(name: &str) -> String {
@@ -42,10 +44,9 @@ fn push_and_watch(sim: &Sim) -> (Value, Value) {
     (doc, web)
 }
 
-/// The profile's warnings, but the one awsim causes by not implementing `ecr:DescribeRegistry` (yet).
+/// The first profile's warnings.
 fn warnings(doc: &Value) -> Vec<&str> {
-    let all = doc["profiles"][0]["warnings"].as_array().unwrap().iter().filter_map(Value::as_str);
-    all.filter(|w| !w.contains("awsim does not implement DescribeRegistry")).collect()
+    doc["profiles"][0]["warnings"].as_array().unwrap().iter().filter_map(Value::as_str).collect()
 }
 
 fn codes(push: &Value) -> Vec<&str> {
@@ -96,10 +97,8 @@ fn a_cloudtrail_style_rule_without_a_trail_is_blamed_with_what_was_checked() {
     assert_eq!(hop(&web, "rule")["state"], "broken");
 }
 
-#[test]
-fn a_cloudtrail_style_rule_with_the_organizations_trail_is_followed() {
-    let target = Target::new("1", &pipeline_arn("web-deploy"), Some(&format!("arn:aws:iam::{A}:role/cwe-role")));
-    let sim = world_with(Rule::new("web-cloudtrail", cloudtrail_style()).target(target));
+/// The organization's trail (in the management account, multi-region, logging every management event).
+fn organization_trail(sim: &Sim) {
     let member = |id: &str| OrgAccount {
         id: id.into(),
         name: id.into(),
@@ -111,9 +110,41 @@ fn a_cloudtrail_style_rule_with_the_organizations_trail_is_followed() {
     trail.multi_region = true;
     trail.organization = true;
     sim.world.add_trail(trail);
+}
+
+#[test]
+fn a_cloudtrail_style_rule_with_the_organizations_trail_is_followed() {
+    let target = Target::new("1", &pipeline_arn("web-deploy"), Some(&format!("arn:aws:iam::{A}:role/cwe-role")));
+    let sim = world_with(Rule::new("web-cloudtrail", cloudtrail_style()).target(target));
+    organization_trail(&sim);
     let (doc, web) = push_and_watch(&sim);
-    // The trail delivers the PutImage call to A's bus, the rule starts the pipeline.
+    // The trail delivers the PutImage call to A's bus, the rule starts the pipeline: nothing needs explaining, so
+    // neither the rule nor the trails are read, and the run stands for the rule and its target.
     assert_eq!(web["status"], "triggered", "{web:#}");
+    let rule = hop(&web, "rule");
+    assert_eq!(rule["state"], "established", "{rule:#}");
+    assert!(rule["evidence"].as_str().unwrap().contains("rule/web-cloudtrail"), "{rule:#}");
+    assert_eq!(hop(&web, "target")["state"], "established", "{web:#}");
+    assert_eq!(warnings(&doc), Vec::<&str>::new(), "every read answered");
+    let read: Vec<String> = sim
+        .world
+        .requests()
+        .iter()
+        .filter(|r| ["cloudtrail", "events", "iam", "monitoring"].contains(&r.service.as_str()))
+        .map(|r| r.api())
+        .collect();
+    assert_eq!(read, Vec::<String>::new(), "nothing needed explaining");
+}
+
+#[test]
+fn the_organizations_trail_is_followed_when_a_push_needs_explaining() {
+    // The same rule and trail, but the target has no role: the world starts nothing.
+    let target = Target::new("1", &pipeline_arn("web-deploy"), None);
+    let sim = world_with(Rule::new("web-cloudtrail", cloudtrail_style()).target(target));
+    organization_trail(&sim);
+    let (doc, web) = push_and_watch(&sim);
+    assert_eq!(web["status"], "untriggered", "{web:#}");
+    // The rule is not blamed: the trail that delivers its events is named; the target is.
     let rule = hop(&web, "rule");
     assert_eq!(rule["state"], "established", "{rule:#}");
     assert!(
@@ -123,6 +154,49 @@ fn a_cloudtrail_style_rule_with_the_organizations_trail_is_followed() {
             .contains("trail org-trail (organization, multi-region, home us-east-1) is logging"),
         "{rule:#}"
     );
-    assert_eq!(hop(&web, "target")["state"], "established", "{web:#}");
+    assert_eq!(codes(&web), ["target_without_role"], "{web:#}");
     assert_eq!(warnings(&doc), Vec::<&str>::new(), "every read answered");
+}
+
+/// An image that arrived in A by replication from B's registry raises "ECR Replication Action", which the console's
+/// PUSH rule does not match: A's copy is untriggered, and pipewatch says why from B's replication configuration.
+#[test]
+fn a_replicated_image_does_not_match_the_consoles_push_rule() {
+    let sim = Sim::start();
+    let w = &sim.world;
+    w.console_pipeline(A, REGION, "reports-deploy", "reports", None);
+    w.add_repository(B, REGION, "reports");
+    let to_a = ReplicationRule { destinations: vec![(A.into(), REGION.into())], prefixes: vec!["reports".into()] };
+    w.set_replication(B, REGION, vec![to_a]);
+    let at = Timestamp::now() - SignedDuration::from_mins(10);
+    let ci = Principal::assumed_role(B, "service-role/codebuild-reports", "build-7");
+    let pushed = w.push(PushSpec::new(B, REGION, "reports", ci, at).tag("latest")).unwrap();
+    let spec = ReplicateSpec {
+        source_account: B.into(),
+        source_region: REGION.into(),
+        dest_account: A.into(),
+        dest_region: REGION.into(),
+        repository: "reports".into(),
+        digest: pushed.digest.clone(),
+        at: at + SignedDuration::from_secs(5),
+    };
+    assert!(w.replicate(spec).unwrap().is_empty(), "the console's PUSH rule starts nothing for a replication");
+    // B has no pipeline, so its profile reads the repository only when told to (else the finding says to).
+    let dir = tempfile::tempdir().unwrap();
+    let config = sim.config(dir.path(), &[("alpha", A), ("beta", B)]);
+    let toml = std::fs::read_to_string(&config).unwrap() + "repositories = [\"reports\"]\n";
+    std::fs::write(&config, toml).unwrap();
+    let run = run_pipewatch(["--once", "--output", "json", "--config", config.to_str().unwrap()]);
+    assert_eq!(run.code, Some(1), "{run}");
+    let doc = run.json();
+    let copies: Vec<&Value> =
+        doc["pushes"].as_array().unwrap().iter().filter(|p| p["repository"] == "reports").collect();
+    let in_a = copies.iter().find(|p| p["profile"] == "alpha").unwrap_or_else(|| panic!("{doc:#}"));
+    assert_eq!(in_a["digest"], pushed.digest.as_str());
+    assert_eq!(in_a["status"], "untriggered", "{in_a:#}");
+    assert!(codes(in_a).contains(&"replication_not_matched"), "{in_a:#}");
+    let f = in_a["findings"].as_array().unwrap().iter().find(|f| f["code"] == "replication_not_matched").unwrap();
+    assert!(f["message"].as_str().unwrap().contains(B), "names the source registry: {f:#}");
+    let in_b = copies.iter().find(|p| p["profile"] == "beta").unwrap_or_else(|| panic!("{doc:#}"));
+    assert_eq!(in_b["status"], "unwatched", "no pipeline watches B's repository: {in_b:#}");
 }

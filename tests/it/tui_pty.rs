@@ -278,8 +278,15 @@ fn no_color_sends_no_colour_but_keeps_the_markers() {
 /// arrives (a bell per account at most), and the same pushes do not ring again on the next polls.
 #[test]
 fn new_untriggered_pushes_ring_the_bell_once() {
+    // Every stuck push of the story, as `--once` counts them: the header shows the count once both accounts answered.
+    let once = std::process::Command::new(env!("CARGO_BIN_EXE_pipewatch"))
+        .args(["--demo", "--once", "--output", "json"])
+        .output()
+        .expect("run pipewatch --demo --once");
+    let doc: serde_json::Value = serde_json::from_slice(&once.stdout).expect("the report's JSON");
+    let stuck = doc["pushes"].as_array().unwrap().iter().filter(|p| p["status"] == "untriggered").count();
     let mut s = Session::start(100, 30, &["--demo", "--refresh", "1s"]);
-    s.wait_for(&["9 UNTRIGGERED"]);
+    s.wait_for(&[&format!("{stuck} UNTRIGGERED")]);
     let pump = |s: &mut Session, secs| {
         let until = Instant::now() + Duration::from_secs(secs);
         while Instant::now() < until && s.pump(Duration::from_millis(50)) {}
@@ -293,4 +300,139 @@ fn new_untriggered_pushes_ring_the_bell_once() {
     assert_eq!(bells(&s), first, "the same pushes rang again\n{}", s.contents());
     s.send("q");
     assert_eq!(s.wait_exit(), 0);
+}
+
+/// `[keys]` and `[theme]` of a `--config` file apply to the demo: quit and filter remapped, help lists them as
+/// bound; `q` no longer quits.
+#[test]
+fn remapped_quit_and_filter_work_and_help_lists_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("pipewatch.toml");
+    std::fs::write(
+        &config,
+        "[keys]\nquit = [\"x\"]\nfilter = [\"ctrl-f\"]\n\n[theme]\npreset = \"light\"\nok = \"#00aa00\"\n",
+    )
+    .expect("write config");
+    let mut s = Session::start(120, 40, &["--demo", "--config", config.to_str().expect("utf-8 path")]);
+    s.wait_for(&["account-a", "UNTRIGGERED", "x quit"]);
+    s.send("q");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(s.child.try_wait().expect("poll the child").is_none(), "q quit although quit is remapped to x");
+    s.send("\x06"); // ctrl-f
+    s.wait_for(&["filter:"]);
+    s.send("api\r");
+    s.wait_for(&["[/api]"]);
+    s.send("\x1b");
+    s.wait_gone("[/api]");
+    s.send("?");
+    s.wait_for(&["keys (Esc closes)", "ctrl-f", "filter: repository"]);
+    s.send("\x1b");
+    s.wait_gone("keys (Esc closes)");
+    s.send("x");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
+    assert!(String::from_utf8_lossy(&s.raw).contains("38;2;0;170;0"), "the configured ok colour is used");
+}
+
+/// A bad `[keys]` or `[theme]` stops the dashboard before it starts: exit 2, the file, line and key named.
+#[test]
+fn a_bad_keys_table_exits_2_with_its_location() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("pipewatch.toml");
+    std::fs::write(&config, "[keys]\nquit = [\"x\"]\nfilter = [\"x\"]\n").expect("write config");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pipewatch"))
+        .args(["--demo", "--config", config.to_str().expect("utf-8 path")])
+        .output()
+        .expect("run pipewatch");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("pipewatch.toml:3:11: [keys] filter: \"x\" is already bound to quit"), "{err}");
+}
+
+/// The bytes of `y` (OSC 52) and of the details popup's link (OSC 8), and what `o` hands to `$BROWSER`, on names
+/// that try to break out of them: the clipboard payload is base64 of the cleaned value, the link percent-encoded.
+#[test]
+fn copy_and_links_carry_hostile_names_only_encoded() {
+    use std::sync::Arc;
+
+    use base64::Engine;
+    use serde_json::{Value, json};
+
+    use crate::hostile::{EXECUTION_ID, PIPELINE, map_strings};
+    use crate::support::proxy::{Direction, FaultProxy};
+    use crate::support::{fresh_account, seed};
+
+    let a = fresh_account();
+    seed(json!({"accounts": [{"id": a,
+        "repositories": [{"name": "web", "images": [{"seed": "w1", "tags": ["latest"]}]}],
+        "pipelines": [{"name": "web-deploy", "sources": [{"repository": "web"}], "start_executions": 1}]}]}));
+    let proxy = FaultProxy::start();
+    proxy.set_rewrite(Some(Arc::new(|dir, op, body: &mut Value| {
+        map_strings(body, dir == Direction::Response);
+        if dir == Direction::Response && op == "ListPipelineExecutions" {
+            for s in body["pipelineExecutionSummaries"].as_array_mut().into_iter().flatten() {
+                s["pipelineExecutionId"] = EXECUTION_ID.into();
+            }
+        }
+    })));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("pipewatch.toml");
+    let toml = format!(
+        "[settings]\nregion = \"ap-northeast-1\"\n\n[profiles.alpha]\nrole_arn = \"arn:aws:iam::{a}:role/pipewatch-read\"\n\
+         endpoint_url = \"{}\"\ncloudtrail = false\n",
+        proxy.endpoint()
+    );
+    std::fs::write(&config, toml).expect("write config");
+    let opened = dir.path().join("opened");
+    let browser = dir.path().join("browser.sh");
+    std::fs::write(&browser, format!("#!/bin/sh\nprintf '%s' \"$1\" > {}\n", opened.display())).expect("script");
+    std::process::Command::new("chmod").arg("+x").arg(&browser).status().expect("chmod");
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing-secret"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_CONFIG_FILE", "/nonexistent/pipewatch-test/config"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/pipewatch-test/credentials"),
+        ("BROWSER", browser.to_str().expect("utf-8 path")),
+    ];
+    let mut s = Session::start_env(160, 40, &["--config", config.to_str().expect("utf-8 path")], Some("1"), &env);
+    s.wait_for(&["alpha", "web-deploy^[]0;pwned^G", "Succeeded"]);
+    s.send("\t"); // the executions pane
+    s.send("y");
+    s.wait_for(&["copied execution id"]);
+    let raw = String::from_utf8_lossy(&s.raw).into_owned();
+    let at = raw.find("\x1b]52;c;").expect("an OSC 52 sequence");
+    let payload = &raw[at + 7..at + 7 + raw[at + 7..].find('\x07').expect("terminated by BEL")];
+    let copied = base64::engine::general_purpose::STANDARD.decode(payload).expect("base64");
+    let copied = String::from_utf8(copied).expect("utf-8");
+    assert_eq!(copied, "exec<U+200B><U+2066>-1^[[1A", "the cleaned id, nothing that runs when pasted");
+
+    s.send("\r"); // the execution's details, with its console link
+    s.wait_for(&["console https://"]);
+    s.pump(Duration::from_millis(300));
+    let raw = String::from_utf8_lossy(&s.raw).into_owned();
+    let at = raw.find("\x1b]8;id=pipewatch;").expect("an OSC 8 hyperlink");
+    let rest = &raw[at + "\x1b]8;id=pipewatch;".len()..];
+    let url = &rest[..rest.find("\x1b\\").expect("terminated by ST")];
+    let pipeline = "web-deploy%1B%5D0%3Bpwned%07";
+    let id = "exec%E2%80%8B%E2%81%A6-1%1B%5B1A";
+    assert_eq!(
+        url,
+        format!(
+            "https://ap-northeast-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/{pipeline}/executions/{id}/timeline?region=ap-northeast-1"
+        )
+    );
+    assert!(url.bytes().all(|b| b.is_ascii_graphic()));
+    assert!(PIPELINE.contains('\x1b'), "the name really is hostile");
+
+    s.send("o");
+    let deadline = Instant::now() + WAIT;
+    while !opened.exists() && Instant::now() < deadline {
+        s.pump(Duration::from_millis(50));
+    }
+    assert_eq!(std::fs::read_to_string(&opened).expect("$BROWSER ran"), url);
+    s.send("q");
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+    s.assert_restored();
 }

@@ -1,5 +1,5 @@
 //! Amazon ECR (awsJson1_1, `AmazonEC2ContainerRegistry_V20150921`): DescribeRepositories, DescribeImages,
-//! BatchGetImage, ListImages. Shapes: [ImageDetail](https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageDetail.html),
+//! BatchGetImage, ListImages, DescribeRegistry. Shapes: [ImageDetail](https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_ImageDetail.html),
 //! [Image](https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_Image.html); corpus `ecr/`.
 
 use serde_json::{Value, json};
@@ -84,6 +84,26 @@ pub(crate) fn handle(st: &mut State, cx: &Cx, op: &str, body: &Value) -> Result<
                 }
             }
             Ok(json!({"images": images, "failures": failures}))
+        }
+        // The caller's registry and its replication rules (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeRegistry.html):
+        // a registry without replication answers with its id alone (corpus `ecr/describe-registry/no-replication.json`),
+        // one with rules as in `replication-us-east-1.json`.
+        "DescribeRegistry" => {
+            let rules = st.region_ref(&cx.account, &cx.region).map(|r| r.replication.clone()).unwrap_or_default();
+            if rules.is_empty() {
+                return Ok(json!({"registryId": cx.account}));
+            }
+            let rules: Vec<Value> = rules
+                .iter()
+                .map(|r| {
+                    let destinations: Vec<Value> =
+                        r.destinations.iter().map(|(a, reg)| json!({"region": reg, "registryId": a})).collect();
+                    let filters: Vec<Value> =
+                        r.prefixes.iter().map(|f| json!({"filter": f, "filterType": "PREFIX_MATCH"})).collect();
+                    json!({"destinations": destinations, "repositoryFilters": filters})
+                })
+                .collect();
+            Ok(json!({"registryId": cx.account, "replicationConfiguration": {"rules": rules}}))
         }
         _ => Err(unknown(op)),
     }

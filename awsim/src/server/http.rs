@@ -137,6 +137,10 @@ pub(crate) async fn write_response<W: AsyncWrite + Unpin>(w: &mut W, resp: &Resp
     for (k, v) in &resp.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
+    // Every AWS answer carries the HTTP `Date` header (RFC 9110 section 6.6.1); clients such as `pipewatch doctor`
+    // read clock skew from it. The server's own clock, as AWS's is its own.
+    let date = jiff::Timestamp::now().strftime("%a, %d %b %Y %H:%M:%S GMT");
+    head.push_str(&format!("date: {date}\r\n"));
     head.push_str(&format!("content-length: {}\r\n\r\n", resp.body.len()));
     w.write_all(head.as_bytes()).await?;
     w.write_all(&resp.body).await?;

@@ -132,6 +132,8 @@ pub(crate) struct RegionState {
     pub failed_invocations: Vec<(String, String, Timestamp)>,
     /// The current commit of non-ECR sources, by repository.
     pub heads: BTreeMap<String, String>,
+    /// The registry's replication configuration, as DescribeRegistry answers it.
+    pub replication: Vec<ReplicationRule>,
 }
 
 #[derive(Debug, Default)]
@@ -300,6 +302,12 @@ impl World {
     /// Makes `management` the management account of an organization of `accounts` (which should include it).
     pub fn set_organization(&self, management: &str, accounts: Vec<OrgAccount>) {
         self.lock().organization = Some((management.into(), accounts));
+    }
+
+    /// Sets the registry's replication configuration (what `PutReplicationConfiguration` stores). The world does not
+    /// replicate on its own: [`World::replicate`] copies an image, this is what DescribeRegistry reports.
+    pub fn set_replication(&self, account: &str, region: &str, rules: Vec<ReplicationRule>) {
+        self.lock().region(account, region).replication = rules;
     }
 
     /// Sets the current commit of a CodeCommit or connection source's repository.

@@ -18,6 +18,7 @@ fn chain_of(push: &ImagePush, status: PushStatus, pipe: &Pipeline, d: &Diagnosti
         arrival: None,
         region: "ap-northeast-1",
         identity: None,
+        deployed_by: None,
     };
     chain(&ev, run.map(|e| (pipe, &pipe.executions[e])))
 }
@@ -70,6 +71,23 @@ fn an_event_started_run_establishes_every_hop_it_shows() {
     assert!(c[1].evidence.contains("rule/web-rule"), "{}", c[1].evidence);
     assert!(c[4].evidence.contains("run-1 (Succeeded)"), "{}", c[4].evidence);
     assert_eq!(first_broken(&c), None);
+}
+
+#[test]
+fn an_event_started_run_stands_for_its_rule_and_target_when_nothing_was_read() {
+    // Nothing needed explaining: the poll read no rule.
+    let mut d = diag(vec![], None);
+    d.rules = Lookup::Skipped("not read: every push is accounted for".into());
+    let pipe = pipeline(vec![event_run()]);
+    let c = chain_of(&push(&["latest"]), PushStatus::Triggered, &pipe, &d, Some(0));
+    assert_eq!(states(&c)[2..4], [("rule", "established"), ("target", "established")]);
+    assert!(c[2].evidence.contains("rule/web-rule") && c[2].evidence.contains("not read"), "{}", c[2].evidence);
+    assert!(c[3].evidence.contains("started web-deploy (run run-1)"), "{}", c[3].evidence);
+    // A run started any other way says nothing of the rule.
+    let mut manual = event_run();
+    manual.trigger = "StartPipelineExecution".into();
+    let c = chain_of(&push(&["latest"]), PushStatus::Triggered, &pipeline(vec![manual]), &d, Some(0));
+    assert_eq!(states(&c)[2..4], [("rule", "not_checked"), ("target", "not_checked")]);
 }
 
 #[test]

@@ -2,10 +2,12 @@
 //!
 //! The worlds are dense on purpose: three repositories and three tags (mostly the first of each, so that pipelines and
 //! pushes meet), five digests shared by every repository (one of them a commit id), pipelines with zero to two ECR
-//! sources, executions with and without revisions (some of a non-ECR action), untagged pushes. Times lie on the 5 s
-//! skew grid or exactly at an edge of a push's window (`pushed_at - SKEW`, `pushed_at + grace`), now and then one
-//! second off, so that equal times, the edges and one second past them come up often; some worlds sit at the ends of
-//! time (saturating arithmetic) or have no or an endless grace. `generator_reaches_the_edges` checks the mix.
+//! sources, executions with and without revisions (some of a non-ECR action), untagged pushes, several pushes of one
+//! tag (so that runs record the digest of a later push). Executions are mostly started by an event, else by every
+//! other documented trigger, by one the API did not report or this version does not know. Times lie on the 5 s skew
+//! grid or exactly at an edge of a push's window (`pushed_at - SKEW`, `pushed_at + grace`), now and then one second
+//! off, so that equal times, the edges and one second past them come up often; some worlds sit at the ends of time
+//! (saturating arithmetic) or have no or an endless grace. `generator_reaches_the_edges` checks the mix.
 
 use std::ops::Range;
 use std::time::Duration;
@@ -25,6 +27,20 @@ const TAGS: [&str; 3] = ["latest", "prod", "v1"];
 const ECR_ACTIONS: [&str; 2] = ["Source", "Image"];
 const ACTIONS: [&str; 3] = ["Source", "Image", "Config"];
 const DIGESTS: [&str; 5] = ["sha256:a", "sha256:b", "sha256:c", "sha256:d", "abc123"];
+/// What started an execution besides an EventBridge rule: every other documented trigger, none reported, and one
+/// this version does not know.
+const OTHER_TRIGGERS: [&str; 10] = [
+    "PutActionRevision",
+    "StartPipelineExecution",
+    "Webhook",
+    "WebhookV2",
+    "PollForSourceChanges",
+    "CreatePipeline",
+    "ManualRollback",
+    "AutomatedRollback",
+    "",
+    "SomethingNew",
+];
 /// Grid cells (of 5 s, the skew) of push times, execution start times and the clock.
 const PUSH_CELLS: Range<i64> = 0..12;
 const EXEC_CELLS: Range<i64> = -10..90;
@@ -115,9 +131,10 @@ fn epoch() -> impl Strategy<Value = i64> {
     ]
 }
 
+/// An execution as (trigger, start, revisions as (action, id)).
+type ExecutionSpec = (&'static str, SecondsFrom, Vec<(&'static str, &'static str)>);
 /// A pipeline as (sources, executions), in seconds from the epoch.
-type PipelineSpec =
-    (Vec<(&'static str, &'static str, &'static str)>, Vec<(SecondsFrom, Vec<(&'static str, &'static str)>)>);
+type PipelineSpec = (Vec<(&'static str, &'static str, &'static str)>, Vec<ExecutionSpec>);
 
 /// A repository, mostly the first one (so that pipelines and pushes meet).
 fn repo() -> impl Strategy<Value = &'static str> {
@@ -134,7 +151,8 @@ fn pipeline() -> impl Strategy<Value = PipelineSpec> {
     let revision = (select(&ACTIONS[..]), select(&DIGESTS[..]));
     // Half of the executions carry no revision (time-match candidates).
     let revisions = prop_oneof![Just(Vec::new()), proptest::collection::vec(revision, 1..=2)];
-    let execution = (start(), revisions);
+    let trigger = prop_oneof![2 => Just("CloudWatchEvent"), 1 => select(&OTHER_TRIGGERS[..])];
+    let execution = (trigger, start(), revisions);
     (proptest::collection::vec(source, 0..=2), proptest::collection::vec(execution, 0..=5))
 }
 
@@ -168,8 +186,8 @@ fn world() -> impl Strategy<Value = World> {
                     executions: executions
                         .into_iter()
                         .enumerate()
-                        .map(|(e, (started, revisions))| {
-                            execution(format!("e{e}"), at(started.seconds(&pushed, grace)), revisions)
+                        .map(|(e, (trigger, started, revisions))| {
+                            execution(format!("e{e}"), trigger, at(started.seconds(&pushed, grace)), revisions)
                         })
                         .collect(),
                 })
@@ -190,11 +208,11 @@ fn world() -> impl Strategy<Value = World> {
     })
 }
 
-fn execution(id: String, started_at: Timestamp, revisions: Vec<(&str, &str)>) -> Execution {
+fn execution(id: String, trigger: &str, started_at: Timestamp, revisions: Vec<(&str, &str)>) -> Execution {
     Execution {
         id,
         status: ExecStatus::Succeeded,
-        trigger: "CloudWatchEvent".into(),
+        trigger: trigger.into(),
         trigger_detail: None,
         started_at,
         updated_at: None,
@@ -211,7 +229,7 @@ fn implementation(w: &World) -> Vec<Verdict> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1_000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
 
     #[test]
     fn correlation_decides_like_the_oracle(w in world()) {
@@ -236,6 +254,18 @@ struct Reached {
     pending_at_edge: usize,
     /// Pushes without tags that a digest match triggers.
     untagged_triggered: usize,
+    /// Tag-moved matches; one whose run is also the digest match of the later push.
+    tag_moved_matches: usize,
+    tag_moved_shared_run: usize,
+    /// Pushes whose digest an event-started run carries, yet too early to be theirs (before `pushed_at - SKEW`).
+    event_run_before_push: usize,
+    /// Other-start runs that ran an unmatched push, by digest and by time; runs started another way in the window of a
+    /// push without a match that picked a later push up instead.
+    deployed_by_digest: usize,
+    deployed_by_time: usize,
+    later_push_picked_up: usize,
+    /// Pushes matched by digest or time while a watching pipeline also has a run started another way.
+    matched_beside_other_start: usize,
 }
 
 /// Adds what `w` and its verdicts reach to `r`.
@@ -246,6 +276,14 @@ fn count(w: &World, verdicts: &[Verdict], r: &mut Reached) {
     for (push, v) in w.pushes.iter().zip(verdicts) {
         match v.matched {
             Some(m) if m.by == MatchedBy::Digest => r.digest_matches += 1,
+            Some(m) if m.by == MatchedBy::TagMoved => {
+                r.tag_moved_matches += 1;
+                let shared = w.pushes.iter().zip(verdicts).any(|(q, u)| {
+                    q.pushed_at > push.pushed_at
+                        && u.matched == v.matched.map(|m| super::Match { by: MatchedBy::Digest, ..m })
+                });
+                r.tag_moved_shared_run += usize::from(shared);
+            }
             Some(m) => {
                 r.time_matches += 1;
                 let after = secs(push.pushed_at, w.pipelines[m.pipeline].executions[m.execution].started_at);
@@ -263,6 +301,31 @@ fn count(w: &World, verdicts: &[Verdict], r: &mut Reached) {
             None => {}
         }
         r.untagged_triggered += usize::from(push.tags.is_empty() && v.matched.is_some());
+        let execs = || w.pipelines.iter().flat_map(|p| &p.executions);
+        let event = |ex: &&Execution| ex.trigger == "CloudWatchEvent";
+        r.event_run_before_push += usize::from(execs().filter(event).any(|ex| {
+            ex.revisions.iter().any(|x| x.revision_id == push.digest) && secs(push.pushed_at, ex.started_at) < -skew
+        }));
+        match v.deployed_by {
+            Some(m) if m.by == MatchedBy::Digest => r.deployed_by_digest += 1,
+            Some(_) => r.deployed_by_time += 1,
+            None if v.matched.is_none() => {
+                // A run started another way, without an ECR revision, in the push's window: it ran a later push.
+                let picked = v.watchers.iter().any(|&p| {
+                    let pipe = &w.pipelines[p];
+                    pipe.executions.iter().any(|ex| {
+                        let after = secs(push.pushed_at, ex.started_at);
+                        let ecr = ex.revisions.iter().any(|r| pipe.sources.iter().any(|s| s.action == r.action));
+                        !super::push_start(&ex.trigger) && !ecr && (-skew..=grace).contains(&after)
+                    })
+                });
+                r.later_push_picked_up += usize::from(picked);
+            }
+            None => {}
+        }
+        let other_beside =
+            v.watchers.iter().flat_map(|&p| &w.pipelines[p].executions).any(|ex| !super::push_start(&ex.trigger));
+        r.matched_beside_other_start += usize::from(v.matched.is_some() && other_beside);
     }
     for (i, a) in w.pushes.iter().enumerate() {
         r.equal_push_times +=
@@ -281,7 +344,7 @@ fn generator_reaches_the_edges() {
     let mut runner = TestRunner::deterministic();
     let strategy = world();
     let mut total = Reached::default();
-    for _ in 0..1_000 {
+    for _ in 0..2_000 {
         let w = strategy.new_tree(&mut runner).expect("the strategy never rejects").current();
         count(&w, &implementation(&w), &mut total);
     }
@@ -295,6 +358,13 @@ fn generator_reaches_the_edges() {
         total.equal_start_times,
         total.pending_at_edge,
         total.untagged_triggered,
+        total.tag_moved_matches,
+        total.tag_moved_shared_run,
+        total.event_run_before_push,
+        total.deployed_by_digest,
+        total.deployed_by_time,
+        total.later_push_picked_up,
+        total.matched_beside_other_start,
     ];
     assert!(counts.iter().all(|&n| n >= 10), "too few cases at an edge: {total:#?}");
 }

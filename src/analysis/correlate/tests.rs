@@ -22,10 +22,15 @@ fn push(repo: &str, tags: &[&str], digest: &str, at: i64) -> ImagePush {
 }
 
 fn exec(id: &str, at: i64, revs: &[(&str, &str)]) -> Execution {
+    started_by("CloudWatchEvent", id, at, revs)
+}
+
+/// A run started by `trigger`.
+fn started_by(trigger: &str, id: &str, at: i64, revs: &[(&str, &str)]) -> Execution {
     Execution {
         id: id.into(),
         status: ExecStatus::Succeeded,
-        trigger: "CloudWatchEvent".into(),
+        trigger: trigger.into(),
         trigger_detail: None,
         started_at: ts(at),
         updated_at: None,
@@ -213,7 +218,7 @@ fn empty_inputs() {
 
 #[test]
 fn free_list_finds_nearest_unclaimed() {
-    let mut f = FreeList::new(4);
+    let mut f = time::FreeList::new(4);
     assert_eq!(f.find(3), Some(3));
     f.claim(3);
     assert_eq!(f.find(3), Some(2));
@@ -222,4 +227,161 @@ fn free_list_finds_nearest_unclaimed() {
     assert_eq!(f.find(3), Some(1));
     f.claim(1);
     assert_eq!(f.find(3), None);
+}
+
+// Runs by what started them.
+
+fn m(pipeline: usize, execution: usize, by: MatchedBy) -> Option<Match> {
+    Some(Match { pipeline, execution, by })
+}
+
+#[test]
+fn event_starts_and_unreported_triggers_may_match() {
+    for trigger in ["CloudWatchEvent", "PutActionRevision", "", "SomethingNew"] {
+        let by_digest = vec![pipe("d", &[("web", "latest")], vec![started_by(trigger, "e", 20, &[("Source", "x")])])];
+        let v = run(by_digest, vec![push("web", &["latest"], "x", 0)], 1000);
+        assert_eq!(v[0].matched, m(0, 0, MatchedBy::Digest), "{trigger:?}");
+        let by_time = vec![pipe("d", &[("web", "latest")], vec![started_by(trigger, "e", 20, &[])])];
+        let v = run(by_time, vec![push("web", &["latest"], "x", 0)], 1000);
+        assert_eq!(v[0].matched, m(0, 0, MatchedBy::Time), "{trigger:?}");
+    }
+}
+
+#[test]
+fn a_run_started_another_way_that_carries_the_digest_leaves_the_push_untriggered() {
+    for trigger in OTHER_STARTS {
+        let pipes = vec![pipe("d", &[("web", "latest")], vec![started_by(trigger, "manual", 20, &[("Source", "x")])])];
+        let v = run(pipes, vec![push("web", &["latest"], "x", 0)], 1000);
+        assert_eq!(v[0].status, PushStatus::Untriggered, "{trigger}");
+        assert_eq!((v[0].matched, v[0].deployed_by), (None, m(0, 0, MatchedBy::Digest)), "{trigger}");
+    }
+    // Even days later: a release by hand of an image whose push never started anything.
+    let pipes = vec![pipe(
+        "d",
+        &[("web", "latest")],
+        vec![started_by("StartPipelineExecution", "m", 86_400, &[("Source", "x")])],
+    )];
+    let v = run(pipes, vec![push("web", &["latest"], "x", 0)], 90_000);
+    assert_eq!((v[0].status, v[0].deployed_by), (PushStatus::Untriggered, m(0, 0, MatchedBy::Digest)));
+}
+
+#[test]
+fn the_push_keeps_its_own_run_beside_a_release_by_hand() {
+    // The manual run came first (and carries the digest too), the event's run a little later.
+    let pipes = vec![pipe(
+        "d",
+        &[("web", "latest")],
+        vec![
+            started_by("StartPipelineExecution", "manual", 2, &[("Source", "x")]),
+            exec("event", 30, &[("Source", "x")]),
+        ],
+    )];
+    let v = run(pipes, vec![push("web", &["latest"], "x", 0)], 1000);
+    assert_eq!((v[0].matched, v[0].deployed_by), (m(0, 1, MatchedBy::Digest), None));
+    // The same without revisions: the manual run does not take the push's time match.
+    let pipes = vec![pipe(
+        "d",
+        &[("web", "latest")],
+        vec![started_by("StartPipelineExecution", "manual", 2, &[]), exec("event", 30, &[])],
+    )];
+    let v = run(pipes, vec![push("web", &["latest"], "x", 0)], 1000);
+    assert_eq!((v[0].matched, v[0].deployed_by), (m(0, 1, MatchedBy::Time), None));
+}
+
+#[test]
+fn an_event_run_from_before_the_push_is_not_its_run() {
+    let early = vec![pipe("d", &[("web", "latest")], vec![exec("e", -6, &[("Source", "x")])])];
+    assert_eq!(run(early, vec![push("web", &["latest"], "x", 0)], 1000)[0].status, PushStatus::Untriggered);
+    let skewed = vec![pipe("d", &[("web", "latest")], vec![exec("e", -5, &[("Source", "x")])])];
+    assert_eq!(run(skewed, vec![push("web", &["latest"], "x", 0)], 1000)[0].status, PushStatus::Triggered);
+}
+
+#[test]
+fn a_superseded_or_waiting_run_still_triggered_its_push() {
+    for status in [ExecStatus::Superseded, ExecStatus::InProgress, ExecStatus::Failed, ExecStatus::Stopped] {
+        let mut e = exec("e", 20, &[("Source", "x")]);
+        e.status = status.clone();
+        let v = run(vec![pipe("d", &[("web", "latest")], vec![e])], vec![push("web", &["latest"], "x", 0)], 1000);
+        assert_eq!(v[0].status, PushStatus::Triggered, "{status:?}");
+    }
+}
+
+#[test]
+fn a_release_by_hand_without_revisions_ran_the_latest_push_before_it() {
+    let manual = |at| started_by("StartPipelineExecution", "manual", at, &[]);
+    // One push, a release 20 s later: it ran that push's image, and the push stays untriggered.
+    let v = run(vec![pipe("d", &[("web", "latest")], vec![manual(20)])], vec![push("web", &["latest"], "a", 0)], 1000);
+    assert_eq!(
+        (v[0].status, v[0].matched, v[0].deployed_by),
+        (PushStatus::Untriggered, None, m(0, 0, MatchedBy::Time))
+    );
+    // Two pushes of the tag before the release: it picked up the newer one only.
+    let pushes = vec![push("web", &["latest"], "a", 0), push("web", &["latest"], "b", 10)];
+    let v = run(vec![pipe("d", &[("web", "latest")], vec![manual(20)])], pushes, 1000);
+    assert_eq!((v[0].deployed_by, v[1].deployed_by), (None, m(0, 0, MatchedBy::Time)));
+    // The newer push came 5 s after the release (within the skew): the release may have picked it up.
+    let pushes = vec![push("web", &["latest"], "a", 0), push("web", &["latest"], "b", 25)];
+    let v = run(vec![pipe("d", &[("web", "latest")], vec![manual(20)])], pushes, 1000);
+    assert_eq!((v[0].deployed_by, v[1].deployed_by), (None, m(0, 0, MatchedBy::Time)));
+    // 6 s after: the release ran the older push's image.
+    let pushes = vec![push("web", &["latest"], "a", 0), push("web", &["latest"], "b", 26)];
+    let v = run(vec![pipe("d", &[("web", "latest")], vec![manual(20)])], pushes, 1000);
+    assert_eq!((v[0].deployed_by, v[1].deployed_by), (m(0, 0, MatchedBy::Time), None));
+    // Past the grace period, a release by hand is not tied to the push.
+    let v = run(vec![pipe("d", &[("web", "latest")], vec![manual(301)])], vec![push("web", &["latest"], "a", 0)], 1000);
+    assert_eq!(v[0].deployed_by, None);
+}
+
+#[test]
+fn a_release_by_hand_of_an_image_that_lost_its_tag_makes_it_watched() {
+    let pipes = vec![pipe(
+        "d",
+        &[("web", "latest")],
+        vec![started_by("StartPipelineExecution", "m", 20, &[("Source", "old")])],
+    )];
+    let v = run(pipes, vec![push("web", &[], "old", 0)], 1000);
+    assert_eq!((v[0].status, v[0].watchers.clone()), (PushStatus::Untriggered, vec![0]));
+}
+
+#[test]
+fn two_pushes_of_one_tag_seconds_apart_whose_runs_both_record_the_newer_digest() {
+    // The runs resolved the tag when they started, after the second push: both record "b".
+    let pipes = vec![pipe(
+        "d",
+        &[("web", "latest")],
+        vec![exec("first", 6, &[("Source", "b")]), exec("second", 8, &[("Source", "b")])],
+    )];
+    let pushes = vec![push("web", &["latest"], "a", 0), push("web", &["latest"], "b", 3)];
+    let v = run(pipes, pushes, 1000);
+    assert_eq!(statuses(&v), vec![PushStatus::Triggered, PushStatus::Triggered]);
+    assert_eq!(v[0].matched, m(0, 0, MatchedBy::TagMoved));
+    assert_eq!(v[1].matched, m(0, 0, MatchedBy::Digest));
+    // With one run only (the first push's event lost), the first push still counts it: the rule that started it is
+    // the same, and the run deployed what the tag held.
+    let pipes = vec![pipe("d", &[("web", "latest")], vec![exec("second", 8, &[("Source", "b")])])];
+    let v = run(pipes, vec![push("web", &["latest"], "a", 0), push("web", &["latest"], "b", 3)], 1000);
+    assert_eq!(v[0].matched, m(0, 0, MatchedBy::TagMoved));
+}
+
+#[test]
+fn tag_moved_needs_a_later_push_of_the_watched_tag_an_event_start_and_the_window() {
+    let two = || vec![push("web", &["latest"], "a", 0), push("web", &["latest"], "b", 3)];
+    // The run records the *older* push's digest: that is the older push's digest match, nothing for the newer one.
+    let v = run(vec![pipe("d", &[("web", "latest")], vec![exec("e", 6, &[("Source", "a")])])], two(), 1000);
+    assert_eq!((v[0].matched, v[1].matched), (m(0, 0, MatchedBy::Digest), None));
+    // Started by hand: no match (the newer push's image was deployed by hand).
+    let manual = started_by("StartPipelineExecution", "m", 6, &[("Source", "b")]);
+    let v = run(vec![pipe("d", &[("web", "latest")], vec![manual])], two(), 1000);
+    assert_eq!((v[0].matched, v[1].matched, v[1].deployed_by), (None, None, m(0, 0, MatchedBy::Digest)));
+    // Past the older push's grace.
+    let late = vec![pipe("d", &[("web", "latest")], vec![exec("e", 301, &[("Source", "b")])])];
+    assert_eq!(run(late, two(), 1000)[0].matched, None);
+    // The later image was pushed with another tag than the one watched.
+    let other_tag = vec![push("web", &["latest"], "a", 0), push("web", &["v2"], "b", 3)];
+    let v = run(vec![pipe("d", &[("web", "latest")], vec![exec("e", 6, &[("Source", "b")])])], other_tag, 1000);
+    assert_eq!(v[0].matched, None);
+    // The revision belongs to another action than the source watching the tag.
+    // (It lists the newer digest, so that push's digest match; the older one is left to the time rule.)
+    let v = run(vec![pipe("d", &[("web", "latest")], vec![exec("e", 6, &[("Config", "b")])])], two(), 1000);
+    assert_eq!((v[0].matched, v[1].matched), (m(0, 0, MatchedBy::Time), m(0, 0, MatchedBy::Digest)));
 }

@@ -3,7 +3,7 @@
 use super::*;
 use crate::analysis::fixtures::evidence::{GRACE, NATIVE, diag, pipeline, push, record, rule, ts};
 use crate::analysis::trail::TrailIndex;
-use crate::model::{Diagnostics, Execution, ImagePush};
+use crate::model::{Diagnostics, ExecStatus, Execution, ImagePush};
 
 fn run(push: &ImagePush, status: PushStatus, pipes: &[Pipeline], d: &Diagnostics) -> Vec<Finding> {
     let evidence = Evidence {
@@ -17,6 +17,7 @@ fn run(push: &ImagePush, status: PushStatus, pipes: &[Pipeline], d: &Diagnostics
         arrival: None,
         region: "ap-northeast-1",
         identity: None,
+        deployed_by: None,
     };
     diagnose(&evidence)
 }
@@ -122,27 +123,104 @@ fn young_push_without_record_is_not_yet_in_cloudtrail() {
     assert!(f[0].message.contains("no PutImage record yet"), "{}", f[0].message);
 }
 
-#[test]
-fn running_execution_absorbs_the_push() {
-    let running = Execution {
-        id: "busy".into(),
-        status: ExecStatus::InProgress,
-        trigger: "CloudWatchEvent".into(),
-        trigger_detail: None,
-        started_at: ts(-3700),
+/// A run of web-deploy released by hand by alice 10 minutes after the push, with `revision` as its source revision.
+fn release(revision: Option<&str>) -> Execution {
+    Execution {
+        id: "manual-1".into(),
+        status: ExecStatus::Succeeded,
+        trigger: "StartPipelineExecution".into(),
+        trigger_detail: Some("arn:aws:sts::111111111111:assumed-role/admin/alice".into()),
+        started_at: ts(-3000),
         updated_at: None,
-        revisions: vec![],
+        revisions: revision
+            .map(|r| vec![crate::model::Revision { action: "Source".into(), revision_id: r.into(), summary: None }])
+            .unwrap_or_default(),
         status_summary: None,
+    }
+}
+
+fn deployed(push: &ImagePush, run: &Execution, by: MatchedBy, pipes: &[Pipeline], d: &Diagnostics) -> Vec<Finding> {
+    let evidence = Evidence {
+        push,
+        status: PushStatus::Untriggered,
+        watchers: pipes.iter().collect(),
+        pipelines: pipes,
+        diagnostics: d,
+        record: TrailIndex::new(d).record_for(push),
+        grace: GRACE,
+        arrival: None,
+        region: "ap-northeast-1",
+        identity: None,
+        deployed_by: Some(Deployment { pipeline: &pipes[0], run, by }),
     };
+    diagnose(&evidence)
+}
+
+#[test]
+fn a_release_by_hand_of_a_push_whose_rule_is_disabled_is_named_after_the_rule() {
     let p = push(&["latest"]);
-    let f = run(
-        &p,
-        PushStatus::Untriggered,
-        &[pipeline(vec![running])],
-        &diag(vec![record("111111111111", "latest")], Some(vec![rule("ENABLED", NATIVE)])),
+    let run = release(Some(&p.digest));
+    let pipes = [pipeline(vec![run.clone()])];
+    let d = diag(vec![record("111111111111", "latest")], Some(vec![rule("DISABLED", NATIVE)]));
+    let f = deployed(&p, &run, MatchedBy::Digest, &pipes, &d);
+    assert_eq!(codes(&f), vec![Code::RuleDisabled, Code::DeployedWithoutTrigger]);
+    assert_eq!(
+        f[1].message,
+        "this push started no run, yet run manual-1 of web-deploy deployed its image: released by hand \
+         (StartPipelineExecution) by arn:aws:sts::111111111111:assumed-role/admin/alice, 600s after the push; the \
+         trigger is broken and the deployment hides it"
     );
-    assert_eq!(codes(&f), vec![Code::RunSuperseded]);
-    assert!(f[0].message.contains("run busy of web-deploy was InProgress"));
+    assert_eq!(
+        f[1].evidence,
+        [format!(
+            "codepipeline:ListPipelineExecutions web-deploy run manual-1: trigger StartPipelineExecution, started by \
+             arn:aws:sts::111111111111:assumed-role/admin/alice, started at 2025-11-24T15:10:00Z, status Succeeded; \
+             its source revision is this image ({})",
+            p.digest
+        )]
+    );
+    assert_eq!(f[1].inferred, None, "a digest is seen, not inferred");
+    assert!(f[1].fix.contains("CloudWatchEvent"), "{}", f[1].fix);
+}
+
+#[test]
+fn a_release_by_hand_without_revisions_is_an_inference_and_other_causes_still_show() {
+    let p = push(&["latest"]);
+    let mut run = release(None);
+    run.trigger = "Webhook".into();
+    run.trigger_detail = None;
+    let pipes = [pipeline(vec![run.clone()])];
+    // Everything checks out: the cause is unknown, the deployment is still named.
+    let d = diag(vec![record("111111111111", "latest")], Some(vec![rule("ENABLED", NATIVE)]));
+    let f = deployed(&p, &run, MatchedBy::Time, &pipes, &d);
+    assert_eq!(codes(&f), vec![Code::Unknown, Code::DeployedWithoutTrigger]);
+    assert!(f[1].message.contains("started by another source's change (Webhook), 600s after"), "{}", f[1].message);
+    assert!(f[1].evidence[0].contains("started by (not reported)"), "{:?}", f[1].evidence);
+    assert!(f[1].inferred.as_deref().unwrap().contains("carries no source revision"));
+}
+
+#[test]
+fn a_pending_push_is_not_yet_said_to_be_deployed_without_trigger() {
+    let p = push(&["latest"]);
+    let run = release(Some(&p.digest));
+    let pipes = [pipeline(vec![run.clone()])];
+    let d = diag(vec![record("111111111111", "latest")], Some(vec![rule("ENABLED", NATIVE)]));
+    let mut evidence = Evidence {
+        push: &p,
+        status: PushStatus::Pending,
+        watchers: pipes.iter().collect(),
+        pipelines: &pipes,
+        diagnostics: &d,
+        record: None,
+        grace: GRACE,
+        arrival: None,
+        region: "ap-northeast-1",
+        identity: None,
+        deployed_by: Some(Deployment { pipeline: &pipes[0], run: &run, by: MatchedBy::Digest }),
+    };
+    assert!(diagnose(&evidence).is_empty());
+    evidence.status = PushStatus::Untriggered;
+    assert_eq!(codes(&diagnose(&evidence)).last(), Some(&Code::DeployedWithoutTrigger));
 }
 
 #[test]

@@ -47,6 +47,7 @@ fn case(p: &ImagePush, d: &Diagnostics, arrival: Option<&Arrival>) -> Case {
         arrival,
         region: "ap-northeast-1",
         identity: Some(&id),
+        deployed_by: None,
     };
     Case { walk: walk(&ev, &pipe), findings: diagnose(&ev), chain: chain(&ev, None) }
 }

@@ -20,10 +20,6 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use crate::config::{CredentialSource, Profile};
 use crate::model::{ErrorKind, PollError};
 
-/// Attempts per request (the SDK retries throttling and transient errors with exponential backoff).
-const MAX_ATTEMPTS: u32 = 3;
-/// First retry delay: short, so a refused connection is reported well within the poll timeout.
-const INITIAL_BACKOFF: Duration = Duration::from_millis(200);
 /// TCP/TLS connect bound; a hung endpoint is cut by the poll timeout instead.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -69,7 +65,9 @@ pub(super) async fn sdk_config(p: &Profile, assume_role_calls: Arc<AtomicU32>) -
 /// The loader of the base config: region, endpoint, retries, timeouts and the source credentials.
 pub(super) fn base_loader(p: &Profile) -> ConfigLoader {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS).with_initial_backoff(INITIAL_BACKOFF))
+        // The SDK's standard mode as it comes: 3 attempts, exponential backoff with jitter from 1 s, throttling and
+        // transient errors retried (RELIABILITY.md has the fault cases measured with it).
+        .retry_config(RetryConfig::standard())
         .timeout_config(TimeoutConfig::builder().connect_timeout(CONNECT_TIMEOUT).build());
     if let Some(r) = &p.region {
         loader = loader.region(Region::new(r.clone()));

@@ -1,6 +1,6 @@
 //! What a profile remembers between polls, so a steady-state poll costs few API calls: the caller identity,
-//! pipeline definitions by version, executions already seen, CloudTrail records already read, rules (with their
-//! targets), what each image index lists, and what the trigger diagnosis read past the rules.
+//! pipeline definitions by version, executions already seen, CloudTrail records and which windows of time were read,
+//! rules (with their targets), what each image index lists, and what the trigger diagnosis read past the rules.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -11,15 +11,11 @@ use jiff::Timestamp;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use super::limiter::RateLimiter;
 use crate::model::{
-    Execution, FailedInvocations, Identity, IndexEntry, Lookup, PutImageRecord, ReplicationRule, TrailState,
-    TriggerRule, WatchedSource,
+    Execution, FailedInvocations, Identity, IndexEntry, Lookup, PutImageRecord, ReplicationRule, TimeWindow,
+    TrailState, TriggerRule, WatchedSource, Windows,
 };
 use crate::oci::ParseError;
-
-/// CloudTrail's LookupEvents limit: 2 requests per second per account and region.
-pub(super) const LOOKUP_INTERVAL: Duration = Duration::from_millis(500);
 
 /// A pipeline definition as read by GetPipeline, kept until ListPipelines reports another version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,11 +25,39 @@ pub(super) struct Definition {
     pub arn: Option<String>,
 }
 
-/// CloudTrail records read so far and how far the read reached.
+/// A LookupEvents read of one window that has not reached its last page: where to go on from. The token "must be
+/// passed in with the same parameters that were specified in the original call" (FACTS.md §7), so the window stays
+/// the one the read started with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct PartialRead {
+    pub window: TimeWindow,
+    /// When the read's first page was asked for: the read is complete only if that was after the delivery delay.
+    pub started: Timestamp,
+    /// The `NextToken` of the last page read.
+    pub token: String,
+}
+
+/// CloudTrail records read so far, and how far each stretch of time was read.
 #[derive(Debug, Default)]
 pub(super) struct TrailCache {
+    /// By event id.
     pub records: BTreeMap<String, PutImageRecord>,
-    pub read_until: Option<Timestamp>,
+    /// Read to the last page after the delivery delay had passed: nothing more will come.
+    pub complete: Windows,
+    /// Read to the last page, but records may still arrive: `(window, when its read started)`.
+    pub provisional: Vec<(TimeWindow, Timestamp)>,
+    /// Reads cut short (time, page cap, throttling), resumed by the next poll that still needs them.
+    pub partial: Vec<PartialRead>,
+}
+
+impl TrailCache {
+    /// Forgets everything before `since` (out of the lookback).
+    pub fn forget_before(&mut self, since: Timestamp) {
+        self.records.retain(|_, r| r.event_time >= since);
+        self.complete.retain_since(since);
+        self.provisional.retain(|(w, _)| w.end >= since);
+        self.partial.retain(|r| r.window.end >= since);
+    }
 }
 
 /// One read kept for a while, with the warnings it gave.
@@ -64,14 +88,12 @@ pub(super) struct TriggerMemory {
 }
 
 /// Per-profile memory across polls.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(super) struct ProfileMemory {
     pub identity: Mutex<Option<(Instant, Identity)>>,
     pub definitions: Mutex<HashMap<String, Definition>>,
     pub executions: Mutex<HashMap<String, Vec<Execution>>>,
     pub trail: Mutex<TrailCache>,
-    /// Paces LookupEvents calls.
-    pub limiter: RateLimiter,
     pub rules: Mutex<HashMap<String, (Instant, Vec<TriggerRule>)>>,
     /// Targets' roles, trails, metrics and replication, for the trigger diagnosis.
     pub triggers: Mutex<TriggerMemory>,
@@ -80,20 +102,4 @@ pub(super) struct ProfileMemory {
     pub indexes: Mutex<HashMap<String, Result<Vec<IndexEntry>, ParseError>>>,
     /// AssumeRole calls made by this profile's credential provider (the SDK caches the session).
     pub assume_role_calls: Arc<AtomicU32>,
-}
-
-impl Default for ProfileMemory {
-    fn default() -> Self {
-        Self {
-            identity: Mutex::new(None),
-            definitions: Mutex::new(HashMap::new()),
-            executions: Mutex::new(HashMap::new()),
-            trail: Mutex::new(TrailCache::default()),
-            limiter: RateLimiter::new(LOOKUP_INTERVAL),
-            rules: Mutex::new(HashMap::new()),
-            triggers: Mutex::new(TriggerMemory::default()),
-            indexes: Mutex::new(HashMap::new()),
-            assume_role_calls: Arc::new(AtomicU32::new(0)),
-        }
-    }
 }

@@ -2,16 +2,19 @@
 //! type.
 //!
 //! [`AwsSource`] holds each profile's clients (`clients`), its memory across polls (`memory`) and what to read
-//! (`profile_poll::Scope`), and renews a session AWS declared expired. One poll runs in `orchestrate`, which calls
-//! the readers by job (`identity`, `pipelines`, `images`, `trail`, `rules` with `targets` and `iam`, and past the
-//! rules `triggers`: `bus`, `trail_coverage`, `metrics`, `registry`); `convert` turns SDK answers into
-//! domain types and `errors` SDK errors into [`PollError`]s; `partition` builds ARNs, `limiter` paces CloudTrail and
+//! (`profile_poll::Scope`), and renews a session AWS declared expired. A poll's core read runs in `orchestrate`,
+//! which calls the readers by job (`identity`, `pipelines`, `images`, and `registry` for replication); its explain
+//! step runs in `explain` (`trail`, `rules` with `targets` and `iam`, and past the rules `triggers`: `bus`,
+//! `trail_coverage`, `metrics`). `convert` turns SDK answers into domain types and `errors` SDK errors into
+//! [`PollError`]s; `partition` builds ARNs, `limiter` paces CloudTrail per account and region across profiles, and
 //! `stats` counts the calls.
 
 mod bus;
 mod clients;
 mod convert;
+pub mod doctor;
 mod errors;
+mod explain;
 mod iam;
 mod identity;
 mod images;
@@ -39,19 +42,24 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
 use self::clients::{ProfileClients, sdk_config};
+use self::explain::Explain;
+use self::limiter::Limiters;
 use self::memory::ProfileMemory;
 use self::profile_poll::Scope;
+use crate::analysis::needs::Needs;
 use crate::config::Profile;
 use crate::model::{ErrorKind, PollError, ProfileMeta, ProfileSnapshot};
-use crate::source::{PollRequest, Source};
+use crate::source::{Explanation, PollRequest, Source};
 
 /// Requests in flight at once across every profile (keeps a 50-account poll polite to the APIs).
 const GLOBAL_IN_FLIGHT: usize = 64;
 
-/// The share of the poll timeout the enrichment reads may use ([`AwsSource::with_poll_timeout`]).
-const ENRICH_SHARE: f64 = 0.75;
+/// The share of the time the poll left that the explain step's reads may use: they wrap up (keeping what they
+/// read, as warnings for the rest) before the poller would cut them off.
+const EXPLAIN_SHARE: f64 = 0.9;
 
 struct ProfileEntry {
     /// Replaced when the session expired under the SDK's credential cache (see [`AwsSource::poll`]).
@@ -75,6 +83,8 @@ pub struct AwsSource {
     metas: Vec<ProfileMeta>,
     entries: Vec<ProfileEntry>,
     limit: Arc<Semaphore>,
+    /// LookupEvents pacing, one per (account, region), shared by the profiles.
+    limiters: Limiters,
 }
 
 impl AwsSource {
@@ -103,22 +113,46 @@ impl AwsSource {
                     eventbridge: p.eventbridge,
                     account: role_arn.and_then(|arn| arn.split(':').nth(4)).map(str::to_string),
                     partition: role_arn.and_then(partition::of_arn).map(str::to_string),
-                    enrich_timeout: None,
                 },
                 memory,
             });
         }
-        Self { metas, entries, limit: Arc::new(Semaphore::new(GLOBAL_IN_FLIGHT)) }
+        Self { metas, entries, limit: Arc::new(Semaphore::new(GLOBAL_IN_FLIGHT)), limiters: Limiters::default() }
     }
 
-    /// Bounds every profile's enrichment reads by three quarters (`ENRICH_SHARE`) of the poll `timeout`, so that they
-    /// end (as warnings) before the poll is cut off and the profile's core data survives a hung CloudTrail or
-    /// EventBridge.
-    pub fn with_poll_timeout(mut self, timeout: Duration) -> Self {
-        for e in &mut self.entries {
-            e.scope.enrich_timeout = Some(timeout.mul_f64(ENRICH_SHARE));
+    /// A source over ready-made clients (the tests' mocks), one profile per `(clients, scope)`.
+    #[cfg(test)]
+    fn with_clients(profiles: Vec<(ProfileClients, Scope)>) -> Self {
+        let mut metas = Vec::new();
+        let mut entries = Vec::new();
+        for (i, (clients, scope)) in profiles.into_iter().enumerate() {
+            let name = format!("profile-{i}");
+            let region = clients.region();
+            metas.push(ProfileMeta { name: name.clone(), region: region.clone() });
+            let profile = Profile {
+                name,
+                role_arn: None,
+                external_id: None,
+                role_session_name: "pipewatch".into(),
+                duration: None,
+                credential_source: None,
+                aws_profile: None,
+                region: Some(region),
+                endpoint_url: None,
+                repositories: scope.repositories.clone(),
+                pipelines: scope.pipelines.clone(),
+                cloudtrail: scope.cloudtrail,
+                eventbridge: scope.eventbridge,
+            };
+            entries.push(ProfileEntry {
+                clients: Mutex::new(Ok(clients)),
+                profile,
+                renew: AtomicBool::new(false),
+                scope,
+                memory: ProfileMemory::default(),
+            });
         }
-        self
+        Self { metas, entries, limit: Arc::new(Semaphore::new(8)), limiters: Limiters::default() }
     }
 }
 
@@ -147,5 +181,23 @@ impl Source for AwsSource {
             entry.renew.store(true, Ordering::Relaxed);
         }
         snapshot
+    }
+
+    async fn explain(
+        &self,
+        index: usize,
+        req: PollRequest,
+        snapshot: &ProfileSnapshot,
+        needs: &Needs,
+        budget: Duration,
+    ) -> Explanation {
+        let deadline = Instant::now() + budget.mul_f64(EXPLAIN_SHARE);
+        let Some(entry) = self.entries.get(index) else { return Explanation::default() };
+        let Ok(clients) = entry.clients() else { return Explanation::default() };
+        // LookupEvents' limit is the account's (the caller identity's, else the role's) in the region.
+        let account = snapshot.identity.as_ref().map(|i| i.account.as_str()).or(entry.scope.account.as_deref());
+        let limiter = self.limiters.of(account.unwrap_or(&entry.profile.name), &clients.region());
+        let ex = Explain { snapshot, needs, limiter: &limiter, deadline };
+        explain::explain_clients(&clients, &entry.scope, &entry.memory, req, &self.limit, ex).await
     }
 }

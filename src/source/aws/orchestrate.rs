@@ -1,26 +1,27 @@
-//! One poll of one profile from start to snapshot: identity and pipelines first (concurrently), then images,
-//! CloudTrail and EventBridge (concurrently, the last two under the enrichment deadline), then the snapshot. Each
-//! API's failure is recorded; what the other APIs returned is kept.
+//! The core read of one profile's poll: identity and pipelines first (concurrently), then the images of the
+//! repositories they watch, then the snapshot. Each API's failure is recorded; what the other APIs returned is
+//! kept. The registry's replication configuration is read with the images (another profile's pushes may need it).
+//! What explains the pushes (CloudTrail, EventBridge, IAM, CloudWatch) is the explain step's (`explain`), run by the
+//! poller only when something needs explaining.
 
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use super::clients::ProfileClients;
+use super::identity;
 use super::images::{self, ImagesFailure, ImagesRead};
 use super::memory::ProfileMemory;
 use super::pipelines::{self, PipelinesRead};
 use super::profile_poll::{PROFILE_IN_FLIGHT, ProfilePoll, Scope};
 use super::stats::CallStats;
-use super::triggers::{self, TriggerReads};
-use super::{identity, partition, rules, trail};
-use crate::model::{Diagnostics, ErrorKind, Identity, Lookup, Pipeline, PollError, ProfileSnapshot};
+use super::triggers;
+use crate::model::{Diagnostics, ErrorKind, Identity, Pipeline, PollError, ProfileSnapshot};
 use crate::source::PollRequest;
 
-/// Reads everything of one profile through `clients`, and what the poll cost.
+/// Reads the core data of one profile through `clients`, and what the read cost.
 pub(super) async fn poll_clients(
     clients: &ProfileClients,
     scope: &Scope,
@@ -35,16 +36,14 @@ pub(super) async fn poll_clients(
     let mut snap = poll(&p).await;
     let assumed = memory.assume_role_calls.load(Ordering::Relaxed).saturating_sub(assumed_before);
     stats.add("sts:AssumeRole", assumed);
-    stats.phase("total", started.elapsed());
+    stats.phase("core", started.elapsed());
     snap.stats = stats.finish();
     snap
 }
 
 async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
-    let enrich_deadline = p.scope.enrich_timeout.map(|t| (Instant::now() + t, t));
-    let (identity, PipelinesRead { pipelines, mut failures, mut warnings }) =
+    let (identity, PipelinesRead { pipelines, mut failures, mut warnings, stale }) =
         tokio::join!(p.timed("identity", identity::read(p)), p.timed("pipelines", pipelines::read(p)));
-    let (pipelines, arns): (Vec<Pipeline>, Vec<Option<String>>) = pipelines.into_iter().unzip();
     let identity = match identity {
         Ok(id) => Some(id),
         Err(e) => {
@@ -65,68 +64,10 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
             .buffer_unordered(PROFILE_IN_FLIGHT)
             .collect::<Vec<(usize, Result<ImagesRead, ImagesFailure>)>>(),
     );
-    let account = identity.as_ref().map(|i| i.account.clone());
-    let trail = bounded(
-        enrich_deadline,
-        "cloudtrail:LookupEvents",
-        p.timed("cloudtrail", async {
-            if !p.scope.cloudtrail {
-                return (Lookup::Skipped("switched off with `cloudtrail = false`".into()), None);
-            }
-            if repos.is_empty() {
-                return (Lookup::Skipped("no watched repository in this profile".into()), None);
-            }
-            match trail::read(p, account.as_deref()).await {
-                Ok((read, note)) => (Lookup::Done(read), note),
-                Err(e) => (Lookup::Skipped(format!("cloudtrail:LookupEvents failed: {}", e.message)), None),
-            }
-        }),
-    )
-    .map(|r| r.unwrap_or_else(|late| (Lookup::Skipped(late), None)));
-    let with_ecr = targets(p, &pipelines, &arns, identity.as_ref());
-    let rules = bounded(
-        enrich_deadline,
-        "events:ListRuleNamesByTarget/DescribeRule",
-        p.timed("rules", async {
-            if !p.scope.eventbridge {
-                return Lookup::Skipped("switched off with `eventbridge = false`".into());
-            }
-            if with_ecr.is_empty() {
-                return Lookup::Done(Vec::new());
-            }
-            match rules::read(p, with_ecr.clone()).await {
-                Ok(r) => Lookup::Done(r),
-                Err(e) => Lookup::Skipped(e.to_string()),
-            }
-        }),
-    )
-    .map(|r| r.unwrap_or_else(Lookup::Skipped));
-    // Past the rules: targets' roles, other rules, trails, metrics, replication (triggers.rs).
-    let rules = async move {
-        let rules = rules.await;
-        // Boxed: the reads past the rules would make the poll's future too large for a thread's stack.
-        let read = Box::pin(triggers::read(p, &rules));
-        let past = bounded(enrich_deadline, "the trigger diagnosis", p.timed("triggers", read))
-            .await
-            .unwrap_or_else(|late| TriggerReads::skipped(&late));
-        (rules, past)
-    };
-    let (mut results, (put_images, trail_note), (rules, past)) = tokio::join!(images, trail, rules);
-    if let Lookup::Skipped(why) = &put_images
-        && p.scope.cloudtrail
-        && !repos.is_empty()
-    {
-        warnings.push(format!("pushes not attributed: {why} (needs cloudtrail:LookupEvents)"));
-    }
-    if let Lookup::Skipped(why) = &rules
-        && p.scope.eventbridge
-    {
-        warnings.push(format!(
-            "trigger rules not checked: {why} (needs events:ListRuleNamesByTarget and events:DescribeRule)"
-        ));
-    }
-    warnings.extend(trail_note);
-    warnings.extend(past.warnings);
+    // Where this registry replicates: another profile's pushes are told apart as replicated with it, whatever this
+    // profile's own pushes need (triggers.rs; remembered for a while, so a steady-state poll does not call it).
+    let (mut results, (replication, replication_warnings)) =
+        tokio::join!(images, p.timed("replication", triggers::replication(p)));
     results.sort_by_key(|(i, _)| *i);
     let (mut images, mut indexes) = (Vec::new(), Vec::new());
     for (i, r) in results {
@@ -142,6 +83,7 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
             Err(ImagesFailure::Failed(e)) => failures.push(e),
         }
     }
+    warnings.extend(replication_warnings);
 
     ProfileSnapshot {
         identity,
@@ -150,15 +92,9 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
         indexes,
         errors: failures,
         warnings,
-        diagnostics: Diagnostics {
-            put_images,
-            rules,
-            other_rules: past.other_rules,
-            trails: past.trails,
-            failed_invocations: past.failed_invocations,
-            replication: past.replication,
-        },
-        stats: Default::default(),
+        stale_pipelines: stale,
+        diagnostics: Diagnostics { replication, ..Diagnostics::default() },
+        ..ProfileSnapshot::default()
     }
 }
 
@@ -187,39 +123,6 @@ fn repositories(pipelines: &[Pipeline], extra: &[String]) -> Vec<String> {
         }
     }
     repos
-}
-
-/// `(name, ARN)` of each pipeline with an ECR source: the ARN GetPipeline gave, else one built in the profile's
-/// partition.
-fn targets(
-    p: &ProfilePoll<'_>,
-    pipelines: &[Pipeline],
-    arns: &[Option<String>],
-    identity: Option<&Identity>,
-) -> Vec<(String, String)> {
-    let region = p.clients.region();
-    let account = identity.map(|i| i.account.as_str()).unwrap_or_default();
-    let partition = partition::of_profile(p.scope.partition.as_deref(), identity.map(|i| i.arn.as_str()), &region);
-    pipelines
-        .iter()
-        .zip(arns)
-        .filter(|(pipeline, _)| !pipeline.sources.is_empty())
-        .map(|(pipeline, arn)| {
-            let arn =
-                arn.clone().unwrap_or_else(|| partition::pipeline_arn(&partition, &region, account, &pipeline.name));
-            (pipeline.name.clone(), arn)
-        })
-        .collect()
-}
-
-/// Runs an enrichment read until `deadline` (`None`: unbounded); `Err` says which API did not finish in time.
-async fn bounded<T>(deadline: Option<(Instant, Duration)>, api: &str, f: impl Future<Output = T>) -> Result<T, String> {
-    match deadline {
-        None => Ok(f.await),
-        Some((at, budget)) => tokio::time::timeout_at(at, f).await.map_err(|_| {
-            format!("{api} did not finish within {} (part of the poll timeout)", humantime::format_duration(budget))
-        }),
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,11 @@
 //! Pipelines and their runs (CodePipeline ListPipelines, GetPipeline, ListPipelineExecutions), reusing what the
 //! profile remembers: a definition is read again only when its version changed, and executions only down to the
-//! first page holding one already seen.
+//! first page holding one already seen. Runs are listed only for pipelines with an ECR source (or named in the
+//! profile's `pipelines`): the others can start no push's run.
+//!
+//! A call that fails for one pipeline (throttled, say) keeps that pipeline's last good data, marked stale, so its
+//! pushes stay watched; a pipeline with nothing good known of it is left out and fails the profile (a push is never
+//! flagged on missing data).
 
 use futures::StreamExt;
 
@@ -8,24 +13,31 @@ use super::convert;
 use super::errors::poll_error;
 use super::memory::Definition;
 use super::profile_poll::{PROFILE_IN_FLIGHT, ProfilePoll};
-use crate::model::{Execution, Pipeline, PollError};
+use crate::model::{Execution, Pipeline, PollError, StalePipeline};
 
 /// Page size of ListPipelineExecutions (the API allows 1–100).
 const EXECUTIONS_PAGE: i32 = 50;
 
-/// A pipeline and its ARN (from GetPipeline's metadata, when given).
-pub(super) type PipelineWithArn = (Pipeline, Option<String>);
-
-/// What the pipelines read produced: the pipelines read in full, the failed calls, and warnings.
+/// What the pipelines read produced: the pipelines (fresh or stale), the failed calls, warnings, and which
+/// pipelines are stale.
 #[derive(Debug, Default)]
 pub(super) struct PipelinesRead {
-    pub pipelines: Vec<PipelineWithArn>,
+    pub pipelines: Vec<Pipeline>,
     pub failures: Vec<PollError>,
     pub warnings: Vec<String>,
+    pub stale: Vec<StalePipeline>,
 }
 
-/// Every pipeline of the account (or those the scope names), each with its definition and executions. A pipeline
-/// whose definition or executions could not be read is left out, its failures recorded.
+/// One pipeline's read: its data (fresh, or the last good one with the failure that made it stale), or the failure
+/// that left it out (nothing good is known of it).
+#[derive(Default)]
+struct PipelineRead {
+    pipeline: Option<Pipeline>,
+    stale: Option<PollError>,
+    failure: Option<PollError>,
+}
+
+/// Every pipeline of the account (or those the scope names), each with its definition and executions.
 pub(super) async fn read(p: &ProfilePoll<'_>) -> PipelinesRead {
     let mut out = PipelinesRead::default();
     let mut listed: Vec<(String, Option<i32>)> = Vec::new();
@@ -36,7 +48,7 @@ pub(super) async fn read(p: &ProfilePoll<'_>) -> PipelinesRead {
                 listed.extend(page.pipelines().iter().filter_map(|s| Some((s.name()?.to_string(), s.version()))))
             }
             Err(e) => {
-                out.failures.push(poll_error("codepipeline:ListPipelines", &e));
+                remembered(p, poll_error("codepipeline:ListPipelines", &e), &mut out).await;
                 return out;
             }
         }
@@ -54,36 +66,84 @@ pub(super) async fn read(p: &ProfilePoll<'_>) -> PipelinesRead {
     p.memory.definitions.lock().await.retain(|n, _| names.contains(&n));
     p.memory.executions.lock().await.retain(|n, _| names.contains(&n));
 
-    let mut results: Vec<(usize, Result<PipelineWithArn, Vec<PollError>>)> =
-        futures::stream::iter(listed.into_iter().enumerate())
-            .map(|(i, (name, version))| async move { (i, read_pipeline(p, &name, version).await) })
-            .buffer_unordered(PROFILE_IN_FLIGHT)
-            .collect()
-            .await;
+    let mut results: Vec<(usize, PipelineRead)> = futures::stream::iter(listed.into_iter().enumerate())
+        .map(|(i, (name, version))| async move { (i, read_pipeline(p, &name, version).await) })
+        .buffer_unordered(PROFILE_IN_FLIGHT)
+        .collect()
+        .await;
     results.sort_by_key(|(i, _)| *i);
     for (_, r) in results {
-        match r {
-            Ok(pipeline) => out.pipelines.push(pipeline),
-            Err(mut f) => out.failures.append(&mut f),
+        if let (Some(pipeline), Some(e)) = (&r.pipeline, &r.stale) {
+            out.warnings.push(format!("pipeline `{}` shows the data of an earlier poll: {e}", pipeline.name));
+            out.stale.push(StalePipeline { pipeline: pipeline.name.clone(), reason: e.to_string() });
         }
+        out.pipelines.extend(r.pipeline);
+        out.failures.extend(r.failure);
     }
     out
 }
 
-/// One pipeline: its definition (re-read only when its version changed) and its executions, concurrently.
-async fn read_pipeline(
-    p: &ProfilePoll<'_>,
-    name: &str,
-    version: Option<i32>,
-) -> Result<PipelineWithArn, Vec<PollError>> {
-    let (definition, executions) = tokio::join!(read_definition(p, name, version), read_executions(p, name));
-    let mut failures = Vec::new();
-    let definition = definition.map_err(|e| failures.push(e)).ok();
-    let executions = executions.map_err(|e| failures.push(e)).ok();
-    match (definition, executions) {
-        (Some(d), Some(executions)) => Ok((Pipeline { name: name.to_string(), sources: d.sources, executions }, d.arn)),
-        _ => Err(failures),
+/// ListPipelines failed: the pipelines remembered from earlier polls, all stale, or the failure when there are none.
+async fn remembered(p: &ProfilePoll<'_>, e: PollError, out: &mut PipelinesRead) {
+    let definitions = p.memory.definitions.lock().await.clone();
+    if definitions.is_empty() {
+        out.failures.push(e);
+        return;
     }
+    let executions = p.memory.executions.lock().await.clone();
+    let mut names: Vec<&String> = definitions.keys().collect();
+    names.sort();
+    out.warnings.push(format!("pipelines show the data of an earlier poll: {e}"));
+    for name in names {
+        let runs = executions.get(name).map(|e| within(e, p)).unwrap_or_default();
+        out.pipelines.push(Pipeline {
+            name: name.clone(),
+            sources: definitions[name].sources.clone(),
+            executions: runs,
+        });
+        out.stale.push(StalePipeline { pipeline: name.clone(), reason: e.to_string() });
+    }
+}
+
+/// One pipeline: its definition (re-read only when its version changed), then its executions if it can start a
+/// push's run. A failed call falls back on what the profile remembers.
+async fn read_pipeline(p: &ProfilePoll<'_>, name: &str, version: Option<i32>) -> PipelineRead {
+    let mut out = PipelineRead::default();
+    let definition = match read_definition(p, name, version).await {
+        Ok(d) => d,
+        Err(e) => match p.memory.definitions.lock().await.get(name).cloned() {
+            Some(d) => {
+                out.stale = Some(e);
+                d
+            }
+            None => return PipelineRead { failure: Some(e), ..out },
+        },
+    };
+    let named = p.scope.pipelines.as_ref().is_some_and(|names| names.iter().any(|n| n == name));
+    let executions = if definition.sources.is_empty() && !named {
+        Vec::new()
+    } else {
+        match read_executions(p, name).await {
+            Ok(executions) => executions,
+            Err(e) => match p.memory.executions.lock().await.get(name) {
+                Some(known) => {
+                    let known = within(known, p);
+                    out.stale.get_or_insert(e);
+                    known
+                }
+                // No run of it was ever read: left out (a push is never flagged on missing data), and the profile
+                // did not poll it.
+                None => return PipelineRead { failure: Some(e), ..PipelineRead::default() },
+            },
+        }
+    };
+    out.pipeline = Some(Pipeline { name: name.to_string(), sources: definition.sources, executions });
+    out
+}
+
+/// The remembered executions still within the lookback.
+fn within(known: &[Execution], p: &ProfilePoll<'_>) -> Vec<Execution> {
+    known.iter().filter(|e| e.started_at >= p.since).cloned().collect()
 }
 
 async fn read_definition(p: &ProfilePoll<'_>, name: &str, version: Option<i32>) -> Result<Definition, PollError> {

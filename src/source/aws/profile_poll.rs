@@ -1,8 +1,6 @@
 //! One poll of one profile in progress, as every reader sees it: the clients, what to read, what the profile
 //! remembers, the call budget and the time window.
 
-use std::time::Duration;
-
 use jiff::Timestamp;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
@@ -30,9 +28,6 @@ pub(super) struct Scope {
     pub account: Option<String>,
     /// The partition of `role_arn` (`aws`, `aws-cn`, `aws-us-gov`), when the profile assumes a role.
     pub partition: Option<String>,
-    /// Bound on the enrichment reads (CloudTrail, EventBridge) of one poll, from its start; past it they are
-    /// skipped with a warning, so that a slow or hung enrichment API never costs the profile its core data.
-    pub enrich_timeout: Option<Duration>,
 }
 
 impl Default for Scope {
@@ -44,7 +39,6 @@ impl Default for Scope {
             eventbridge: true,
             account: None,
             partition: None,
-            enrich_timeout: None,
         }
     }
 }

@@ -1,16 +1,21 @@
-//! What the trigger diagnosis reads past the rules, once the rules are known: the other ECR rules of the bus (when
-//! a watched pipeline has no enabled rule), the trails (when a rule matches CloudTrail-delivered events), the
-//! rules' `FailedInvocations`, and the registry's replication configuration; each remembered for a while, each
-//! failure a warning naming the permission, never a failed profile.
+//! What the trigger diagnosis reads past the rules, in the explain step once the rules of the pipelines that need
+//! explaining are known: the other ECR rules of the bus (when such a pipeline has no enabled rule), the trails (when
+//! a rule matches CloudTrail-delivered events), the rules' `FailedInvocations`; and, in the core read, the
+//! registry's replication configuration (another profile's pushes may need it). Each is remembered for a while, each
+//! failure is a warning naming the permission, never a failed profile.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::bus;
 use super::memory::{Kept, TriggerMemory};
+use super::metrics;
 use super::profile_poll::ProfilePoll;
+use super::registry;
 use super::rules::PipelineRules;
-use super::{bus, metrics, registry, targets, trail_coverage};
+use super::targets;
+use super::trail_coverage;
 use crate::model::{FailedInvocations, Lookup, ReplicationRule, TrailState, TriggerRule};
 
 /// How long the other rules, trails and the replication configuration are trusted.
@@ -24,7 +29,6 @@ pub(super) struct TriggerReads {
     pub other_rules: Lookup<Vec<TriggerRule>>,
     pub trails: Lookup<Vec<TrailState>>,
     pub failed_invocations: Lookup<FailedInvocations>,
-    pub replication: Lookup<Vec<ReplicationRule>>,
     pub warnings: Vec<String>,
 }
 
@@ -35,13 +39,29 @@ impl TriggerReads {
             other_rules: Lookup::Skipped(why.into()),
             trails: Lookup::Skipped(why.into()),
             failed_invocations: Lookup::Skipped(why.into()),
-            replication: Lookup::Skipped(why.into()),
             warnings: Vec::new(),
         }
     }
 }
 
-/// Reads what `rules` (the rules of the watched pipelines) call for.
+/// The registry's replication rules (`ecr:DescribeRegistry`), remembered for a while, and the warning a failed read
+/// calls for; skipped with `eventbridge = false` (they serve the trigger diagnosis).
+pub(super) async fn replication(p: &ProfilePoll<'_>) -> (Lookup<Vec<ReplicationRule>>, Vec<String>) {
+    if !p.scope.eventbridge {
+        return (Lookup::Skipped("switched off with `eventbridge = false`".into()), Vec::new());
+    }
+    kept(
+        p,
+        |m| &mut m.replication,
+        "",
+        TTL,
+        registry::read(p),
+        |l| skipped_warning(l, "replication not checked", "ecr:DescribeRegistry"),
+    )
+    .await
+}
+
+/// Reads what `rules` (the rules of the pipelines that need explaining) call for.
 pub(super) async fn read(p: &ProfilePoll<'_>, rules: &Lookup<Vec<PipelineRules>>) -> TriggerReads {
     if !p.scope.eventbridge {
         return TriggerReads::skipped("switched off with `eventbridge = false`");
@@ -49,15 +69,6 @@ pub(super) async fn read(p: &ProfilePoll<'_>, rules: &Lookup<Vec<PipelineRules>>
     let by_pipeline: &[PipelineRules] = rules.done().map_or(&[], Vec::as_slice);
     let all: Vec<&TriggerRule> = by_pipeline.iter().flat_map(|(_, r)| r).collect();
     let mut warnings = targets::warnings(all.iter().copied());
-
-    let replication = kept(
-        p,
-        |m| &mut m.replication,
-        "",
-        TTL,
-        registry::read(p),
-        |l| skipped_warning(l, "replication not checked", "ecr:DescribeRegistry"),
-    );
     let unruled = rules.done().is_some() && by_pipeline.iter().any(|(_, r)| !r.iter().any(TriggerRule::enabled));
     let known: Vec<String> = all.iter().map(|r| r.name.clone()).collect();
     let others = async {
@@ -99,7 +110,7 @@ pub(super) async fn read(p: &ProfilePoll<'_>, rules: &Lookup<Vec<PipelineRules>>
         )
         .await
     };
-    let ((replication, w1), (other_rules, w2), (failed_invocations, w3)) = tokio::join!(replication, others, failed);
+    let ((other_rules, w2), (failed_invocations, w3)) = tokio::join!(others, failed);
     let cloudtrail_style =
         |r: &TriggerRule| r.pattern.as_deref().is_some_and(|p| p.contains("AWS API Call via CloudTrail"));
     let trail_rule =
@@ -109,11 +120,11 @@ pub(super) async fn read(p: &ProfilePoll<'_>, rules: &Lookup<Vec<PipelineRules>>
     } else {
         (Lookup::Skipped("no rule matches CloudTrail-delivered events".into()), Vec::new())
     };
-    for w in [w1, w2, w3, w4] {
+    for w in [w2, w3, w4] {
         warnings.extend(w);
     }
     warnings.dedup();
-    TriggerReads { other_rules, trails, failed_invocations, replication, warnings }
+    TriggerReads { other_rules, trails, failed_invocations, warnings }
 }
 
 /// A warning for a read that failed.

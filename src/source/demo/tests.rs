@@ -3,6 +3,7 @@
 use super::*;
 use crate::analysis::Analysis;
 use crate::analysis::correlate::PushStatus;
+use jiff::SignedDuration;
 
 #[test]
 fn demo_has_triggered_running_and_the_untriggered_cross_account_push() {
@@ -44,12 +45,12 @@ fn demo_shows_every_cause_once_with_its_pusher() {
     };
     assert_eq!(cause("api"), vec![Code::CrossAccountPush]);
     assert_eq!(cause("worker"), vec![Code::NoTriggerRule]);
-    assert_eq!(cause("batch"), vec![Code::RuleDisabled]);
+    // The disabled rule first, then the release by hand that hid it.
+    assert_eq!(cause("batch"), vec![Code::RuleDisabled, Code::DeployedWithoutTrigger]);
     assert_eq!(cause("payments"), vec![Code::TargetWithoutRole]);
     assert_eq!(cause("audit"), vec![Code::ReplicationNotMatched]);
     assert_eq!(cause("legacy"), vec![Code::CloudtrailPatternWithoutTrail]);
     assert_eq!(cause("admin"), vec![Code::RulePatternMismatch]);
-    assert_eq!(cause("report"), vec![Code::RunSuperseded]);
     assert_eq!(cause("jobs"), vec![Code::Unknown]);
     assert_eq!(cause("web"), vec![Code::TagNotWatched]);
     let api = analysis.pushes.iter().find(|p| p.push.repository == "api").unwrap();
@@ -58,6 +59,26 @@ fn demo_shows_every_cause_once_with_its_pusher() {
         (pusher.account.as_str(), pusher.identity_type.as_str(), pusher.cross_account),
         ("222222222222", "AWSAccount", true)
     );
+    let batch = analysis.pushes.iter().find(|p| p.push.repository == "batch").unwrap();
+    let release = batch.deployed_by.as_ref().unwrap();
+    assert_eq!(
+        (batch.status, release.trigger.as_str(), release.started_by.as_deref()),
+        (PushStatus::Untriggered, "StartPipelineExecution", Some(ALICE))
+    );
+}
+
+#[test]
+fn older_web_builds_keep_latest_from_cloudtrail() {
+    let epoch = Timestamp::from_second(1_764_000_000).unwrap();
+    let demo = DemoSource::new(epoch).without_failures();
+    let now = epoch.checked_add(SignedDuration::from_secs(900)).unwrap();
+    let snaps: Vec<_> = (0..2).map(|i| demo.snapshot(i, now)).collect();
+    let analysis = Analysis::new(demo.profiles(), &[&snaps[0], &snaps[1]], now, std::time::Duration::from_secs(300));
+    let web: Vec<_> = analysis.pushes.iter().filter(|p| p.push.repository == "web" && p.push.tags.len() == 2).collect();
+    // An older build holds its build tag; `latest` comes back from its CloudTrail record.
+    let old = web.iter().find(|p| p.tags_from_cloudtrail).unwrap();
+    assert_eq!(old.push.tags[1], "latest");
+    assert_eq!(old.status, PushStatus::Triggered);
 }
 
 #[test]

@@ -8,10 +8,11 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::{centered, safe};
+use super::{centered, fit, safe, width};
 use crate::analysis::chain::{Hop, HopState, first_broken};
 use crate::analysis::correlate::{MatchedBy, PushStatus};
 use crate::analysis::{PipelineHistory, PushVerdict};
+use crate::config::keys::Action;
 use crate::display::{age, short_digest};
 use crate::model::{ArtifactKind, Execution};
 use crate::tui::app::{App, Popup};
@@ -102,14 +103,29 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
     )]);
     match &p.execution {
         Some(e) => {
-            l.push(field("Matched run", format!("{} {}", safe(&e.pipeline), safe(&e.id)), app));
+            l.push(field(
+                "Matched run",
+                format!("{} {} ({})", safe(&e.pipeline), safe(&e.id), safe(e.status.as_str())),
+                app,
+            ));
             let how = match e.matched_by {
                 MatchedBy::Digest => "by digest: the run's source revision is this image",
+                MatchedBy::TagMoved => {
+                    "by tag: the run started within the grace period and took a newer push of the same tag"
+                }
                 MatchedBy::Time => "by time: the run carries no revision and started within the grace period",
             };
             l.push(field("Matched", how, app));
         }
         None => l.push(field("Matched run", "none", app)),
+    }
+    if let Some(d) = &p.deployed_by {
+        let who = d.started_by.as_deref().map_or_else(String::new, |w| format!(" by {}", safe(w)));
+        l.push(field(
+            "Deployed by",
+            format!("{} {} ({}), {}{who}", safe(&d.pipeline), safe(&d.id), safe(d.status.as_str()), safe(&d.trigger)),
+            app,
+        ));
     }
     if let Some(who) = &p.pusher {
         let arn = who.arn.as_deref().map_or_else(|| "the account's own identity".to_string(), safe);
@@ -121,7 +137,9 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
         ));
     }
     if p.tags_from_cloudtrail {
-        l.push(field("", "the tag comes from CloudTrail: the image no longer holds it", app));
+        let tags = safe(&p.recovered_tags.join(", "));
+        let (comes, it) = if p.recovered_tags.len() == 1 { ("comes", "it") } else { ("come", "them") };
+        l.push(field("", format!("{tags} {comes} from CloudTrail: the image no longer holds {it}"), app));
     }
     l.push(Line::raw(""));
     let grace = SignedDuration::try_from(app.grace).unwrap_or(SignedDuration::MAX);
@@ -129,11 +147,18 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
     match p.status {
         PushStatus::Untriggered => {
             l.push(Line::styled("Why this matters", t.untriggered()));
-            l.push(Line::raw(format!(
-                "No run of {} started within {} of this push, so this image was never deployed.",
-                safe(&p.watched_by.join(", ")),
-                human(grace)
-            )));
+            l.push(Line::raw(match &p.deployed_by {
+                Some(d) => format!(
+                    "This push started no run; run {} deployed its image without it. The trigger is broken: the \
+                     next push will not deploy either.",
+                    safe(&d.id)
+                ),
+                None => format!(
+                    "No run of {} started within {} of this push, so this image was never deployed.",
+                    safe(&p.watched_by.join(", ")),
+                    human(grace)
+                ),
+            }));
         }
         PushStatus::Pending => {
             let deadline = p.push.pushed_at.checked_add(grace).unwrap_or(p.push.pushed_at);
@@ -230,6 +255,9 @@ fn exec_lines(app: &App, pl: &PipelineHistory, e: &Execution, now: Timestamp) ->
     l.push(field("Duration", duration, app));
     let sources: Vec<String> = pl.sources.iter().map(|s| safe(&format!("{}:{}", s.repository, s.tag))).collect();
     l.push(field("Watches", if sources.is_empty() { "no ECR source".to_string() } else { sources.join(", ") }, app));
+    if let Some(why) = &pl.stale {
+        l.push(styled_field("Stale", format!("the data of an earlier poll ({})", safe(why)), t.pending(), app));
+    }
     l.push(Line::raw(""));
     l.push(Line::styled("Source revisions", t.title()));
     if e.revisions.is_empty() {
@@ -295,23 +323,71 @@ fn content(app: &App, popup: &Popup, now: Timestamp) -> Option<(String, Vec<Line
     }
 }
 
+/// The title and lines of `popup`, with a last blank line standing for the console link row when there is one.
+fn laid_out(app: &App, popup: &Popup, now: Timestamp) -> Option<(String, Vec<Line<'static>>, Option<String>)> {
+    let (title, mut lines) = content(app, popup, now)?;
+    let url = app.popup_url();
+    if url.is_some() {
+        lines.push(Line::raw(""));
+    }
+    Some((title, lines, url))
+}
+
 /// How far the open details popup can scroll on the app's terminal: its lines below the first screenful.
 pub fn scroll_limit(app: &App, now: Timestamp) -> u16 {
-    let Some((_, lines)) = app.popup.as_ref().and_then(|p| content(app, p, now)) else { return 0 };
+    let Some((_, lines, _)) = app.popup.as_ref().and_then(|p| laid_out(app, p, now)) else { return 0 };
     geometry(app.area, &lines).1
 }
 
-/// Draws the details popup `popup` (a push or an execution) centred in `area`, scrolled to `app.popup_scroll`.
+/// Where the open popup's console link is drawn in `area`, its URL and the text shown there (the URL, cut to the
+/// row): the loop writes an OSC 8 hyperlink over it.
+pub fn link(app: &App, area: Rect, now: Timestamp) -> Option<(Rect, String, String)> {
+    let (_, lines, url) = app.popup.as_ref().and_then(|p| laid_out(app, p, now))?;
+    let url = url?;
+    let (popup, _) = geometry(area, &lines);
+    let inner = Block::default().borders(Borders::ALL).inner(popup);
+    if inner.height < 2 {
+        return None;
+    }
+    let row = Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1);
+    let label = "console ";
+    let room = usize::from(row.width).saturating_sub(label.len());
+    let shown = fit(&url, room).into_owned();
+    let at =
+        Rect::new(row.x + u16::try_from(label.len()).unwrap_or(0), row.y, u16::try_from(width(&shown)).unwrap_or(0), 1);
+    Some((at, url, shown))
+}
+
+/// Draws the details popup `popup` (a push or an execution) centred in `area`, scrolled to `app.popup_scroll`, its
+/// console link on the last row.
 pub fn draw(f: &mut Frame, area: Rect, app: &App, popup: &Popup, now: Timestamp) {
-    let Some((title, lines)) = content(app, popup, now) else { return };
+    let Some((title, lines, url)) = laid_out(app, popup, now) else { return };
     let (popup, max) = geometry(area, &lines);
     let scroll = app.popup_scroll.min(max);
     f.render_widget(Clear, popup);
-    let footer = if max > 0 { " j/k scroll · Esc closes " } else { " Esc closes " };
+    let keys = |a| app.keys.keys(a).first().map_or_else(|| "-".to_string(), super::key_label);
+    let footer = format!(
+        " {} open · {} copy · {}{} ",
+        keys(Action::Open),
+        keys(Action::Copy),
+        if max > 0 { "j/k scroll · " } else { "" },
+        format_args!("{} closes", keys(Action::Back)),
+    );
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.border(true))
         .title(Line::styled(title, app.theme.title()))
         .title_bottom(Line::styled(footer, app.theme.dim()).right_aligned());
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)).block(block), popup);
+    let inner = block.inner(popup);
+    f.render_widget(block, popup);
+    let text_area = match url {
+        Some(_) if inner.height >= 2 => Rect { height: inner.height - 1, ..inner },
+        _ => inner,
+    };
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)), text_area);
+    if let Some((at, _, shown)) = link(app, area, now).filter(|_| url.is_some()) {
+        let row = Rect::new(inner.x, at.y, inner.width, 1);
+        let line = Line::from(vec![Span::styled("console ", app.theme.dim()), Span::styled(shown, app.theme.link())]);
+        f.render_widget(Paragraph::new(line), row);
+    }
 }

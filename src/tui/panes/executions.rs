@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::{column_widths, constraints, fit, safe, width};
+use crate::analysis::PipelineHistory;
 use crate::display::{age, short_digest};
 use crate::tui::app::App;
 use crate::tui::layout::list_height;
@@ -55,7 +56,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
     let several = execs.iter().any(|(p, _)| execs.first().is_some_and(|(f, _)| p.profile != f.profile));
     let profile_w =
         if several { execs.iter().map(|(p, _)| width(&safe(&p.profile))).max().unwrap_or(0).min(16) } else { 0 };
-    let pipe_w = execs.iter().map(|(p, _)| width(&safe(&p.name))).max().unwrap_or(0).min(32);
+    let pipe_w = execs.iter().map(|(p, _)| width(&pipeline_name(p))).max().unwrap_or(0).min(32);
     let trig_w = execs.iter().map(|(_, e)| width(&safe(&e.trigger))).max().unwrap_or(0).min(24);
     let trig_min = execs.iter().map(|(_, e)| width(short_trigger(&e.trigger))).max().unwrap_or(0).min(trig_w);
     // Priority: age, status, pipeline (required), then profile, revision, trigger (short when narrow).
@@ -92,7 +93,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
             if wp > 0 {
                 cells.push(Cell::from(fit(&safe(&p.profile), wp).into_owned()));
             }
-            cells.push(Cell::from(fit(&safe(&p.name), wpl).into_owned()));
+            cells.push(Cell::from(fit(&pipeline_name(p), wpl).into_owned()));
             if wt > 0 {
                 let full = safe(&e.trigger);
                 let shown = if width(&full) <= wt { full } else { safe(short_trigger(&e.trigger)) };
@@ -114,6 +115,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
         .row_highlight_style(t.selected(focused));
     let mut state = TableState::default().with_selected(app.execs.index.checked_sub(offset));
     f.render_stateful_widget(table, area, &mut state);
+}
+
+/// The pipeline's name as the pane shows it: marked when its runs are those of an earlier poll.
+fn pipeline_name(p: &PipelineHistory) -> String {
+    match &p.stale {
+        Some(_) => format!("{} (stale)", safe(&p.name)),
+        None => safe(&p.name),
+    }
 }
 
 /// A short name for a CodePipeline trigger type, for narrow columns (unknown types are kept).

@@ -49,6 +49,12 @@ fn summary(app: &App, w: usize) -> Line<'static> {
     if let Some(p) = &app.filters.profile {
         right.push(format!("[profile {}]", safe(p)));
     }
+    if let Some(k) = &app.filters.pipeline {
+        right.push(format!("[pipeline {}]", safe(&k.name)));
+    }
+    if app.sort == crate::tui::view::Sort::Time {
+        right.push("[newest first]".to_string());
+    }
     if !app.filters.text.is_empty() {
         right.push(format!("[/{}]", safe(&app.filters.text)));
     }

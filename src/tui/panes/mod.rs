@@ -7,6 +7,7 @@ pub mod details;
 pub mod executions;
 pub mod header;
 pub mod help;
+pub mod pipelines;
 pub mod pushes;
 
 use std::borrow::Cow;
@@ -32,6 +33,16 @@ pub fn fit(s: &str, w: usize) -> Cow<'_, str> {
     }
     let (kept, _) = s.unicode_truncate(w - 1);
     Cow::Owned(format!("{kept}…"))
+}
+
+/// A key as the footer and popups show it: `Esc`, `↵`, `Tab`, else as `[keys]` writes it.
+pub fn key_label(k: &crate::config::keys::Key) -> String {
+    match k.to_string().as_str() {
+        "esc" => "Esc".into(),
+        "enter" => "↵".into(),
+        "tab" => "Tab".into(),
+        other => other.to_string(),
+    }
 }
 
 /// `clean(s)` as an owned string.

@@ -45,9 +45,19 @@ pub fn short_cause(p: &PushVerdict, names: &dyn Fn(&str) -> Option<String>) -> S
         Code::TargetWithoutRole => "rule target has no role".into(),
         Code::TargetRoleDenied => "target role may not start it".into(),
         Code::RuleInvocationsFailed => "rule invocations failed".into(),
-        Code::RunSuperseded => "run in progress".into(),
+        Code::DeployedWithoutTrigger => "deployed without trigger".into(),
         Code::TagNotWatched => "tag not watched".into(),
         Code::Unknown => "no run, cause unknown".into(),
+    }
+}
+
+/// Who started a run not started by a push, in a word or two.
+fn started_how(trigger: &str) -> &'static str {
+    match trigger {
+        "StartPipelineExecution" => "a release by hand",
+        "Webhook" | "WebhookV2" | "PollForSourceChanges" => "another source",
+        "ManualRollback" | "AutomatedRollback" => "a rollback",
+        _ => "another start",
     }
 }
 
@@ -57,7 +67,11 @@ fn run(p: &PushVerdict, now: Timestamp, grace: std::time::Duration, names: &dyn 
         (Some(e), _) => {
             format!("{} {} ({})", safe(&e.pipeline), safe(e.id.get(..8).unwrap_or(&e.id)), e.matched_by.as_str())
         }
-        (None, PushStatus::Untriggered) => short_cause(p, names),
+        (None, PushStatus::Untriggered) => match &p.deployed_by {
+            // The cause first; the run that hid it after.
+            Some(d) if p.findings.len() > 1 => format!("{}; {} ran it", short_cause(p, names), started_how(&d.trigger)),
+            _ => short_cause(p, names),
+        },
         (None, PushStatus::Pending) => {
             let left = jiff::SignedDuration::try_from(grace)
                 .ok()

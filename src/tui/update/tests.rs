@@ -11,8 +11,8 @@ use crate::tui::fixtures::{
     self, EXECUTIONS, PUSHES, PUSHES_A, PUSHES_B, TRIGGERED, UNTRIGGERED, UNWATCHED, WEB_NEWEST_BUILD, WEB_PUSHES,
 };
 use crate::tui::testing::{
-    app, ch, click, ctrl, feed, finished, key, line_with, lines, loaded, mouse, now, render, resize, screen, ts,
-    type_text,
+    app, ch, click, ctrl, feed, finished, key, line_with, lines, loaded, loaded_by_time, mouse, now, render, resize,
+    screen, ts, type_text,
 };
 
 fn selected_push(a: &App) -> &PushVerdict {
@@ -108,11 +108,17 @@ fn pane_switching() {
     assert_eq!(a.focus, Pane::Pushes);
     let steps = [
         (key(KeyCode::Tab), Pane::Executions),
+        (key(KeyCode::Tab), Pane::Pipelines),
         (key(KeyCode::Tab), Pane::Pushes),
         (key(KeyCode::Right), Pane::Executions),
         (key(KeyCode::Right), Pane::Executions),
         (key(KeyCode::Left), Pane::Pushes),
+        (key(KeyCode::BackTab), Pane::Pipelines),
         (key(KeyCode::BackTab), Pane::Executions),
+        (ch('v'), Pane::Pipelines),
+        (ch('v'), Pane::Executions),
+        (ch('v'), Pane::Pipelines),
+        (key(KeyCode::Esc), Pane::Executions),
     ];
     for (i, (m, want)) in steps.into_iter().enumerate() {
         a.update(m, now());
@@ -162,7 +168,7 @@ fn pushes_shown(a: &mut App) -> Vec<String> {
 
 #[test]
 fn scrolling_moves_the_list_as_little_as_possible() {
-    let mut a = loaded();
+    let mut a = loaded_by_time();
     let first = pushes_shown(&mut a);
     assert!(first[0].contains(">ok triggered") && first[0].contains("web:latest +1"), "{first:#?}");
     for _ in 0..16 {
@@ -188,7 +194,7 @@ fn scrolling_moves_the_list_as_little_as_possible() {
 
 #[test]
 fn a_smaller_terminal_keeps_the_selection_in_view() {
-    let mut a = loaded();
+    let mut a = loaded_by_time();
     assert!(screen(&mut a, 120, 40).contains("report:latest"), "every push fits at 120×40");
     a.update(ch('G'), now());
     let small = screen(&mut a, 80, 24);
@@ -357,7 +363,7 @@ fn selection_stays_on_its_item_when_a_new_push_arrives_on_top() {
 
 #[test]
 fn selection_falls_back_to_the_same_position_when_its_item_is_gone() {
-    let mut a = loaded();
+    let mut a = loaded_by_time();
     select_push(&mut a, "api");
     let index = a.pushes.index;
     let mut without_api = fixtures::account_a();
@@ -424,7 +430,7 @@ fn a_pending_push_is_flagged_on_a_tick_after_its_grace_period() {
 
 #[test]
 fn mouse_wheel_scrolls_the_pane_under_the_pointer_and_click_selects() {
-    let mut a = loaded();
+    let mut a = loaded_by_time();
     a.update(resize(80, 24), now());
     let s = a.screen().expect("big enough");
     let (pushes_x, execs_x) = (s.pushes.x + 10, s.executions.x + 10);

@@ -1,12 +1,17 @@
 //! Tests of the AWS source through the real SDK clients, with `aws-smithy-mocks` answering for AWS: what moto cannot
 //! produce (executions whose source revisions carry the image digest, throttling, AccessDenied, CloudTrail, paging
-//! that stops at the lookback), and the `Debug` output of everything that holds credentials.
+//! that stops at the lookback), and the `Debug` output of everything that holds credentials. The core reads are
+//! tested on their own (`core_reads`); what explains pushes, and what a profile remembers, through the poller
+//! (`enrichment`, `trail_reads`, `economy`).
 
 mod core_reads;
 mod corpus;
 mod credentials;
+mod doctor;
+mod economy;
 mod enrichment;
 mod indexes;
+mod trail_reads;
 mod triggers;
 
 use std::time::Duration;
@@ -27,6 +32,7 @@ use aws_smithy_types::retry::RetryConfig;
 use jiff::Timestamp;
 use tokio::sync::Semaphore;
 
+use super::AwsSource;
 use super::clients::ProfileClients;
 use super::memory::ProfileMemory;
 use super::orchestrate::poll_clients;
@@ -42,8 +48,14 @@ fn dt(offset: i64) -> DateTime {
     DateTime::from_secs(NOW + offset)
 }
 
+/// The grace period of every test poll.
+const GRACE: Duration = Duration::from_secs(300);
+/// The poll timeout of the tests that go through the poller (long enough for the CloudTrail page cap at 2 pages a
+/// second).
+const TIMEOUT: Duration = Duration::from_secs(30);
+
 fn request() -> PollRequest {
-    PollRequest { now: Timestamp::from_second(NOW).unwrap(), lookback: Duration::from_secs(24 * 3600) }
+    PollRequest { now: Timestamp::from_second(NOW).unwrap(), lookback: Duration::from_secs(24 * 3600), grace: GRACE }
 }
 
 /// `request()`, `secs` later.
@@ -246,18 +258,103 @@ fn core() -> Scope {
     Scope { cloudtrail: false, eventbridge: false, ..Scope::default() }
 }
 
-/// One poll with a fresh memory.
+/// The core read of one poll, with a fresh memory.
 async fn poll(c: &ProfileClients, scope: &Scope) -> ProfileSnapshot {
     poll_clients(c, scope, &ProfileMemory::default(), request(), &Semaphore::new(8)).await
 }
 
-/// One poll of `c` with the profile's `memory`, at `req`.
-async fn poll_at(c: &ProfileClients, scope: &Scope, memory: &ProfileMemory, req: PollRequest) -> ProfileSnapshot {
-    poll_clients(c, scope, memory, req, &Semaphore::new(8)).await
+/// An [`AwsSource`] over `c` (one profile), polled through the poller as the front ends poll it: the core read,
+/// then the explain step when something needs explaining. The source keeps its memory between polls.
+fn source(c: ProfileClients, scope: Scope) -> AwsSource {
+    AwsSource::with_clients(vec![(c, scope)])
+}
+
+/// One whole poll of profile 0 of `source` at `req`.
+async fn poll_at(source: &AwsSource, req: PollRequest) -> ProfileSnapshot {
+    crate::poller::poll_within(source, 0, req, TIMEOUT).await
 }
 
 /// What people are shown for the snapshot (the statuses and findings of its pushes, the exit code).
 fn build_report(snap: &ProfileSnapshot) -> Analysis {
+    report_at(snap, request())
+}
+
+/// [`build_report`] at the moment of `req`.
+fn report_at(snap: &ProfileSnapshot, req: PollRequest) -> Analysis {
     let meta = [ProfileMeta { name: "account-a".into(), region: "ap-northeast-1".into() }];
-    Analysis::new(&meta, &[snap], request().now, Duration::from_secs(300))
+    Analysis::new(&meta, &[snap], req.now, GRACE)
+}
+
+/// A LookupEvents event holding the `PutImage` record of `digest` pushed as `web:latest` by `account`, `offset`
+/// seconds from `NOW`.
+fn trail_event(id: &str, account: &str, digest: &str, offset: i64) -> aws_sdk_cloudtrail::types::Event {
+    let when = Timestamp::from_second(NOW + offset).unwrap();
+    let record = serde_json::json!({
+        "eventVersion": "1.08", "eventName": "PutImage", "eventSource": "ecr.amazonaws.com",
+        "eventTime": when.to_string(), "eventID": id, "recipientAccountId": "111111111111",
+        "userIdentity": {"type": "AWSAccount", "accountId": account, "principalId": "AIDAEXAMPLE"},
+        "requestParameters": {"repositoryName": "web", "imageTag": "latest", "registryId": "111111111111"},
+        "responseElements": {"image": {"repositoryName": "web",
+            "imageId": {"imageDigest": digest, "imageTag": "latest"}}}
+    });
+    aws_sdk_cloudtrail::types::Event::builder()
+        .event_id(id)
+        .event_name("PutImage")
+        .cloud_trail_event(record.to_string())
+        .build()
+}
+
+fn lookup_page(
+    events: Vec<aws_sdk_cloudtrail::types::Event>,
+    next: Option<&str>,
+) -> aws_sdk_cloudtrail::operation::lookup_events::LookupEventsOutput {
+    aws_sdk_cloudtrail::operation::lookup_events::LookupEventsOutput::builder()
+        .set_events(Some(events))
+        .set_next_token(next.map(str::to_string))
+        .build()
+}
+
+/// The rule the console makes for web-deploy: enabled, matching web:latest.
+fn rules_for_web() -> (Rule, Rule) {
+    use aws_sdk_eventbridge::operation::describe_rule::DescribeRuleOutput;
+    use aws_sdk_eventbridge::operation::list_rule_names_by_target::ListRuleNamesByTargetOutput;
+    let names = mock!(aws_sdk_eventbridge::Client::list_rule_names_by_target)
+        .then_output(|| ListRuleNamesByTargetOutput::builder().rule_names("web-rule").build());
+    let describe = mock!(aws_sdk_eventbridge::Client::describe_rule).then_output(|| {
+        DescribeRuleOutput::builder()
+            .name("web-rule")
+            .state(aws_sdk_eventbridge::types::RuleState::Enabled)
+            .event_pattern(
+                r#"{"source":["aws.ecr"],"detail-type":["ECR Image Action"],"detail":{"action-type":["PUSH"],
+                "result":["SUCCESS"],"repository-name":["web"],"image-tag":["latest"]}}"#,
+            )
+            .build()
+    });
+    (names, describe)
+}
+
+/// The calls a poll made, by API.
+fn calls(snap: &ProfileSnapshot) -> Vec<(&str, u32)> {
+    snap.stats.calls.iter().map(|(k, v)| (k.as_str(), *v)).collect()
+}
+
+/// The LookupEvents requests a mock saw, as (start, end, token, when), for assertions on windows and pacing.
+type Seen = std::sync::Arc<std::sync::Mutex<Vec<(i64, i64, Option<String>, tokio::time::Instant)>>>;
+
+/// Records each LookupEvents request into `seen` (a rule's matcher may run more than once per request: callers
+/// compare distinct requests).
+fn recorder(
+    seen: &Seen,
+) -> impl Fn(&aws_sdk_cloudtrail::operation::lookup_events::LookupEventsInput) -> bool + Send + Sync + use<> {
+    let seen = std::sync::Arc::clone(seen);
+    move |r| {
+        let secs = |t: Option<&DateTime>| t.map_or(0, |t| t.secs() - NOW);
+        let entry =
+            (secs(r.start_time()), secs(r.end_time()), r.next_token().map(str::to_string), tokio::time::Instant::now());
+        let mut v = seen.lock().unwrap();
+        if v.last() != Some(&entry) {
+            v.push(entry);
+        }
+        true
+    }
 }

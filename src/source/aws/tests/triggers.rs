@@ -65,8 +65,9 @@ fn no_trail_records() -> Rule {
         .then_output(|| aws_sdk_cloudtrail::operation::lookup_events::LookupEventsOutput::builder().build())
 }
 
-/// One poll of web-deploy (web:latest pushed an hour ago, no run) with these events, CloudTrail, IAM and
-/// CloudWatch answers; the snapshot and the web push's verdict.
+/// One whole poll (the core read, then the explain step the untriggered push calls for) of web-deploy (web:latest
+/// pushed an hour ago, no run) with these events, CloudTrail, IAM and CloudWatch answers; the snapshot and the web
+/// push's verdict.
 async fn poll_web(
     events: &[&Rule],
     trail: &[&Rule],
@@ -80,7 +81,7 @@ async fn poll_web(
     trail.push(&lookup);
     let (id, lp, gp, im) = (identity_ok(), list_pipelines(), get_pipeline(), images());
     let c = clients_all(&[&id], &[&lp, &gp, &runs], &[&im], &trail, events, iam, cloudwatch);
-    let snap = poll(&c, &Scope::default()).await;
+    let snap = poll_at(&source(c, Scope::default()), request()).await;
     let verdict = build_report(&snap).pushes.into_iter().find(|p| p.push.digest == DIGEST).unwrap();
     assert_eq!(verdict.status, PushStatus::Untriggered);
     (snap, verdict)
