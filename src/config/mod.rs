@@ -13,6 +13,7 @@ mod error;
 pub mod keys;
 mod load;
 mod lookup;
+mod notify;
 mod resolve;
 mod schema;
 pub mod theme;
@@ -46,6 +47,8 @@ pub struct Config {
     pub settings: Settings,
     /// In file order. Never empty after [`parse`]/[`load()`].
     pub profiles: Vec<Profile>,
+    /// The `[notify]` table (defaults when absent).
+    pub notify: Notify,
     /// The line of each key of the file, by its path (`["settings", "region"]`), for `pipewatch doctor`.
     pub lines: std::collections::BTreeMap<Vec<String>, usize>,
     /// `[keys]` and `[theme]`.
@@ -83,6 +86,37 @@ impl Default for Settings {
             lookback: DEFAULT_LOOKBACK,
             timeout: DEFAULT_TIMEOUT,
         }
+    }
+}
+
+/// The `[notify]` table: how a newly untriggered push is announced, by the dashboard and `serve` alike. Its `Debug`
+/// hides the webhook URL, which usually holds a secret.
+#[derive(Clone, PartialEq)]
+pub struct Notify {
+    /// A program and its arguments, run once per newly untriggered push with the push as JSON on stdin.
+    pub command: Option<Vec<String>>,
+    /// An `http(s)://` URL that gets one JSON POST per newly untriggered push (it may hold a secret: never shown).
+    pub webhook: Option<String>,
+    /// Bound on one run of the command or one POST.
+    pub timeout: Duration,
+    /// Ring the dashboard's terminal bell on a newly untriggered push.
+    pub bell: bool,
+}
+
+impl fmt::Debug for Notify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notify")
+            .field("command", &self.command.as_ref().map(|argv| argv.first().cloned().unwrap_or_default()))
+            .field("webhook", &self.webhook.as_ref().map(|_| "<hidden>"))
+            .field("timeout", &self.timeout)
+            .field("bell", &self.bell)
+            .finish()
+    }
+}
+
+impl Default for Notify {
+    fn default() -> Self {
+        Notify { command: None, webhook: None, timeout: notify::DEFAULT_NOTIFY_TIMEOUT, bell: true }
     }
 }
 

@@ -9,7 +9,7 @@ use super::document::Document;
 use super::duration::parse_duration;
 use super::error::show_table;
 use super::schema::{RawConfig, RawProfile, RawProfiles, RawSettings};
-use super::{Config, ConfigError, Profile, Settings, validate};
+use super::{Config, ConfigError, Profile, Settings, notify, validate};
 
 const DEFAULT_ROLE_SESSION_NAME: &str = "pipewatch";
 
@@ -19,6 +19,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let document = Document { text, path };
     let raw: RawConfig = toml::from_str(text).map_err(|e| document.toml_error(&e))?;
     let settings = resolve_settings(&document, raw.settings)?;
+    let notify = notify::resolve(&document, raw.notify)?;
     let ui = super::ui::resolve(&document, raw.keys, raw.theme)?;
     let raw_profiles = match raw.profiles {
         Some(RawProfiles(list)) if !list.is_empty() => list,
@@ -30,7 +31,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         .into_iter()
         .map(|(name, raw)| resolve_profile(&document, &settings, name, raw))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Config { path: path.to_path_buf(), settings, profiles, lines: super::document::key_lines(text), ui })
+    Ok(Config { path: path.to_path_buf(), settings, profiles, notify, lines: super::document::key_lines(text), ui })
 }
 
 /// Only `[keys]` and `[theme]` of a config file (the demo's dashboard borrows them; no profile is needed), the rest
@@ -42,21 +43,26 @@ pub fn parse_ui(text: &str, path: &Path) -> Result<super::Ui, ConfigError> {
 }
 
 /// One table of the document being resolved: errors on its keys name the table and the key.
-struct Table<'a> {
-    document: &'a Document<'a>,
+pub(super) struct Table<'a> {
+    pub(super) document: &'a Document<'a>,
     /// As messages show it: `[settings]`, `[profiles.account-a]`.
-    name: String,
+    pub(super) name: String,
 }
 
 impl Table<'_> {
     /// An error on the value of `key` at `span`.
-    fn error(&self, span: std::ops::Range<usize>, key: &str, message: impl std::fmt::Display) -> ConfigError {
+    pub(super) fn error(
+        &self,
+        span: std::ops::Range<usize>,
+        key: &str,
+        message: impl std::fmt::Display,
+    ) -> ConfigError {
         self.document.at(span, &self.name, key, message)
     }
 
     /// The value of an optional `key` as `check` makes it, `None` when the key is absent; a failed check is
     /// reported at the value.
-    fn opt<T>(
+    pub(super) fn opt<T>(
         &self,
         key: &str,
         value: Option<Spanned<String>>,

@@ -12,6 +12,7 @@ use toml::Spanned;
 pub(super) struct RawConfig {
     pub(super) settings: Option<RawSettings>,
     pub(super) profiles: Option<RawProfiles>,
+    pub(super) notify: Option<RawNotify>,
     pub(super) keys: Option<RawKeys>,
     pub(super) theme: Option<RawTheme>,
 }
@@ -83,6 +84,15 @@ pub(super) struct RawProfile {
     pub(super) pipelines: Option<Vec<Spanned<String>>>,
     pub(super) cloudtrail: Option<bool>,
     pub(super) eventbridge: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [notify] table")]
+pub(super) struct RawNotify {
+    pub(super) command: Option<Spanned<Vec<Spanned<String>>>>,
+    pub(super) timeout: Option<Spanned<String>>,
+    pub(super) webhook: Option<Spanned<String>>,
+    pub(super) bell: Option<bool>,
 }
 
 /// `[profiles.*]` in file order (the `preserve_order` feature of `toml` keeps the document

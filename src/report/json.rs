@@ -33,6 +33,15 @@ pub fn write_only(analysis: &Analysis, mut out: impl Write, only: &[PushStatus])
     out.flush()
 }
 
+/// Writes `value` as the document is written (pretty, every hostile character escaped), followed by a newline.
+pub fn write_value(value: &impl Serialize, mut out: impl Write) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, SafeFormatter(PrettyFormatter::new()));
+    // `io::Error::from` keeps the kind of a write failure (a closed pipe is not an error to `main`).
+    value.serialize(&mut ser).map_err(io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
 /// Writes the pushes of `analysis` (those of the statuses in `only`, or every one) as JSON lines: one object per
 /// line, the same object as in the document's `pushes`, newest first.
 pub fn write_lines(analysis: &Analysis, mut out: impl Write, only: &[PushStatus]) -> io::Result<()> {
@@ -48,6 +57,17 @@ pub fn write_lines(analysis: &Analysis, mut out: impl Write, only: &[PushStatus]
 /// The console of each profile, by name.
 fn consoles(a: &Analysis) -> HashMap<&str, Console> {
     a.profiles.iter().filter_map(|p| Some((p.name.as_str(), Console::of_profile(p)?))).collect()
+}
+
+/// The console of `profile` in `analysis` (its partition, region and account), when known.
+pub fn console_of(analysis: &Analysis, profile: &str) -> Option<Console> {
+    analysis.profiles.iter().find(|p| p.name == profile).and_then(Console::of_profile)
+}
+
+/// One push exactly as the document's `pushes` list holds it, with the links of `console` (notifications send this
+/// object).
+pub fn push<'a>(verdict: &'a PushVerdict, console: Option<&'a Console>) -> impl Serialize + 'a {
+    PushJson::of(verdict, console)
 }
 
 /// The whole document.
