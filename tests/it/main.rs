@@ -19,6 +19,7 @@ mod hygiene;
 mod iam_policy;
 mod once;
 mod pushes;
+mod regions;
 mod runs;
 mod secrets;
 mod support;
