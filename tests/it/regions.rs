@@ -1,13 +1,14 @@
 //! Several regions per profile, against the AWS-behaviour layer (awsim keys its world by account and region): one
 //! profile with `regions = ["us-east-1", "eu-west-1"]` reports both regions' pipelines and pushes, each with its
 //! region, and correlates a push only with its own region's runs, even when the other region ran the same image.
+//! Once on awsim (rules start runs, so a push's own run is seen) and once on moto.
 
 use awsim::{Manifest, Principal, PushSpec, RuleState};
 use jiff::{SignedDuration, Timestamp};
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::support::run_pipewatch;
 use crate::support::sim::Sim;
+use crate::support::{Moto, fresh_account, run_pipewatch, seed, write_config};
 
 const A: &str = "111111111111";
 const US: &str = "us-east-1";
@@ -103,4 +104,55 @@ fn two_regions_of_one_account_are_reported_and_correlated_apart() {
     let text = run_pipewatch(["--once", "--config", config]);
     let out = &text.stdout;
     assert!(out.contains(&format!("alpha@{EU}")) && out.contains(&format!("alpha@{US}/web-deploy")), "{out}");
+}
+
+/// The same on moto (which serves every region on one endpoint and keys its backends by account and region): the
+/// same image pushed to web in us-east-1 and in eu-west-1, each region with its web-deploy pipeline, only
+/// us-east-1's released by hand after the push. Both pushes and both pipelines are reported with their region; the
+/// release deployed us-east-1's push only (moto's runs carry no source revision, so it is matched by time: a
+/// region-blind analysis would give eu-west-1's push the same `deployed_by`).
+#[test]
+fn two_regions_of_one_account_on_moto() {
+    let moto = Moto::shared();
+    let a = fresh_account();
+    let region = |region: &str, runs: u32| {
+        json!({"region": region, "accounts": [{"id": a,
+            "repositories": [{"name": "web", "images": [{"seed": "w1", "tags": ["latest"]}]}],
+            "pipelines": [{"name": "web-deploy", "sources": [{"repository": "web", "tag": "latest"}],
+                           "start_executions": runs}]}]})
+    };
+    let us = seed(region(US, 1));
+    let eu = seed(region(EU, 0));
+    let digest = |seeded: &Value| seeded["accounts"][0]["digests"]["web/w1"].as_str().unwrap().to_string();
+    assert_eq!(digest(&us), digest(&eu), "the same image in both registries");
+    let run_id = us["accounts"][0]["pipelines"][0]["started"][0].as_str().unwrap().to_string();
+
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "[settings]\ngrace = \"5m\"\nlookback = \"24h\"\ntimeout = \"20s\"\nregions = [\"{US}\", \"{EU}\"]\n\n\
+         [profiles.alpha]\nrole_arn = \"arn:aws:iam::{a}:role/pipewatch-read\"\nendpoint_url = \"{}\"\n",
+        moto.endpoint()
+    );
+    let config = write_config(dir.path(), &toml);
+    let run = run_pipewatch(["--once", "--output", "json", "--config", config.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "both pushes are pending\n{run}");
+    let doc = run.json();
+    let regions: Vec<&str> =
+        doc["profiles"].as_array().unwrap().iter().map(|p| p["region"].as_str().unwrap()).collect();
+    assert_eq!(regions, [US, EU], "{doc:#}");
+    for p in doc["profiles"].as_array().unwrap() {
+        assert_eq!((&p["name"], &p["identity"]["account"], &p["error"]), (&json!("alpha"), &json!(a), &Value::Null));
+    }
+    let runs = |region: &str| -> Vec<Value> {
+        in_region(&doc, "pipelines", region).iter().map(|p| p["executions"].as_array().unwrap().len().into()).collect()
+    };
+    assert_eq!((runs(US), runs(EU)), (vec![json!(1)], vec![json!(0)]), "{doc:#}");
+
+    let (us_pushes, eu_pushes) = (in_region(&doc, "pushes", US), in_region(&doc, "pushes", EU));
+    assert_eq!((us_pushes.len(), eu_pushes.len()), (1, 1), "{doc:#}");
+    assert_eq!(us_pushes[0]["status"], "pending", "{doc:#}");
+    assert_eq!(us_pushes[0]["deployed_by"]["id"], json!(run_id), "{doc:#}");
+    assert_eq!(eu_pushes[0]["status"], "pending", "{doc:#}");
+    assert_eq!((&eu_pushes[0]["execution"], &eu_pushes[0]["deployed_by"]), (&Value::Null, &Value::Null), "{doc:#}");
+    assert_eq!(eu_pushes[0]["digest"], json!(digest(&eu)));
 }
