@@ -65,8 +65,8 @@ impl Config {
 /// The `[settings]` table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
-    /// Default region for profiles that do not set their own.
-    pub region: Option<String>,
+    /// Default regions (`region` or `regions`) for profiles that set none; empty when the file sets none.
+    pub regions: Vec<String>,
     /// TUI poll interval.
     pub refresh: Duration,
     /// How long a watched push may wait for a pipeline run before it is flagged.
@@ -80,7 +80,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            region: None,
+            regions: Vec::new(),
             refresh: DEFAULT_REFRESH,
             grace: DEFAULT_GRACE,
             lookback: DEFAULT_LOOKBACK,
@@ -165,8 +165,9 @@ pub struct Profile {
     pub credential_source: Option<CredentialSource>,
     /// A profile of the shared AWS config (`~/.aws/config`).
     pub aws_profile: Option<String>,
-    /// The profile's own region, else `settings.region`.
-    pub region: Option<String>,
+    /// The regions polled, in file order: the profile's own (`region` or `regions`), else `[settings]`'s; empty
+    /// when neither names one (the SDK's ambient region, `AWS_REGION` or the shared config, is polled then).
+    pub regions: Vec<String>,
     pub endpoint_url: Option<String>,
     /// ECR repositories to watch; empty when the key is absent.
     pub repositories: Vec<String>,
@@ -176,6 +177,14 @@ pub struct Profile {
     pub cloudtrail: bool,
     /// Check the EventBridge rules that should start each pipeline (default true).
     pub eventbridge: bool,
+}
+
+impl Profile {
+    /// The first of [`Profile::regions`]: where the role is assumed and the caller identity read (one session serves
+    /// every region of the account), and the region `pipewatch doctor` checks.
+    pub fn region(&self) -> Option<&str> {
+        self.regions.first().map(String::as_str)
+    }
 }
 
 /// Command-line overrides, applied with [`Config::apply`] (or [`Overrides::apply_to`] where there is no file).

@@ -88,6 +88,44 @@ impl Table<'_> {
         };
         list.map(|list| list.into_iter().map(check).collect()).transpose()
     }
+
+    /// The regions of a table from `region = "r"` or `regions = ["r1", "r2"]`, `None` when it sets neither. Both at
+    /// once, an empty list, a blank or a repeated region is an error at the offending value.
+    fn regions(
+        &self,
+        region: Option<Spanned<String>>,
+        regions: Option<Spanned<Vec<Spanned<String>>>>,
+    ) -> Result<Option<Vec<String>>, ConfigError> {
+        let list = match (region, regions) {
+            (Some(_), Some(list)) => {
+                return Err(self.error(
+                    list.span(),
+                    "regions",
+                    "region and regions are mutually exclusive: keep regions = [...] (it may list one region) and \
+                     remove region",
+                ));
+            }
+            (Some(one), None) => {
+                return Ok(Some(vec![self.opt("region", Some(one), validate::non_empty)?.unwrap_or_default()]));
+            }
+            (None, None) => return Ok(None),
+            (None, Some(list)) => list,
+        };
+        let span = list.span();
+        let list = list.into_inner();
+        if list.is_empty() {
+            return Err(self.error(span, "regions", "must name at least one region"));
+        }
+        let mut out: Vec<String> = Vec::with_capacity(list.len());
+        for item in list {
+            let region = self.opt("regions", Some(item.clone()), validate::non_empty)?.unwrap_or_default();
+            if out.contains(&region) {
+                return Err(self.error(item.span(), "regions", format!("{region} is listed twice")));
+            }
+            out.push(region);
+        }
+        Ok(Some(out))
+    }
 }
 
 fn resolve_settings(document: &Document<'_>, raw: Option<RawSettings>) -> Result<Settings, ConfigError> {
@@ -96,7 +134,7 @@ fn resolve_settings(document: &Document<'_>, raw: Option<RawSettings>) -> Result
         return Ok(settings);
     };
     let table = Table { document, name: "[settings]".to_owned() };
-    settings.region = table.opt("region", raw.region, validate::non_empty)?;
+    settings.regions = table.regions(raw.region, raw.regions)?.unwrap_or_default();
     let durations = [
         ("refresh", raw.refresh, &mut settings.refresh),
         ("grace", raw.grace, &mut settings.grace),
@@ -164,7 +202,7 @@ fn resolve_profile(
         duration: table.opt("duration", raw.duration, validate::session_duration)?,
         credential_source: table.opt("credential_source", raw.credential_source, validate::credential_source)?,
         aws_profile: table.opt("aws_profile", raw.aws_profile, validate::non_empty)?,
-        region: table.opt("region", raw.region, validate::non_empty)?.or_else(|| settings.region.clone()),
+        regions: table.regions(raw.region, raw.regions)?.unwrap_or_else(|| settings.regions.clone()),
         endpoint_url: table.opt("endpoint_url", raw.endpoint_url, validate::endpoint_url)?,
         repositories: table.names("repositories", raw.repositories, "repository")?.unwrap_or_default(),
         pipelines: table.names("pipelines", raw.pipelines, "pipeline")?,

@@ -63,6 +63,7 @@ impl<'de> Deserialize<'de> for RawKeys {
 #[serde(deny_unknown_fields, expecting = "a [settings] table")]
 pub(super) struct RawSettings {
     pub(super) region: Option<Spanned<String>>,
+    pub(super) regions: Option<Spanned<Vec<Spanned<String>>>>,
     pub(super) refresh: Option<Spanned<String>>,
     pub(super) grace: Option<Spanned<String>>,
     pub(super) lookback: Option<Spanned<String>>,
@@ -79,6 +80,7 @@ pub(super) struct RawProfile {
     pub(super) credential_source: Option<Spanned<String>>,
     pub(super) aws_profile: Option<Spanned<String>>,
     pub(super) region: Option<Spanned<String>>,
+    pub(super) regions: Option<Spanned<Vec<Spanned<String>>>>,
     pub(super) endpoint_url: Option<Spanned<String>>,
     pub(super) repositories: Option<Vec<Spanned<String>>>,
     pub(super) pipelines: Option<Vec<Spanned<String>>>,

@@ -21,6 +21,7 @@ mod notify;
 mod once;
 mod prometheus;
 mod pushes;
+mod regions;
 mod runs;
 mod secrets;
 mod serve;
