@@ -39,6 +39,7 @@ fn board() -> Arc<Board> {
         .enumerate()
         .map(|(i, m)| PollRecord {
             profile: m.name.clone(),
+            region: m.region.clone(),
             last_poll: Some(now),
             up: i % 10 != 0,
             duration: Some(Duration::from_millis(400)),

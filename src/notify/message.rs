@@ -89,6 +89,7 @@ mod tests {
             chain: vec![],
             deployed_by: None,
             recovered_tags: vec![],
+            region: "ap-northeast-1".into(),
         }
     }
 

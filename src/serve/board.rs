@@ -25,6 +25,8 @@ pub struct Board {
 pub struct PollRecord {
     /// The profile's name.
     pub profile: String,
+    /// The region this entry polls (a profile with `regions` has one record per region).
+    pub region: String,
     /// When its last poll finished (successfully or not); `None` before the first one.
     pub last_poll: Option<Timestamp>,
     /// The last poll had no error.

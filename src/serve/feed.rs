@@ -41,7 +41,7 @@ impl Feed {
         let profiles = metas
             .iter()
             .map(|m| ProfileFeed {
-                record: PollRecord { profile: m.name.clone(), ..PollRecord::default() },
+                record: PollRecord { profile: m.name.clone(), region: m.region.clone(), ..PollRecord::default() },
                 ..Default::default()
             })
             .collect();

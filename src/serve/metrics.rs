@@ -81,13 +81,14 @@ impl Collector for Exposition {
         let help = "1 when the profile's last poll succeeded, else 0.";
         let mut m = enc.encode_descriptor("pipewatch_up", help, None, MetricType::Gauge)?;
         for p in &polled {
-            ConstGauge::new(i64::from(p.up)).encode(m.encode_family(&[("profile", value(&p.profile))])?)?;
+            ConstGauge::new(i64::from(p.up))
+                .encode(m.encode_family(&[("profile", value(&p.profile)), ("region", value(&p.region))])?)?;
         }
 
         let help = "Polls of the profile that failed in a row (0 after a successful poll).";
         let mut m = enc.encode_descriptor("pipewatch_consecutive_failed_polls", help, None, MetricType::Gauge)?;
         for p in &polled {
-            let labels = [("profile", value(&p.profile))];
+            let labels = [("profile", value(&p.profile)), ("region", value(&p.region))];
             ConstGauge::new(p.failures_in_a_row as i64).encode(m.encode_family(&labels)?)?;
         }
 
@@ -96,28 +97,34 @@ impl Collector for Exposition {
             enc.encode_descriptor("pipewatch_last_poll_timestamp", help, Some(&Unit::Seconds), MetricType::Gauge)?;
         for p in &polled {
             let at = p.last_poll.map_or(0.0, |t| t.as_millisecond() as f64 / 1000.0);
-            ConstGauge::new(at).encode(m.encode_family(&[("profile", value(&p.profile))])?)?;
+            ConstGauge::new(at)
+                .encode(m.encode_family(&[("profile", value(&p.profile)), ("region", value(&p.region))])?)?;
         }
 
         let help = "How long the profile's last poll took.";
         let mut m = enc.encode_descriptor("pipewatch_poll_duration", help, Some(&Unit::Seconds), MetricType::Gauge)?;
         for p in polled.iter().filter(|p| p.duration.is_some()) {
             let took = p.duration.map_or(0.0, |d| d.as_secs_f64());
-            ConstGauge::new(took).encode(m.encode_family(&[("profile", value(&p.profile))])?)?;
+            ConstGauge::new(took)
+                .encode(m.encode_family(&[("profile", value(&p.profile)), ("region", value(&p.region))])?)?;
         }
 
         let help = "Pushes in the lookback window by status: untriggered, pending, triggered, unwatched.";
         let mut m = enc.encode_descriptor("pipewatch_pushes", help, None, MetricType::Gauge)?;
-        let mut counts: HashMap<&str, [i64; STATUSES.len()]> = HashMap::new();
+        let mut counts: HashMap<(&str, &str), [i64; STATUSES.len()]> = HashMap::new();
         for v in &board.analysis.pushes {
             if let Some(i) = STATUSES.iter().position(|s| *s == v.status) {
-                counts.entry(v.profile.as_str()).or_default()[i] += 1;
+                counts.entry((v.profile.as_str(), v.region.as_str())).or_default()[i] += 1;
             }
         }
         for p in &polled {
-            let n = counts.get(p.profile.as_str()).copied().unwrap_or_default();
+            let n = counts.get(&(p.profile.as_str(), p.region.as_str())).copied().unwrap_or_default();
             for (status, n) in STATUSES.iter().zip(n) {
-                let labels = [("profile", value(&p.profile)), ("status", Cow::Borrowed(status.as_str()))];
+                let labels = [
+                    ("profile", value(&p.profile)),
+                    ("region", value(&p.region)),
+                    ("status", Cow::Borrowed(status.as_str())),
+                ];
                 ConstGauge::new(n).encode(m.encode_family(&labels)?)?;
             }
         }
@@ -133,7 +140,7 @@ impl Collector for Exposition {
         let mut m = enc.encode_descriptor("pipewatch_api_calls", help, None, MetricType::Counter)?;
         for p in &polled {
             for (api, n) in &p.calls {
-                let labels = [("profile", value(&p.profile)), ("api", value(api))];
+                let labels = [("profile", value(&p.profile)), ("region", value(&p.region)), ("api", value(api))];
                 ConstCounter::new(*n).encode(m.encode_family(&labels)?)?;
             }
         }
@@ -143,7 +150,12 @@ impl Collector for Exposition {
         let mut m = enc.encode_descriptor("pipewatch_api_errors", help, None, MetricType::Counter)?;
         for p in &polled {
             for ((api, kind), n) in &p.errors {
-                let labels = [("profile", value(&p.profile)), ("api", value(api)), ("kind", Cow::Borrowed(*kind))];
+                let labels = [
+                    ("profile", value(&p.profile)),
+                    ("region", value(&p.region)),
+                    ("api", value(api)),
+                    ("kind", Cow::Borrowed(*kind)),
+                ];
                 ConstCounter::new(*n).encode(m.encode_family(&labels)?)?;
             }
         }
@@ -153,7 +165,7 @@ impl Collector for Exposition {
 
 /// The label sets of `pipewatch_untriggered_push_info`, sorted, each once (two pushes with the same labels are
 /// one series).
-fn untriggered(board: &Board) -> Vec<[(&'static str, Cow<'_, str>); 5]> {
+fn untriggered(board: &Board) -> Vec<[(&'static str, Cow<'_, str>); 6]> {
     let mut all: Vec<_> = board
         .analysis
         .pushes
@@ -163,6 +175,7 @@ fn untriggered(board: &Board) -> Vec<[(&'static str, Cow<'_, str>); 5]> {
             let code = v.findings.first().map_or("unknown", |f| f.code.as_str());
             [
                 ("profile", value(&v.profile)),
+                ("region", value(&v.region)),
                 ("repository", value(&v.push.repository)),
                 ("tag", Cow::Owned(value(&v.push.tags.join(",")).into_owned())),
                 ("pipeline", Cow::Owned(value(&v.watched_by.join(",")).into_owned())),

@@ -104,6 +104,7 @@ fn serve_metrics_match_the_seeded_truth_and_the_report_matches_once() {
                     ("code", "no_trigger_rule"),
                     ("pipeline", pipeline),
                     ("profile", "alpha"),
+                    ("region", "ap-northeast-1"),
                     ("repository", repository),
                     ("tag", "latest")
                 ]
@@ -232,7 +233,8 @@ fn a_pending_push_turns_untriggered_at_its_deadline() {
     assert_eq!(value(&pending, "pending"), Some(1.0), "seeding and the first poll took longer than the grace?");
     let polled = pending.value("pipewatch_last_poll_timestamp_seconds", &[]);
     serve.wait_for(Duration::from_secs(30), "the push turning untriggered", |body| {
-        body.contains("pipewatch_pushes{profile=\"alpha\",status=\"untriggered\"} 1\n").then_some(())
+        let m = crate::support::exposition::parse(body, Format::Text);
+        (m.value("pipewatch_pushes", &[("profile", "alpha"), ("status", "untriggered")]) == Some(1.0)).then_some(())
     });
     let after = scrape(&serve, Format::Text);
     assert_eq!(value(&after, "pending"), Some(0.0));

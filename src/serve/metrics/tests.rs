@@ -23,6 +23,7 @@ fn board() -> Arc<Board> {
         polls: vec![
             PollRecord {
                 profile: "account-a".into(),
+                region: "ap-northeast-1".into(),
                 last_poll: Some(ts(-1)),
                 up: true,
                 duration: Some(Duration::from_millis(250)),
@@ -32,6 +33,7 @@ fn board() -> Arc<Board> {
             },
             PollRecord {
                 profile: "account-b".into(),
+                region: "ap-northeast-1".into(),
                 last_poll: Some(ts(-2)),
                 up: false,
                 duration: Some(Duration::from_secs(10)),
@@ -59,7 +61,7 @@ fn a_profile_not_polled_yet_has_no_series() {
     let mut board = (*board()).clone();
     board.polls[1].last_poll = None;
     let text = render(Arc::new(board), Format::Text);
-    assert!(text.contains("pipewatch_up{profile=\"account-a\"} 1\n"), "{text}");
+    assert!(text.contains("pipewatch_up{profile=\"account-a\",region=\"ap-northeast-1\"} 1\n"), "{text}");
     assert!(!text.contains("account-b"), "{text}");
 }
 
@@ -78,6 +80,7 @@ fn hostile_names_are_escaped_and_made_visible_in_label_values() {
     let analysis = Analysis::new(&metas, &[&snap, &b], ts(0), Duration::from_secs(300));
     let polls = vec![PollRecord {
         profile: hostile_profile.into(),
+        region: "ap-northeast-1".into(),
         last_poll: Some(ts(0)),
         up: true,
         calls: BTreeMap::from([("api\"\\\n".to_owned(), 1)]),
@@ -93,10 +96,13 @@ fn hostile_names_are_escaped_and_made_visible_in_label_values() {
             assert!(line.starts_with("# ") || line.starts_with("pipewatch_"), "{format:?}: {line:?}");
         }
         let expected = concat!(
-            r#"pipewatch_untriggered_push_info{profile="a\"b\\c d",repository="web^[]0;pwned^G","#,
+            r#"pipewatch_untriggered_push_info{profile="a\"b\\c d",region="ap-northeast-1",repository="web^[]0;pwned^G","#,
             r#"tag="latest<U+202E>gpj.exe,v\"1\\",pipeline="deploy  # TYPE x counter",code="unknown"} 1"#,
         );
         assert!(text.contains(expected), "{format:?}: {expected} missing in\n{text}");
-        assert!(text.contains(r#"pipewatch_api_calls_total{profile="a\"b\\c d",api="api\"\\ "} 1"#), "{text}");
+        assert!(
+            text.contains(r#"pipewatch_api_calls_total{profile="a\"b\\c d",region="ap-northeast-1",api="api\"\\ "} 1"#),
+            "{text}"
+        );
     }
 }
