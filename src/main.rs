@@ -1,4 +1,5 @@
-//! The `pipewatch` binary: parse arguments, load the config, run `--once` or the dashboard, map to an exit code.
+//! The `pipewatch` binary: parse arguments, load the config, run `--once`, the dashboard or `serve`, map to an exit
+//! code.
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -9,10 +10,12 @@ use jiff::Timestamp;
 
 use pipewatch::analysis::Analysis;
 use pipewatch::cli::{Cli, Command, Output};
-use pipewatch::config::{self, ConfigError, Overrides, Settings};
+use pipewatch::config::{self, ConfigError, Notify, Overrides, Settings};
 use pipewatch::logging;
+use pipewatch::notify::Notifications;
 use pipewatch::poller;
 use pipewatch::report;
+use pipewatch::serve::{self, ServeError};
 use pipewatch::source::aws::AwsSource;
 use pipewatch::source::demo::DemoSource;
 use pipewatch::source::{PollRequest, Source};
@@ -46,6 +49,9 @@ enum RunError {
     /// `--once` cannot write its report (a closed pipe is not a failure).
     #[error("cannot write the report: {0}")]
     WriteReport(io::Error),
+    /// `serve` cannot listen or watch for signals.
+    #[error(transparent)]
+    Serve(#[from] ServeError),
 }
 
 impl RunError {
@@ -57,7 +63,8 @@ impl RunError {
             | RunError::Logging(_)
             | RunError::Config(_)
             | RunError::Runtime(_)
-            | RunError::WritePolicy(_) => exit::USAGE,
+            | RunError::WritePolicy(_)
+            | RunError::Serve(_) => exit::USAGE,
             RunError::WriteReport(_) => exit::PROFILE_FAILED,
         }
     }
@@ -89,14 +96,21 @@ fn run(cli: Cli) -> Result<u8, RunError> {
             return print(&page);
         }
         Some(Command::Doctor) => return doctor(&cli),
-        None => {}
+        Some(Command::Serve(_)) | None => {}
+    }
+    let serving = matches!(cli.command, Some(Command::Serve(_)));
+    if serving && cli.once {
+        return Err(RunError::Usage("serve polls every refresh; --once is for one report (use one or the other)"));
     }
     if !cli.only.is_empty() && !cli.once {
         return Err(RunError::Usage("--only filters the report of --once; the dashboard filters with `/` and `f`"));
     }
-    if cli.once || !io::stderr().is_terminal() {
-        // Not on the dashboard's terminal: log lines on it would tear through the dashboard.
+    if cli.once || (!serving && !io::stderr().is_terminal()) {
+        // `--once`, `serve`, or a dashboard whose stderr is not its terminal: log lines on the dashboard's terminal
+        // would tear through it.
         logging::init_from_env().map_err(RunError::Logging)?;
+    } else if serving {
+        logging::init_from_env_or("info").map_err(RunError::Logging)?;
     }
     let overrides = Overrides {
         refresh: cli.refresh,
@@ -125,7 +139,7 @@ fn run(cli: Cli) -> Result<u8, RunError> {
             None => config::Ui::default(),
         };
         let source = Arc::new(DemoSource::new(cli.now.unwrap_or_else(Timestamp::now)));
-        return runtime.block_on(dispatch(&cli, source, &settings, &ui));
+        return runtime.block_on(dispatch(&cli, source, &settings, &ui, None));
     }
 
     let path = config::locate(cli.config.as_deref())?;
@@ -133,7 +147,7 @@ fn run(cli: Cli) -> Result<u8, RunError> {
     let settings = config.settings.clone();
     runtime.block_on(async {
         let source = Arc::new(AwsSource::new(&config.profiles).await);
-        dispatch(&cli, source, &settings, &config.ui).await
+        dispatch(&cli, source, &settings, &config.ui, Some(&config.notify)).await
     })
 }
 
@@ -196,10 +210,24 @@ fn print(bytes: &[u8]) -> Result<u8, RunError> {
     }
 }
 
-/// The dashboard, or one poll of every profile and its report; `Ok` carries the exit code.
-async fn dispatch<S: Source>(cli: &Cli, source: Arc<S>, settings: &Settings, ui: &config::Ui) -> Result<u8, RunError> {
+/// The dashboard, `serve`, or one poll of every profile and its report; `Ok` carries the exit code. `notify` is the
+/// config's `[notify]` table (`None` for the demo, which only rings the bell).
+async fn dispatch<S: Source>(
+    cli: &Cli,
+    source: Arc<S>,
+    settings: &Settings,
+    ui: &config::Ui,
+    notify: Option<&Notify>,
+) -> Result<u8, RunError> {
     if !cli.once {
-        return Ok(pipewatch::tui::run(source, settings, ui).await);
+        let notifications = match notify {
+            Some(notify) => Notifications::start(notify, settings.lookback),
+            None => Notifications::in_memory(true),
+        };
+        if let Some(Command::Serve(args)) = cli.command {
+            return Ok(serve::run(source, settings, args.listen, notifications).await?);
+        }
+        return Ok(pipewatch::tui::run(source, settings, ui, notifications).await);
     }
     let started = cli.now.unwrap_or_else(Timestamp::now);
     let req = PollRequest { now: started, lookback: settings.lookback, grace: settings.grace };
@@ -252,6 +280,11 @@ mod tests {
             (RunError::Runtime(broken()), "cannot start the async runtime: disk full", 2),
             (RunError::WritePolicy(broken()), "cannot write to stdout: disk full", 2),
             (RunError::WriteReport(broken()), "cannot write the report: disk full", 3),
+            (
+                RunError::from(ServeError::Listen { addr: ([127, 0, 0, 1], 9464).into(), error: broken() }),
+                "cannot listen on 127.0.0.1:9464: disk full (choose another address with --listen ADDR:PORT)",
+                2,
+            ),
         ];
         for (error, message, code) in cases {
             assert!(error.to_string().starts_with(message), "{error}");
