@@ -139,3 +139,20 @@ fn trust_policies_are_valid_json_with_an_external_id_condition() {
         assert!(st["Condition"]["StringEquals"]["sts:ExternalId"].is_string(), "{name}");
     }
 }
+
+/// The member-account role of the StackSet template (README, "A whole organization") grants exactly the shipped
+/// policy and requires the external id.
+#[test]
+fn the_stackset_template_grants_the_shipped_policy() {
+    let read = |name: &str| -> serde_json::Value {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join(name);
+        serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let template = read("member-role-stackset.json");
+    let role = &template["Resources"]["PipewatchReadRole"];
+    assert_eq!(role["Type"], "AWS::IAM::Role");
+    assert_eq!(role["Properties"]["Policies"][0]["PolicyDocument"], read("iam-readonly-policy.json"));
+    let trust = &role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+    assert_eq!(trust["Action"], "sts:AssumeRole");
+    assert_eq!(trust["Condition"]["StringEquals"]["sts:ExternalId"], serde_json::json!({"Ref": "ExternalId"}));
+}
