@@ -78,7 +78,7 @@ pub struct Cli {
     #[arg(long)]
     pub stats: bool,
 
-    /// Bound on one poll of one profile, and on each doctor check (e.g. 10s)
+    /// Bound on one poll of one profile, on each doctor check, and on init --org's listing (e.g. 10s; init: 60s)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true, global = true)]
     pub timeout: Option<Duration>,
 
