@@ -73,7 +73,7 @@ async fn explain(p: &ProfilePoll<'_>, ex: Explain<'_>) -> Explanation {
             Ok(Err(e)) => Lookup::Skipped(e.to_string()),
             Err(_) => Lookup::Skipped(format!(
                 "events:ListRuleNamesByTarget/DescribeRule did not finish within {} (the time the poll left)",
-                humantime::format_duration(budget)
+                shown(budget)
             )),
         }
     });
@@ -86,7 +86,7 @@ async fn explain(p: &ProfilePoll<'_>, ex: Explain<'_>) -> Explanation {
             Ok(past) => past,
             Err(_) => TriggerReads::skipped(&format!(
                 "the trigger diagnosis did not finish within {} (the time the poll left)",
-                humantime::format_duration(budget)
+                shown(budget)
             )),
         };
         (rules, past)
@@ -137,4 +137,9 @@ async fn targets(
             (pipeline.name.clone(), arn)
         })
         .collect()
+}
+
+/// A budget as people read it: whole milliseconds (`2s 219ms`, not `2s 219ms 644us 395ns`).
+fn shown(budget: std::time::Duration) -> humantime::FormattedDuration {
+    humantime::format_duration(std::time::Duration::from_millis(budget.as_millis() as u64))
 }
