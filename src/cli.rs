@@ -1,5 +1,6 @@
 //! Command-line arguments (clap derive). Parsing only; `main` decides what to do with them.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -29,7 +30,8 @@ Examples:
   pipewatch --once --output json        poll every profile once, print JSON, exit with a status
   pipewatch --once --only untriggered --output ndjson | jq .digest
   pipewatch doctor --profile account-a  why a profile fails: credentials, role, clock, permissions
-  pipewatch --profile account-a --grace 10m";
+  pipewatch --profile account-a --grace 10m
+  pipewatch serve                       poll every refresh; serve /metrics, /api/report on 127.0.0.1:9464";
 
 /// Which pushes never triggered a pipeline run, across AWS accounts.
 #[derive(Debug, Parser)]
@@ -63,15 +65,15 @@ pub struct Cli {
     pub profiles: Vec<String>,
 
     /// How long a watched push may wait for a run before it is flagged (e.g. 5m)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true, global = true)]
     pub grace: Option<Duration>,
 
     /// How far back pushes and runs are read (e.g. 24h)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true, global = true)]
     pub lookback: Option<Duration>,
 
-    /// Dashboard poll interval (e.g. 30s)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
+    /// Poll interval of the dashboard and `serve` (e.g. 30s)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true, global = true)]
     pub refresh: Option<Duration>,
 
     /// With --once: print the API calls and phase times of each profile's poll to stderr
@@ -111,6 +113,17 @@ pub enum Command {
     },
     /// Print the man page (roff) to stdout: `pipewatch man | man -l -`
     Man,
+    /// Poll every refresh like the dashboard and serve Prometheus metrics (/metrics), the JSON report
+    /// (/api/report), /healthz and /readyz over HTTP until SIGTERM or SIGINT
+    Serve(ServeArgs),
+}
+
+/// `pipewatch serve`'s own options (the others are the dashboard's: --config, --profile, --demo, --refresh, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on; anything but loopback exposes the report to the network
+    #[arg(long, value_name = "ADDR:PORT", default_value = crate::serve::DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
 }
 
 /// The arguments of `pipewatch init`.
@@ -177,5 +190,26 @@ impl Only {
             Only::Triggered => PushStatus::Triggered,
             Only::Unwatched => PushStatus::Unwatched,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listen(args: &[&str]) -> SocketAddr {
+        match Cli::try_parse_from(args).expect("valid arguments").command {
+            Some(Command::Serve(a)) => a.listen,
+            other => panic!("not serve: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn serve_listens_on_loopback_unless_told_otherwise() {
+        let default = listen(&["pipewatch", "serve"]);
+        assert!(default.ip().is_loopback(), "{default}");
+        assert_eq!(default.to_string(), "127.0.0.1:9464");
+        assert_eq!(listen(&["pipewatch", "serve", "--listen", "0.0.0.0:9000"]).to_string(), "0.0.0.0:9000");
+        assert!(Cli::try_parse_from(["pipewatch", "serve", "--listen", "localhost"]).is_err());
     }
 }

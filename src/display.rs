@@ -1,5 +1,6 @@
 //! Presentation helpers shared by the text report and the dashboard: whether to colour, compact digests and ages,
-//! and what a multi-platform push holds in a few words.
+//! what a multi-platform push holds in a few words, and where a pipeline or push is (its profile, and its region when
+//! a profile polls several).
 
 use jiff::Timestamp;
 
@@ -15,6 +16,12 @@ pub fn use_color(stream: &impl anstream::stream::RawStream) -> bool {
 pub fn short_digest(d: &str) -> &str {
     let hex = d.split_once(':').map_or(d, |(_, h)| h);
     hex.get(..12).unwrap_or(hex)
+}
+
+/// Where a pipeline or push is, as the text report and the dashboard show it: `account-a`, or `account-a@eu-west-1`
+/// when a profile is polled in several regions (`several`, [`crate::analysis::Analysis::several_regions`]).
+pub fn place(profile: &str, region: &str, several: bool) -> String {
+    if several { format!("{profile}@{region}") } else { profile.to_string() }
 }
 
 /// A compact age such as `45s`, `12m`, `3h`, `2d` (negative ages, from clock skew, show as `0s`).

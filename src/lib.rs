@@ -18,7 +18,9 @@
 //! - **Polling**: [`poller`] runs the profiles' polls concurrently as tokio tasks, each within its timeout,
 //!   cancelled with the front end.
 //! - **Front ends** (render only, no I/O in render functions): [`report`] writes `--once` text, JSON and ndjson;
-//!   [`tui`] is the dashboard; [`doctor`] is `pipewatch doctor`'s checks and their explanations.
+//!   [`tui`] is the dashboard; [`serve`] is `pipewatch serve` (Prometheus metrics, the JSON report, health checks
+//!   over HTTP); [`notify`] announces newly untriggered pushes (command, webhook, bell); [`doctor`] is
+//!   `pipewatch doctor`'s checks and their explanations.
 //! - **Shared helpers**: [`display`] (colour decision, short digests, ages), [`console`] (AWS console links per
 //!   partition), [`sanitize`] (control characters out of AWS strings), [`exit`] (process exit codes),
 //!   [`logging`] (`PIPEWATCH_LOG` to stderr).
@@ -34,9 +36,11 @@ pub mod exit;
 pub mod init;
 pub mod logging;
 pub mod model;
+pub mod notify;
 pub mod oci;
 pub mod poller;
 pub mod report;
 pub mod sanitize;
+pub mod serve;
 pub mod source;
 pub mod tui;

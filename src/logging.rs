@@ -23,8 +23,17 @@ pub const CAP: Level = Level::INFO;
 
 /// Installs the stderr logger when `PIPEWATCH_LOG` is set and not empty. `Err` for a filter that does not parse.
 pub fn init_from_env() -> Result<(), String> {
-    let Some(spec) = std::env::var_os(ENV) else { return Ok(()) };
-    let spec = spec.to_str().ok_or_else(|| format!("{ENV} is not valid UTF-8"))?;
+    init_from_env_or("")
+}
+
+/// Installs the stderr logger with `PIPEWATCH_LOG`, else with `default` (`serve` logs at `info` unless told
+/// otherwise); an empty filter installs nothing.
+pub fn init_from_env_or(default: &str) -> Result<(), String> {
+    let from_env = std::env::var_os(ENV);
+    let spec = match &from_env {
+        Some(spec) => spec.to_str().ok_or_else(|| format!("{ENV} is not valid UTF-8"))?,
+        None => default,
+    };
     if spec.trim().is_empty() {
         return Ok(());
     }

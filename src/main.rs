@@ -1,4 +1,5 @@
-//! The `pipewatch` binary: parse arguments, load the config, run `--once` or the dashboard, map to an exit code.
+//! The `pipewatch` binary: parse arguments, load the config, run `--once`, the dashboard or `serve`, map to an exit
+//! code.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -9,11 +10,13 @@ use jiff::Timestamp;
 
 use pipewatch::analysis::Analysis;
 use pipewatch::cli::{Cli, Command, InitArgs, Output};
-use pipewatch::config::{self, ConfigError, Overrides, Settings};
+use pipewatch::config::{self, ConfigError, Notify, Overrides, Settings};
 use pipewatch::init::{self, Destination, InitError, OrgOptions};
 use pipewatch::logging;
+use pipewatch::notify::Notifications;
 use pipewatch::poller;
 use pipewatch::report;
+use pipewatch::serve::{self, ServeError};
 use pipewatch::source::aws::AwsSource;
 use pipewatch::source::demo::DemoSource;
 use pipewatch::source::{PollRequest, Source};
@@ -53,6 +56,9 @@ enum RunError {
     /// `--once` cannot write its report (a closed pipe is not a failure).
     #[error("cannot write the report: {0}")]
     WriteReport(io::Error),
+    /// `serve` cannot listen or watch for signals.
+    #[error(transparent)]
+    Serve(#[from] ServeError),
 }
 
 impl RunError {
@@ -64,7 +70,8 @@ impl RunError {
             | RunError::Logging(_)
             | RunError::Config(_)
             | RunError::Runtime(_)
-            | RunError::WritePolicy(_) => exit::USAGE,
+            | RunError::WritePolicy(_)
+            | RunError::Serve(_) => exit::USAGE,
             RunError::WriteReport(_) => exit::PROFILE_FAILED,
             RunError::Init(e) => e.exit_code(),
         }
@@ -98,14 +105,20 @@ fn run(cli: Cli) -> Result<u8, RunError> {
             return print(&page);
         }
         Some(Command::Doctor { output }) => return doctor(&cli, output.unwrap_or(cli.output)),
-        None => {}
+        Some(Command::Serve(_)) | None => {}
+    }
+    let serving = matches!(cli.command, Some(Command::Serve(_)));
+    if serving && cli.once {
+        return Err(RunError::Usage("serve polls every refresh; --once is for one report (use one or the other)"));
     }
     if !cli.only.is_empty() && !cli.once {
         return Err(RunError::Usage("--only filters the report of --once; the dashboard filters with `/` and `f`"));
     }
     if cli.once {
-        // Only `--once`: log lines on stderr would tear through the dashboard.
+        // Only `--once` and `serve`: log lines on stderr would tear through the dashboard.
         logging::init_from_env().map_err(RunError::Logging)?;
+    } else if serving {
+        logging::init_from_env_or("info").map_err(RunError::Logging)?;
     }
     let overrides = Overrides {
         refresh: cli.refresh,
@@ -134,14 +147,14 @@ fn run(cli: Cli) -> Result<u8, RunError> {
             None => config::Ui::default(),
         };
         let source = Arc::new(DemoSource::new(cli.now.unwrap_or_else(Timestamp::now)));
-        return runtime.block_on(dispatch(&cli, source, &settings, &ui));
+        return runtime.block_on(dispatch(&cli, source, &settings, &ui, None));
     }
 
     let config = load_config(&cli)?.config.apply(&overrides)?;
     let settings = config.settings.clone();
     runtime.block_on(async {
         let source = Arc::new(AwsSource::new(&config.profiles).await);
-        dispatch(&cli, source, &settings, &config.ui).await
+        dispatch(&cli, source, &settings, &config.ui, Some(&config.notify)).await
     })
 }
 
@@ -274,10 +287,24 @@ fn print(bytes: &[u8]) -> Result<u8, RunError> {
     }
 }
 
-/// The dashboard, or one poll of every profile and its report; `Ok` carries the exit code.
-async fn dispatch<S: Source>(cli: &Cli, source: Arc<S>, settings: &Settings, ui: &config::Ui) -> Result<u8, RunError> {
+/// The dashboard, `serve`, or one poll of every profile and its report; `Ok` carries the exit code. `notify` is the
+/// config's `[notify]` table (`None` for the demo, which only rings the bell).
+async fn dispatch<S: Source>(
+    cli: &Cli,
+    source: Arc<S>,
+    settings: &Settings,
+    ui: &config::Ui,
+    notify: Option<&Notify>,
+) -> Result<u8, RunError> {
     if !cli.once {
-        return Ok(pipewatch::tui::run(source, settings, ui).await);
+        let notifications = match notify {
+            Some(notify) => Notifications::start(notify, settings.lookback),
+            None => Notifications::in_memory(true),
+        };
+        if let Some(Command::Serve(args)) = cli.command {
+            return Ok(serve::run(source, settings, args.listen, notifications).await?);
+        }
+        return Ok(pipewatch::tui::run(source, settings, ui, notifications).await);
     }
     let started = cli.now.unwrap_or_else(Timestamp::now);
     let req = PollRequest { now: started, lookback: settings.lookback, grace: settings.grace };
@@ -331,6 +358,11 @@ mod tests {
             (RunError::Runtime(broken()), "cannot start the async runtime: disk full", 2),
             (RunError::WritePolicy(broken()), "cannot write to stdout: disk full", 2),
             (RunError::WriteReport(broken()), "cannot write the report: disk full", 3),
+            (
+                RunError::from(ServeError::Listen { addr: ([127, 0, 0, 1], 9464).into(), error: broken() }),
+                "cannot listen on 127.0.0.1:9464: disk full (choose another address with --listen ADDR:PORT)",
+                2,
+            ),
         ];
         for (error, message, code) in cases {
             assert!(error.to_string().starts_with(message), "{error}");

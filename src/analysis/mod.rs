@@ -1,9 +1,15 @@
 //! The analysis layer: from the profiles' snapshots to the one view every front end renders.
 //!
 //! Pure code (no I/O, no clock: callers pass `now`). For each profile: the images are grouped into the pushes people
-//! made ([`pushes`]), the CloudTrail records are indexed once ([`trail`]), a push whose tag moved on gets that tag back from its record, pushes are correlated with runs
-//! ([`correlate`]) and the ones that did not trigger are diagnosed ([`diagnose`]). The text and JSON reports, the
-//! dashboard and the metrics render the resulting [`Analysis`]; none of them analyses anything itself.
+//! made ([`pushes`]), the CloudTrail records are indexed once ([`trail`]), a push whose tag moved on gets that tag
+//! back from its record, pushes are correlated with runs ([`correlate`]) and the ones that did not trigger are
+//! diagnosed ([`diagnose`]). The text and JSON reports, the dashboard and the metrics render the resulting
+//! [`Analysis`]; none of them analyses anything itself.
+//!
+//! Each snapshot is of one region: a profile that polls several regions gives one snapshot (and one
+//! [`ProfileMeta`]) per region, with the same name (`source::aws::session` says why). So correlation, diagnosis
+//! and the chain, made snapshot by snapshot, never mix regions: a push in eu-west-1 is only ever matched with
+//! eu-west-1's runs. Pipelines and pushes carry their region; only replication looks across snapshots, as it should.
 
 pub mod chain;
 pub mod correlate;
@@ -47,7 +53,8 @@ pub struct Analysis {
     pub pushes: Vec<PushVerdict>,
 }
 
-/// How polling one profile went: who it was polled as, or why it could not be.
+/// How polling one profile in one region went: who it was polled as, or why it could not be. A profile that polls
+/// several regions has one outcome per region (the same name, each with its region), in the order of its `regions`.
 #[derive(Debug, Clone)]
 pub struct ProfileOutcome {
     pub name: String,
@@ -63,6 +70,8 @@ pub struct ProfileOutcome {
 #[derive(Debug, Clone)]
 pub struct PipelineHistory {
     pub profile: String,
+    /// The region of the profile it is in (a profile may poll several).
+    pub region: String,
     pub name: String,
     pub sources: Vec<WatchedSource>,
     pub executions: Vec<Execution>,
@@ -74,6 +83,8 @@ pub struct PipelineHistory {
 #[derive(Debug, Clone)]
 pub struct PushVerdict {
     pub profile: String,
+    /// The region of the registry it was pushed to; it is correlated only with that region's pipelines.
+    pub region: String,
     /// The push, with the tags CloudTrail recorded that the image no longer holds (`recovered_tags`) after its own.
     pub push: ImagePush,
     pub status: PushStatus,
@@ -166,6 +177,7 @@ impl Analysis {
         });
         self.pipelines.extend(snap.pipelines.iter().map(|p| PipelineHistory {
             profile: meta.name.clone(),
+            region: meta.region.clone(),
             name: p.name.clone(),
             sources: p.sources.clone(),
             executions: p.executions.clone(),
@@ -216,6 +228,7 @@ impl Analysis {
             let chain = chain::chain(&evidence, matched.map(|(p, m)| (p, &p.executions[m.execution])));
             self.pushes.push(PushVerdict {
                 profile: meta.name.clone(),
+                region: meta.region.clone(),
                 status: verdict.status,
                 execution: matched.map(|(p, m)| MatchedExecution::of(p, m)),
                 deployed_by: deployed_by.map(|(p, m)| MatchedExecution::of(p, m)),
@@ -245,9 +258,20 @@ impl Analysis {
         c
     }
 
-    /// The pipeline named `name` of profile `profile`.
-    pub fn pipeline(&self, profile: &str, name: &str) -> Option<&PipelineHistory> {
-        self.pipelines.iter().find(|p| p.profile == profile && p.name == name)
+    /// The pipeline named `name` of profile `profile` in `region`.
+    pub fn pipeline(&self, profile: &str, region: &str, name: &str) -> Option<&PipelineHistory> {
+        self.pipelines.iter().find(|p| p.profile == profile && p.region == region && p.name == name)
+    }
+
+    /// How profile `profile` polled in `region`.
+    pub fn outcome(&self, profile: &str, region: &str) -> Option<&ProfileOutcome> {
+        self.profiles.iter().find(|p| p.name == profile && p.region == region)
+    }
+
+    /// Whether a profile is polled in more than one region: the text report and the dashboard then show the region
+    /// next to the profile (with one region per profile, the profile's name says which).
+    pub fn several_regions(&self) -> bool {
+        self.profiles.iter().enumerate().any(|(i, p)| self.profiles[..i].iter().any(|q| q.name == p.name))
     }
 
     /// When the earliest pending push turns untriggered (its grace ends), so a front end knows when to analyse

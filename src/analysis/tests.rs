@@ -41,8 +41,8 @@ fn pushes_are_newest_first_with_their_verdicts() {
     );
     assert_eq!(a.pushes[0].watched_by, ["web-deploy"]);
     assert_eq!(a.pushes[0].profile, "account-a");
-    assert_eq!(a.pipeline("account-a", "web-deploy").map(|p| p.executions.len()), Some(1));
-    assert!(a.pipeline("account-b", "web-deploy").is_none());
+    assert_eq!(a.pipeline("account-a", "ap-northeast-1", "web-deploy").map(|p| p.executions.len()), Some(1));
+    assert!(a.pipeline("account-b", "ap-northeast-1", "web-deploy").is_none());
 }
 
 #[test]
@@ -177,4 +177,43 @@ fn a_release_by_hand_of_an_untriggered_push_is_named_beside_the_cause() {
     let run_hop = newer.chain.last().unwrap();
     assert_eq!(run_hop.state, crate::analysis::chain::HopState::Broken);
     assert!(run_hop.evidence.contains("run exec-1 (Succeeded)"), "{}", run_hop.evidence);
+}
+
+#[test]
+fn regions_of_one_profile_are_correlated_apart() {
+    // account-a polls us-east-1 (pipeline web-deploy with run exec-1 of digest 55e7…) and eu-west-1 (the same
+    // pipeline name and the same two images, no run at all): eu-west-1's pushes must not borrow us-east-1's run.
+    let metas = [
+        ProfileMeta { name: "account-a".into(), region: "us-east-1".into() },
+        ProfileMeta { name: "account-a".into(), region: "eu-west-1".into() },
+    ];
+    let us = account_a();
+    let mut eu = account_a();
+    eu.pipelines[0].executions.clear();
+    let a = Analysis::new(&metas, &[&us, &eu], ts(0), GRACE);
+    assert!(a.several_regions());
+    let verdict = |region: &str, digest: &str| {
+        a.pushes.iter().find(|p| p.region == region && p.push.digest == digest).expect("push of the region")
+    };
+    let older = "sha256:55e7a6f2bb43e38cc34285af03b4973d";
+    let us_push = verdict("us-east-1", older);
+    assert_eq!(
+        (us_push.status, us_push.execution.as_ref().map(|e| e.id.as_str())),
+        (PushStatus::Triggered, Some("exec-1"))
+    );
+    let eu_push = verdict("eu-west-1", older);
+    assert_ne!(eu_push.status, PushStatus::Triggered);
+    assert_eq!((eu_push.execution.as_ref(), eu_push.deployed_by.as_ref()), (None, None));
+    let newer = verdict("eu-west-1", "sha256:acd3ca9941a85e8ed16515bfc5328e4e");
+    assert_eq!(
+        (newer.status, newer.watched_by.as_slice()),
+        (PushStatus::Untriggered, ["web-deploy".to_string()].as_slice())
+    );
+    // Both regions' pipelines, each with its own runs.
+    let runs = |region| a.pipeline("account-a", region, "web-deploy").map(|p| p.executions.len());
+    assert_eq!((runs("us-east-1"), runs("eu-west-1")), (Some(1), Some(0)));
+    assert_eq!(a.outcome("account-a", "eu-west-1").map(|o| o.region.as_str()), Some("eu-west-1"));
+    assert_eq!(a.pushes.len(), 4);
+    // One region per profile: the region is not worth showing beside the name.
+    assert!(!analysed(ProfileSnapshot::default()).several_regions());
 }

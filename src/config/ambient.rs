@@ -75,7 +75,7 @@ pub fn ambient(looked_at: &Path, aws_profile: Option<&str>) -> Config {
             duration: None,
             credential_source: None,
             aws_profile: None,
-            region: None,
+            regions: Vec::new(),
             endpoint_url: None,
             repositories: Vec::new(),
             pipelines: None,
@@ -84,6 +84,7 @@ pub fn ambient(looked_at: &Path, aws_profile: Option<&str>) -> Config {
         }],
         lines: Default::default(),
         ui: Default::default(),
+        notify: Default::default(),
     }
 }
 
@@ -111,7 +112,7 @@ mod tests {
             assert_eq!(c.profiles.len(), 1);
             let p = &c.profiles[0];
             assert_eq!(p.name, name);
-            assert_eq!((p.role_arn.as_deref(), p.region.as_deref(), p.aws_profile.as_deref()), (None, None, None));
+            assert_eq!((p.role_arn.as_deref(), p.region(), p.aws_profile.as_deref()), (None, None, None));
             assert!(p.cloudtrail && p.eventbridge && p.repositories.is_empty() && p.pipelines.is_none());
             assert_eq!(c.settings, Settings::default());
             assert_eq!(c.path, path);

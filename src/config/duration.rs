@@ -33,6 +33,7 @@ pub(super) fn is_duration_key(table: &[String], key: &str) -> bool {
     match table {
         [t] if t == "settings" => matches!(key, "refresh" | "grace" | "lookback" | "timeout"),
         [t, _] if t == "profiles" => key == "duration",
+        [t] if t == "notify" => key == "timeout",
         _ => false,
     }
 }

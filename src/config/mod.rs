@@ -15,6 +15,7 @@ mod error;
 pub mod keys;
 mod load;
 mod lookup;
+mod notify;
 mod resolve;
 mod schema;
 pub mod theme;
@@ -49,6 +50,8 @@ pub struct Config {
     pub settings: Settings,
     /// In file order. Never empty after [`parse`]/[`load()`].
     pub profiles: Vec<Profile>,
+    /// The `[notify]` table (defaults when absent).
+    pub notify: Notify,
     /// The line of each key of the file, by its path (`["settings", "region"]`), for `pipewatch doctor`.
     pub lines: std::collections::BTreeMap<Vec<String>, usize>,
     /// `[keys]` and `[theme]`.
@@ -65,8 +68,8 @@ impl Config {
 /// The `[settings]` table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
-    /// Default region for profiles that do not set their own.
-    pub region: Option<String>,
+    /// Default regions (`region` or `regions`) for profiles that set none; empty when the file sets none.
+    pub regions: Vec<String>,
     /// TUI poll interval.
     pub refresh: Duration,
     /// How long a watched push may wait for a pipeline run before it is flagged.
@@ -80,12 +83,43 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            region: None,
+            regions: Vec::new(),
             refresh: DEFAULT_REFRESH,
             grace: DEFAULT_GRACE,
             lookback: DEFAULT_LOOKBACK,
             timeout: DEFAULT_TIMEOUT,
         }
+    }
+}
+
+/// The `[notify]` table: how a newly untriggered push is announced, by the dashboard and `serve` alike. Its `Debug`
+/// hides the webhook URL, which usually holds a secret.
+#[derive(Clone, PartialEq)]
+pub struct Notify {
+    /// A program and its arguments, run once per newly untriggered push with the push as JSON on stdin.
+    pub command: Option<Vec<String>>,
+    /// An `http(s)://` URL that gets one JSON POST per newly untriggered push (it may hold a secret: never shown).
+    pub webhook: Option<String>,
+    /// Bound on one run of the command or one POST.
+    pub timeout: Duration,
+    /// Ring the dashboard's terminal bell on a newly untriggered push.
+    pub bell: bool,
+}
+
+impl fmt::Debug for Notify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notify")
+            .field("command", &self.command.as_ref().map(|argv| argv.first().cloned().unwrap_or_default()))
+            .field("webhook", &self.webhook.as_ref().map(|_| "<hidden>"))
+            .field("timeout", &self.timeout)
+            .field("bell", &self.bell)
+            .finish()
+    }
+}
+
+impl Default for Notify {
+    fn default() -> Self {
+        Notify { command: None, webhook: None, timeout: notify::DEFAULT_NOTIFY_TIMEOUT, bell: true }
     }
 }
 
@@ -134,8 +168,9 @@ pub struct Profile {
     pub credential_source: Option<CredentialSource>,
     /// A profile of the shared AWS config (`~/.aws/config`).
     pub aws_profile: Option<String>,
-    /// The profile's own region, else `settings.region`.
-    pub region: Option<String>,
+    /// The regions polled, in file order: the profile's own (`region` or `regions`), else `[settings]`'s; empty
+    /// when neither names one (the SDK's ambient region, `AWS_REGION` or the shared config, is polled then).
+    pub regions: Vec<String>,
     pub endpoint_url: Option<String>,
     /// ECR repositories to watch; empty when the key is absent.
     pub repositories: Vec<String>,
@@ -145,6 +180,14 @@ pub struct Profile {
     pub cloudtrail: bool,
     /// Check the EventBridge rules that should start each pipeline (default true).
     pub eventbridge: bool,
+}
+
+impl Profile {
+    /// The first of [`Profile::regions`]: where the role is assumed and the caller identity read (one session serves
+    /// every region of the account), and the region `pipewatch doctor` checks.
+    pub fn region(&self) -> Option<&str> {
+        self.regions.first().map(String::as_str)
+    }
 }
 
 /// Command-line overrides, applied with [`Config::apply`] (or [`Overrides::apply_to`] where there is no file).

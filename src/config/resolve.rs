@@ -9,7 +9,7 @@ use super::document::Document;
 use super::duration::parse_duration;
 use super::error::show_table;
 use super::schema::{RawConfig, RawProfile, RawProfiles, RawSettings};
-use super::{Config, ConfigError, Profile, Settings, validate};
+use super::{Config, ConfigError, Profile, Settings, notify, validate};
 
 const DEFAULT_ROLE_SESSION_NAME: &str = "pipewatch";
 
@@ -19,6 +19,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let document = Document { text, path };
     let raw: RawConfig = toml::from_str(text).map_err(|e| document.toml_error(&e))?;
     let settings = resolve_settings(&document, raw.settings)?;
+    let notify = notify::resolve(&document, raw.notify)?;
     let ui = super::ui::resolve(&document, raw.keys, raw.theme)?;
     let raw_profiles = match raw.profiles {
         Some(RawProfiles(list)) if !list.is_empty() => list,
@@ -30,7 +31,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         .into_iter()
         .map(|(name, raw)| resolve_profile(&document, &settings, name, raw))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Config { path: path.to_path_buf(), settings, profiles, lines: super::document::key_lines(text), ui })
+    Ok(Config { path: path.to_path_buf(), settings, profiles, notify, lines: super::document::key_lines(text), ui })
 }
 
 /// Only `[keys]` and `[theme]` of a config file (the demo's dashboard borrows them; no profile is needed), the rest
@@ -42,21 +43,26 @@ pub fn parse_ui(text: &str, path: &Path) -> Result<super::Ui, ConfigError> {
 }
 
 /// One table of the document being resolved: errors on its keys name the table and the key.
-struct Table<'a> {
-    document: &'a Document<'a>,
+pub(super) struct Table<'a> {
+    pub(super) document: &'a Document<'a>,
     /// As messages show it: `[settings]`, `[profiles.account-a]`.
-    name: String,
+    pub(super) name: String,
 }
 
 impl Table<'_> {
     /// An error on the value of `key` at `span`.
-    fn error(&self, span: std::ops::Range<usize>, key: &str, message: impl std::fmt::Display) -> ConfigError {
+    pub(super) fn error(
+        &self,
+        span: std::ops::Range<usize>,
+        key: &str,
+        message: impl std::fmt::Display,
+    ) -> ConfigError {
         self.document.at(span, &self.name, key, message)
     }
 
     /// The value of an optional `key` as `check` makes it, `None` when the key is absent; a failed check is
     /// reported at the value.
-    fn opt<T>(
+    pub(super) fn opt<T>(
         &self,
         key: &str,
         value: Option<Spanned<String>>,
@@ -82,6 +88,44 @@ impl Table<'_> {
         };
         list.map(|list| list.into_iter().map(check).collect()).transpose()
     }
+
+    /// The regions of a table from `region = "r"` or `regions = ["r1", "r2"]`, `None` when it sets neither. Both at
+    /// once, an empty list, a blank or a repeated region is an error at the offending value.
+    fn regions(
+        &self,
+        region: Option<Spanned<String>>,
+        regions: Option<Spanned<Vec<Spanned<String>>>>,
+    ) -> Result<Option<Vec<String>>, ConfigError> {
+        let list = match (region, regions) {
+            (Some(_), Some(list)) => {
+                return Err(self.error(
+                    list.span(),
+                    "regions",
+                    "region and regions are mutually exclusive: keep regions = [...] (it may list one region) and \
+                     remove region",
+                ));
+            }
+            (Some(one), None) => {
+                return Ok(Some(vec![self.opt("region", Some(one), validate::non_empty)?.unwrap_or_default()]));
+            }
+            (None, None) => return Ok(None),
+            (None, Some(list)) => list,
+        };
+        let span = list.span();
+        let list = list.into_inner();
+        if list.is_empty() {
+            return Err(self.error(span, "regions", "must name at least one region"));
+        }
+        let mut out: Vec<String> = Vec::with_capacity(list.len());
+        for item in list {
+            let region = self.opt("regions", Some(item.clone()), validate::non_empty)?.unwrap_or_default();
+            if out.contains(&region) {
+                return Err(self.error(item.span(), "regions", format!("{region} is listed twice")));
+            }
+            out.push(region);
+        }
+        Ok(Some(out))
+    }
 }
 
 fn resolve_settings(document: &Document<'_>, raw: Option<RawSettings>) -> Result<Settings, ConfigError> {
@@ -90,7 +134,7 @@ fn resolve_settings(document: &Document<'_>, raw: Option<RawSettings>) -> Result
         return Ok(settings);
     };
     let table = Table { document, name: "[settings]".to_owned() };
-    settings.region = table.opt("region", raw.region, validate::non_empty)?;
+    settings.regions = table.regions(raw.region, raw.regions)?.unwrap_or_default();
     let durations = [
         ("refresh", raw.refresh, &mut settings.refresh),
         ("grace", raw.grace, &mut settings.grace),
@@ -158,7 +202,7 @@ fn resolve_profile(
         duration: table.opt("duration", raw.duration, validate::session_duration)?,
         credential_source: table.opt("credential_source", raw.credential_source, validate::credential_source)?,
         aws_profile: table.opt("aws_profile", raw.aws_profile, validate::non_empty)?,
-        region: table.opt("region", raw.region, validate::non_empty)?.or_else(|| settings.region.clone()),
+        regions: table.regions(raw.region, raw.regions)?.unwrap_or_else(|| settings.regions.clone()),
         endpoint_url: table.opt("endpoint_url", raw.endpoint_url, validate::endpoint_url)?,
         repositories: table.names("repositories", raw.repositories, "repository")?.unwrap_or_default(),
         pipelines: table.names("pipelines", raw.pipelines, "pipeline")?,

@@ -12,6 +12,7 @@ use toml::Spanned;
 pub(super) struct RawConfig {
     pub(super) settings: Option<RawSettings>,
     pub(super) profiles: Option<RawProfiles>,
+    pub(super) notify: Option<RawNotify>,
     pub(super) keys: Option<RawKeys>,
     pub(super) theme: Option<RawTheme>,
 }
@@ -62,6 +63,7 @@ impl<'de> Deserialize<'de> for RawKeys {
 #[serde(deny_unknown_fields, expecting = "a [settings] table")]
 pub(super) struct RawSettings {
     pub(super) region: Option<Spanned<String>>,
+    pub(super) regions: Option<Spanned<Vec<Spanned<String>>>>,
     pub(super) refresh: Option<Spanned<String>>,
     pub(super) grace: Option<Spanned<String>>,
     pub(super) lookback: Option<Spanned<String>>,
@@ -78,11 +80,21 @@ pub(super) struct RawProfile {
     pub(super) credential_source: Option<Spanned<String>>,
     pub(super) aws_profile: Option<Spanned<String>>,
     pub(super) region: Option<Spanned<String>>,
+    pub(super) regions: Option<Spanned<Vec<Spanned<String>>>>,
     pub(super) endpoint_url: Option<Spanned<String>>,
     pub(super) repositories: Option<Vec<Spanned<String>>>,
     pub(super) pipelines: Option<Vec<Spanned<String>>>,
     pub(super) cloudtrail: Option<bool>,
     pub(super) eventbridge: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a [notify] table")]
+pub(super) struct RawNotify {
+    pub(super) command: Option<Spanned<Vec<Spanned<String>>>>,
+    pub(super) timeout: Option<Spanned<String>>,
+    pub(super) webhook: Option<Spanned<String>>,
+    pub(super) bell: Option<bool>,
 }
 
 /// `[profiles.*]` in file order (the `preserve_order` feature of `toml` keeps the document

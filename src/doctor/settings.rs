@@ -26,10 +26,12 @@ pub fn of_profile(
     let mut out = Vec::new();
 
     let region_from = in_profile("region")
+        .or_else(|| in_profile("regions"))
         .or_else(|| in_settings("region"))
+        .or_else(|| in_settings("regions"))
         .or_else(|| env_var(&["AWS_REGION", "AWS_DEFAULT_REGION"]).map(|(n, _)| format!("environment {n}")))
         .unwrap_or_else(|| "the AWS shared config".to_string());
-    let region = resolved_region.map(str::to_string).or_else(|| profile.region.clone());
+    let region = resolved_region.map(str::to_string).or_else(|| profile.region().map(str::to_string));
     out.push(match region {
         Some(r) => set("region", r, region_from),
         None => set("region", "none".into(), "nowhere: set region in the profile, [settings] or AWS_REGION".into()),

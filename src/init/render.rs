@@ -128,7 +128,7 @@ mod tests {
                 "arn:aws:iam::333333333333:role/pipewatch-read"
             ]
         );
-        assert_eq!(config.settings.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(config.settings.regions, ["eu-west-1"]);
         assert!(config.profiles.iter().all(|p| p.external_id.is_none()));
         assert!(text.contains("# Payments EU (111111111111, pay@example.com)\n[profiles.payments-eu-111111111111]\n"));
         assert!(text.contains("# Sandbox (333333333333, sandbox@example.com)\n[profiles.sandbox]\n"));
@@ -150,12 +150,15 @@ mod tests {
         let bad = OrgOptions { external_id: Some("no spaces".into()), ..options(&[]) };
         let e = render_org(&org(), &bad).unwrap_err();
         assert!(e.to_string().contains("external_id: may only contain"), "{e}");
-        assert_eq!(config.settings.region, None);
+        assert!(config.settings.regions.is_empty());
         assert!(text.contains("# region = \"us-east-1\""));
-        // Several regions: the `regions` list of [settings].
+        // Several regions: the `regions` list of [settings], which pipewatch loads.
         let o = options(&["us-east-1", "eu-west-1"]);
-        let text = unchecked(&org(), &o).unwrap();
+        let text = render_org(&org(), &o).unwrap();
         assert!(text.contains("regions = [\"us-east-1\", \"eu-west-1\"]"), "{text}");
+        let config = crate::config::parse(&text, Path::new("t.toml")).unwrap();
+        assert_eq!(config.settings.regions, ["us-east-1", "eu-west-1"]);
+        assert!(config.profiles.iter().all(|p| p.regions == ["us-east-1", "eu-west-1"]));
     }
 
     #[test]

@@ -33,21 +33,43 @@ pub fn write_only(analysis: &Analysis, mut out: impl Write, only: &[PushStatus])
     out.flush()
 }
 
+/// Writes `value` as the document is written (pretty, every hostile character escaped), followed by a newline.
+pub fn write_value(value: &impl Serialize, mut out: impl Write) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, SafeFormatter(PrettyFormatter::new()));
+    // `io::Error::from` keeps the kind of a write failure (a closed pipe is not an error to `main`).
+    value.serialize(&mut ser).map_err(io::Error::from)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
 /// Writes the pushes of `analysis` (those of the statuses in `only`, or every one) as JSON lines: one object per
 /// line, the same object as in the document's `pushes`, newest first.
 pub fn write_lines(analysis: &Analysis, mut out: impl Write, only: &[PushStatus]) -> io::Result<()> {
     let consoles = consoles(analysis);
     for push in analysis.pushes.iter().filter(|p| only.is_empty() || only.contains(&p.status)) {
         let mut ser = serde_json::Serializer::with_formatter(&mut out, SafeFormatter(CompactFormatter));
-        PushJson::of(push, consoles.get(push.profile.as_str())).serialize(&mut ser).map_err(io::Error::from)?;
+        PushJson::of(push, consoles.get(&(push.profile.as_str(), push.region.as_str())))
+            .serialize(&mut ser)
+            .map_err(io::Error::from)?;
         out.write_all(b"\n")?;
     }
     out.flush()
 }
 
-/// The console of each profile, by name.
-fn consoles(a: &Analysis) -> HashMap<&str, Console> {
-    a.profiles.iter().filter_map(|p| Some((p.name.as_str(), Console::of_profile(p)?))).collect()
+/// The console of each profile in each region, by name and region.
+fn consoles(a: &Analysis) -> HashMap<(&str, &str), Console> {
+    a.profiles.iter().filter_map(|p| Some(((p.name.as_str(), p.region.as_str()), Console::of_profile(p)?))).collect()
+}
+
+/// The console of `profile` in `analysis` (its partition, region and account), when known.
+pub fn console_of(analysis: &Analysis, profile: &str) -> Option<Console> {
+    analysis.profiles.iter().find(|p| p.name == profile).and_then(Console::of_profile)
+}
+
+/// One push exactly as the document's `pushes` list holds it, with the links of `console` (notifications send this
+/// object).
+pub fn push<'a>(verdict: &'a PushVerdict, console: Option<&'a Console>) -> impl Serialize + 'a {
+    PushJson::of(verdict, console)
 }
 
 /// The whole document.
@@ -64,17 +86,17 @@ struct Document<'a> {
 impl<'a> Document<'a> {
     fn of(a: &'a Analysis, only: &[PushStatus]) -> Self {
         let consoles = consoles(a);
-        let console = |profile: &str| consoles.get(profile);
+        let console = |profile: &'a str, region: &'a str| consoles.get(&(profile, region));
         Self {
             generated_at: a.generated_at,
             grace_seconds: a.grace.as_secs(),
             profiles: a.profiles.iter().map(ProfileJson::of).collect(),
-            pipelines: a.pipelines.iter().map(|p| PipelineJson::of(p, console(&p.profile))).collect(),
+            pipelines: a.pipelines.iter().map(|p| PipelineJson::of(p, console(&p.profile, &p.region))).collect(),
             pushes: a
                 .pushes
                 .iter()
                 .filter(|p| only.is_empty() || only.contains(&p.status))
-                .map(|p| PushJson::of(p, console(&p.profile)))
+                .map(|p| PushJson::of(p, console(&p.profile, &p.region)))
                 .collect(),
         }
     }
@@ -117,6 +139,8 @@ impl<'a> IdentityJson<'a> {
 #[derive(Serialize)]
 struct PipelineJson<'a> {
     profile: &'a str,
+    /// The region the pipeline is in (a profile may poll several).
+    region: &'a str,
     name: &'a str,
     sources: Vec<SourceJson<'a>>,
     /// Newest first.
@@ -132,6 +156,7 @@ impl<'a> PipelineJson<'a> {
     fn of(p: &'a PipelineHistory, console: Option<&Console>) -> Self {
         Self {
             profile: &p.profile,
+            region: &p.region,
             name: &p.name,
             sources: p.sources.iter().map(SourceJson::of).collect(),
             executions: p.executions.iter().map(ExecutionJson::of).collect(),
@@ -184,6 +209,8 @@ impl<'a> ExecutionJson<'a> {
 #[derive(Serialize)]
 struct PushJson<'a> {
     profile: &'a str,
+    /// The region of the registry it was pushed to (a profile may poll several).
+    region: &'a str,
     repository: &'a str,
     tags: &'a [String],
     digest: &'a str,
@@ -216,6 +243,7 @@ impl<'a> PushJson<'a> {
     fn of(v: &'a PushVerdict, console: Option<&Console>) -> Self {
         Self {
             profile: &v.profile,
+            region: &v.region,
             repository: &v.push.repository,
             tags: &v.push.tags,
             digest: &v.push.digest,

@@ -10,7 +10,10 @@ pub fn write(metas: &[ProfileMeta], snapshots: &[ProfileSnapshot], mut out: impl
     for (meta, snap) in metas.iter().zip(snapshots) {
         let calls: u32 = snap.stats.calls.iter().map(|(_, n)| n).sum();
         total += calls;
-        writeln!(out, "stats {}: {calls} API calls", crate::sanitize::clean(&meta.name))?;
+        // A profile polled in several regions has a block per region, named `profile@region`.
+        let several = metas.iter().filter(|m| m.name == meta.name).count() > 1;
+        let place = crate::display::place(&meta.name, &meta.region, several);
+        writeln!(out, "stats {}: {calls} API calls", crate::sanitize::clean(&place))?;
         for (api, n) in &snap.stats.calls {
             writeln!(out, "  {api:<40} {n:>5}")?;
         }
@@ -44,6 +47,28 @@ mod tests {
         assert_eq!(
             text,
             "stats a: 3 API calls\n  ecr:DescribeImages                           2\n  sts:AssumeRole                               1\n  phase images                                12.5 ms\nstats: 3 API calls across 1 profiles\n"
+        );
+    }
+
+    #[test]
+    fn a_profile_of_several_regions_has_a_block_per_region() {
+        let metas = [
+            ProfileMeta { name: "a".into(), region: "us-east-1".into() },
+            ProfileMeta { name: "a".into(), region: "eu-west-1".into() },
+            ProfileMeta { name: "b".into(), region: "us-east-1".into() },
+        ];
+        let snaps = [ProfileSnapshot::default(), ProfileSnapshot::default(), ProfileSnapshot::default()];
+        let mut buf = Vec::new();
+        write(&metas, &snaps, &mut buf).unwrap();
+        let heads: Vec<String> = String::from_utf8(buf).unwrap().lines().map(str::to_string).collect();
+        assert_eq!(
+            heads,
+            [
+                "stats a@us-east-1: 0 API calls",
+                "stats a@eu-west-1: 0 API calls",
+                "stats b: 0 API calls",
+                "stats: 0 API calls across 3 profiles"
+            ]
         );
     }
 }

@@ -12,7 +12,7 @@ use crate::analysis::chain::HopState;
 use crate::analysis::correlate::PushStatus;
 use crate::analysis::{Analysis, PushVerdict};
 use crate::console::Console;
-use crate::display::{age, artifact_counts, platforms, short_digest};
+use crate::display::{age, artifact_counts, place, platforms, short_digest};
 use crate::sanitize::clean;
 
 const RED: Style = AnsiColor::Red.on_default().effects(Effects::BOLD);
@@ -86,8 +86,12 @@ pub fn write_with(analysis: &Analysis, mut out: impl Write, options: &Options) -
     let p = Painter { color: options.color };
     let now = analysis.generated_at;
     let shown = |s: PushStatus| options.only.is_empty() || options.only.contains(&s);
-    let consoles: HashMap<&str, Console> =
-        analysis.profiles.iter().filter_map(|pr| Some((pr.name.as_str(), Console::of_profile(pr)?))).collect();
+    let consoles: HashMap<(&str, &str), Console> = analysis
+        .profiles
+        .iter()
+        .filter_map(|pr| Some(((pr.name.as_str(), pr.region.as_str()), Console::of_profile(pr)?)))
+        .collect();
+    let several = analysis.several_regions();
     writeln!(
         out,
         "{} {}  (grace {})",
@@ -102,7 +106,8 @@ pub fn write_with(analysis: &Analysis, mut out: impl Write, options: &Options) -
         let title = format!("UNTRIGGERED ({}): pushes that started no run, with causes and fixes", untriggered.len());
         writeln!(out, "\n{}", p.paint(RED, &title))?;
         for verdict in &untriggered {
-            write_push(&mut out, &p, now, verdict, consoles.get(verdict.profile.as_str()))?;
+            let console = consoles.get(&(verdict.profile.as_str(), verdict.region.as_str()));
+            write_push(&mut out, &p, now, verdict, console, several)?;
         }
     }
 
@@ -150,7 +155,7 @@ pub fn write_with(analysis: &Analysis, mut out: impl Write, options: &Options) -
             }
             shown_quiet += 1;
         }
-        write_push(&mut out, &p, now, verdict, None)?;
+        write_push(&mut out, &p, now, verdict, None, several)?;
     }
 
     if hidden > 0 {
@@ -187,7 +192,8 @@ fn write_pipelines(out: &mut impl Write, p: &Painter, analysis: &Analysis) -> io
         let watches: Vec<String> = pl.sources.iter().map(|s| format!("{}:{}", s.repository, s.tag)).collect();
         let watches =
             if watches.is_empty() { "no ECR source".to_string() } else { format!("watches {}", watches.join(", ")) };
-        writeln!(out, "  {}/{}  {}", clean(&pl.profile), clean(&pl.name), clean(&watches))?;
+        let place = place(&pl.profile, &pl.region, analysis.several_regions());
+        writeln!(out, "  {}/{}  {}", clean(&place), clean(&pl.name), clean(&watches))?;
         if let Some(why) = &pl.stale {
             write_wrapped(out, "    ", "stale:", &format!("the data of an earlier poll ({})", clean(why)))?;
         }
@@ -215,13 +221,15 @@ fn write_pipelines(out: &mut impl Write, p: &Painter, analysis: &Analysis) -> io
 }
 
 /// One push: its status line, the run it was matched to (or that none started), what it holds, and for an
-/// untriggered push the chain, the findings with their fixes and, with `console`, its console links.
+/// untriggered push the chain, the findings with their fixes and, with `console`, its console links; its profile is
+/// shown with its region when `several_regions`.
 fn write_push(
     out: &mut impl Write,
     p: &Painter,
     now: jiff::Timestamp,
     verdict: &PushVerdict,
     console: Option<&Console>,
+    several_regions: bool,
 ) -> io::Result<()> {
     let push = &verdict.push;
     let status = verdict.status;
@@ -237,7 +245,7 @@ fn write_push(
         out,
         "  {shown_status} {:>4}  {}  {}  {}",
         age(now, push.pushed_at),
-        clean(&verdict.profile),
+        clean(&place(&verdict.profile, &verdict.region, several_regions)),
         what,
         clean(short_digest(&push.digest)),
     )?;

@@ -34,6 +34,7 @@ use tokio::sync::mpsc;
 
 use crate::config::{Settings, Ui};
 use crate::exit;
+use crate::notify::Notifications;
 use crate::poller::{PollEvent, Poller};
 use crate::source::Source;
 use app::App;
@@ -48,8 +49,9 @@ const SLOW_TICK: Duration = Duration::from_secs(1);
 const SHUTDOWN_WAIT: Duration = Duration::from_millis(500);
 
 /// Runs the dashboard on `source` until the user quits, with the keys and theme of `ui`; returns the process exit
-/// code.
-pub async fn run<S: Source>(source: Arc<S>, settings: &Settings, ui: &Ui) -> u8 {
+/// code. Each analysis is handed to `notifications`; a newly untriggered push rings the bell unless
+/// `[notify] bell = false`.
+pub async fn run<S: Source>(source: Arc<S>, settings: &Settings, ui: &Ui, notifications: Notifications) -> u8 {
     if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
         eprintln!("pipewatch: error: the dashboard needs a terminal; use --once for a one-shot report");
         return exit::USAGE;
@@ -66,7 +68,7 @@ pub async fn run<S: Source>(source: Arc<S>, settings: &Settings, ui: &Ui) -> u8 
             return exit::USAGE;
         }
     };
-    let result = event_loop(&mut terminal, app, source, settings).await;
+    let result = event_loop(&mut terminal, app, source, settings, notifications).await;
     restore();
     let _ = terminal.show_cursor();
     match result {
@@ -132,6 +134,7 @@ async fn event_loop<S: Source>(
     mut app: App,
     source: Arc<S>,
     settings: &Settings,
+    mut notifications: Notifications,
 ) -> io::Result<u8> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let (poll_tx, mut poll_rx) = mpsc::unbounded_channel::<PollEvent>();
@@ -181,7 +184,11 @@ async fn event_loop<S: Source>(
             };
             effects.push(app.update(m, now));
         }
+        let reanalysed = app.stale;
         app.settle(now);
+        if reanalysed && notifications.observe(&app.analysis) > 0 && notifications.bell() {
+            ring(terminal);
+        }
         let mut polled = false;
         for effect in effects {
             match effect {
@@ -205,6 +212,12 @@ async fn event_loop<S: Source>(
             return Ok(code);
         }
     }
+}
+
+/// The terminal bell (BEL moves nothing on screen); a terminal that cannot take it is not worth failing for.
+fn ring(terminal: &mut Term) {
+    let out = terminal.backend_mut();
+    let _ = out.write_all(b"\x07").and_then(|()| out.flush());
 }
 
 /// Whether to write OSC 8 hyperlinks: not on the Linux console nor a dumb terminal (they may print the sequence),

@@ -275,3 +275,28 @@ fn a_stale_pipeline_is_marked_in_the_executions_pane_and_its_details() {
     let text = screen(&mut a, 200, 50);
     assert!(text.contains("the data of an earlier poll (codepipeline:ListPipelineExecutions report-deploy:"), "{text}");
 }
+
+/// One profile polled in two regions: every pane names the region beside the profile (`account-a@eu-west-1`), and
+/// the profile filter steps through the regions one at a time.
+#[test]
+fn a_profile_in_two_regions_shows_each_region() {
+    let metas = vec![
+        crate::model::ProfileMeta { name: "account-a".into(), region: "us-east-1".into() },
+        crate::model::ProfileMeta { name: "account-a".into(), region: "eu-west-1".into() },
+    ];
+    let mut a = App::new(metas, fixtures::GRACE, fixtures::REFRESH, jiff::tz::TimeZone::UTC, Theme::of(true));
+    // eu-west-1 holds account-b's story, read as account-a (one identity for both regions).
+    let mut eu = fixtures::account_b();
+    eu.identity = fixtures::account_a().identity;
+    feed(&mut a, vec![fixtures::account_a(), eu], now());
+    let shown = screen(&mut a, 200, 50);
+    assert_snapshot!("two_regions_200x50", shown);
+    for place in ["account-a@us-east-1", "account-a@eu-west-1"] {
+        assert!(shown.lines().filter(|l| l.contains(place)).count() >= 2, "{place} in both panes:\n{shown}");
+    }
+    a.update(ch('p'), now());
+    a.update(ch('p'), now());
+    let shown = screen(&mut a, 200, 50);
+    assert!(shown.contains("[profile account-a@eu-west-1]"), "{shown}");
+    assert!(!shown.contains("account-a@us-east-1"), "only eu-west-1's rows:\n{shown}");
+}

@@ -116,7 +116,9 @@ impl App {
 
     /// Re-derives the visible rows from the report and the filters, keeping each selection on its item.
     pub(super) fn refilter(&mut self) {
-        self.filters.profile = self.profile_filter.and_then(|i| self.metas.get(i)).map(|m| m.name.clone());
+        let meta = self.profile_filter.and_then(|i| self.metas.get(i));
+        self.filters.profile = meta.map(|m| m.name.clone());
+        self.filters.region = meta.map(|m| m.region.clone());
         self.push_rows = view::push_rows(&self.analysis, &self.filters, self.sort);
         self.exec_rows = view::exec_rows(&self.analysis, &self.filters);
         self.pipe_rows = view::pipe_rows(&self.analysis, &self.filters);

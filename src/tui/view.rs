@@ -48,17 +48,18 @@ pub enum Sort {
     Time,
 }
 
-/// Identifies a pipeline across refreshes: its profile and name.
+/// Identifies a pipeline across refreshes: its profile, region and name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct PipeKey {
     pub profile: String,
+    pub region: String,
     pub name: String,
 }
 
 impl PipeKey {
     /// The key of `p`.
     pub fn of(p: &PipelineHistory) -> Self {
-        Self { profile: p.profile.clone(), name: p.name.clone() }
+        Self { profile: p.profile.clone(), region: p.region.clone(), name: p.name.clone() }
     }
 }
 
@@ -66,6 +67,7 @@ impl PipeKey {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct PushKey {
     pub profile: String,
+    pub region: String,
     pub repository: String,
     pub digest: String,
 }
@@ -73,12 +75,20 @@ pub struct PushKey {
 impl PushKey {
     /// The key of `p`.
     pub fn of(p: &PushVerdict) -> Self {
-        Self { profile: p.profile.clone(), repository: p.push.repository.clone(), digest: p.push.digest.clone() }
+        Self {
+            profile: p.profile.clone(),
+            region: p.region.clone(),
+            repository: p.push.repository.clone(),
+            digest: p.push.digest.clone(),
+        }
     }
 
     /// True when `p` is the push this key names.
     pub fn is(&self, p: &PushVerdict) -> bool {
-        self.profile == p.profile && self.repository == p.push.repository && self.digest == p.push.digest
+        self.profile == p.profile
+            && self.region == p.region
+            && self.repository == p.push.repository
+            && self.digest == p.push.digest
     }
 }
 
@@ -86,6 +96,7 @@ impl PushKey {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ExecKey {
     pub profile: String,
+    pub region: String,
     pub pipeline: String,
     pub id: String,
 }
@@ -93,7 +104,7 @@ pub struct ExecKey {
 impl ExecKey {
     /// The key of execution `e` of pipeline `p`.
     pub fn of(p: &PipelineHistory, e: &Execution) -> Self {
-        Self { profile: p.profile.clone(), pipeline: p.name.clone(), id: e.id.clone() }
+        Self { profile: p.profile.clone(), region: p.region.clone(), pipeline: p.name.clone(), id: e.id.clone() }
     }
 }
 
@@ -121,8 +132,23 @@ pub struct Filters {
     pub flagged_only: bool,
     /// Only this profile (by name).
     pub profile: Option<String>,
+    /// With `profile`: only its pipelines and pushes in this region (a profile may poll several).
+    pub region: Option<String>,
     /// Only this pipeline: its pushes (watched or matched) and its executions.
     pub pipeline: Option<PipeKey>,
+}
+
+impl Filters {
+    /// Whether the profile filter lets through what is in `profile` and `region`.
+    pub fn shows(&self, profile: &str, region: &str) -> bool {
+        self.profile.as_ref().is_none_or(|name| name == profile) && self.region.as_ref().is_none_or(|r| r == region)
+    }
+
+    /// The profile filter as the dashboard names it (with its region when `several_regions`), when one is set.
+    pub fn profile_label(&self, several_regions: bool) -> Option<String> {
+        let name = self.profile.as_ref()?;
+        Some(crate::display::place(name, self.region.as_deref().unwrap_or_default(), several_regions))
+    }
 }
 
 fn contains(hay: &str, needle_lower: &str) -> bool {
@@ -141,6 +167,7 @@ fn attention(p: &PushVerdict) -> u8 {
 /// Whether `p` belongs to the pipeline `k`: watched by it or matched to one of its runs.
 fn of_pipeline(p: &PushVerdict, k: &PipeKey) -> bool {
     p.profile == k.profile
+        && p.region == k.region
         && (p.watched_by.contains(&k.name) || p.execution.as_ref().is_some_and(|e| e.pipeline == k.name))
 }
 
@@ -151,7 +178,7 @@ pub fn push_rows(report: &Analysis, f: &Filters, sort: Sort) -> Vec<usize> {
         .pushes
         .iter()
         .enumerate()
-        .filter(|(_, p)| f.profile.as_ref().is_none_or(|name| *name == p.profile))
+        .filter(|(_, p)| f.shows(&p.profile, &p.region))
         .filter(|(_, p)| f.pipeline.as_ref().is_none_or(|k| of_pipeline(p, k)))
         .filter(|(_, p)| !f.flagged_only || p.status == PushStatus::Untriggered)
         .filter(|(_, p)| {
@@ -193,7 +220,7 @@ pub fn pipe_rows(report: &Analysis, f: &Filters) -> Vec<PipeRow> {
         .pipelines
         .iter()
         .enumerate()
-        .filter(|(_, p)| f.profile.as_ref().is_none_or(|name| *name == p.profile))
+        .filter(|(_, p)| f.shows(&p.profile, &p.region))
         .filter(|(_, p)| {
             needle.is_empty()
                 || contains(&p.profile, &needle)
@@ -232,10 +259,10 @@ pub fn exec_rows(report: &Analysis, f: &Filters) -> Vec<ExecRow> {
         .collect();
     let mut rows: Vec<ExecRow> = Vec::new();
     for (pi, p) in report.pipelines.iter().enumerate() {
-        if f.profile.as_ref().is_some_and(|name| *name != p.profile) {
+        if !f.shows(&p.profile, &p.region) {
             continue;
         }
-        if f.pipeline.as_ref().is_some_and(|k| k.profile != p.profile || k.name != p.name) {
+        if f.pipeline.as_ref().is_some_and(|k| *k != PipeKey::of(p)) {
             continue;
         }
         if f.flagged_only && !flagged.contains(&(p.profile.as_str(), p.name.as_str())) {

@@ -124,7 +124,7 @@ fn init_org_writes_one_profile_per_active_account_of_moto_s_organization() {
 
     let config = pipewatch::config::load(&path).expect("the written config loads");
     assert_eq!(config.profiles.len(), active.len());
-    assert_eq!(config.settings.region.as_deref(), Some("eu-west-1"));
+    assert_eq!(config.settings.regions, ["eu-west-1"]);
     let names: Vec<&str> = config.profiles.iter().map(|p| p.name.as_str()).collect();
     let mut sorted = names.clone();
     sorted.sort();
@@ -196,7 +196,7 @@ fn init_org_errors_say_what_to_do_and_pages_are_all_read() {
     assert_eq!(run.code, Some(0), "{run}");
     let config = pipewatch::config::parse(&run.stdout, Path::new("stdout")).unwrap();
     assert_eq!(config.profiles.len(), 40, "{run}");
-    assert_eq!(config.settings.region.as_deref(), Some(crate::support::REGION), "the ambient region by default");
+    assert_eq!(config.settings.regions, [crate::support::REGION], "the ambient region by default");
     assert!(config.profiles.iter().all(|p| p.role_arn.as_deref().unwrap().starts_with("arn:aws:iam::5")));
     assert!(!run.stdout.contains("500000000003") && !run.stdout.contains("500000000099"));
 

@@ -274,6 +274,34 @@ fn no_color_sends_no_colour_but_keeps_the_markers() {
     s.assert_restored();
 }
 
+/// A newly untriggered push rings the terminal bell: the demo's stuck pushes are new when each account's data first
+/// arrives (a bell per account at most), and the same pushes do not ring again on the next polls.
+#[test]
+fn new_untriggered_pushes_ring_the_bell_once() {
+    // Every stuck push of the story, as `--once` counts them: the header shows the count once both accounts answered.
+    let once = std::process::Command::new(env!("CARGO_BIN_EXE_pipewatch"))
+        .args(["--demo", "--once", "--output", "json"])
+        .output()
+        .expect("run pipewatch --demo --once");
+    let doc: serde_json::Value = serde_json::from_slice(&once.stdout).expect("the report's JSON");
+    let stuck = doc["pushes"].as_array().unwrap().iter().filter(|p| p["status"] == "untriggered").count();
+    let mut s = Session::start(100, 30, &["--demo", "--refresh", "1s"]);
+    s.wait_for(&[&format!("{stuck} UNTRIGGERED")]);
+    let pump = |s: &mut Session, secs| {
+        let until = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() < until && s.pump(Duration::from_millis(50)) {}
+    };
+    pump(&mut s, 1);
+    // Nothing else the dashboard writes holds a BEL byte (no OSC sequences, names are cleaned).
+    let bells = |s: &Session| s.raw.iter().filter(|&&b| b == 0x07).count();
+    let first = bells(&s);
+    assert!((1..=2).contains(&first), "{first} bells\n{}", s.contents());
+    pump(&mut s, 3);
+    assert_eq!(bells(&s), first, "the same pushes rang again\n{}", s.contents());
+    s.send("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
 /// `[keys]` and `[theme]` of a `--config` file apply to the demo: quit and filter remapped, help lists them as
 /// bound; `q` no longer quits.
 #[test]

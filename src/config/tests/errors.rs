@@ -25,7 +25,7 @@ fn config_unknown_keys() {
     );
     assert_err(
         "[setting]\n[profiles.a]\n",
-        "unknown field `setting`, expected one of `settings`, `profiles`, `keys`, `theme`",
+        "unknown field `setting`, expected one of `settings`, `profiles`, `notify`, `keys`, `theme`",
     );
     assert_err("title = \"x\"\n[profiles.a]\n", "unknown field `title`");
     assert_err("[profiles.a.role]\n", "[profiles.a]: unknown field `role`");

@@ -3,6 +3,7 @@
 mod durations;
 mod errors;
 mod files;
+mod notify;
 mod overrides;
 mod properties;
 mod resolve;

@@ -18,7 +18,7 @@ fn config_overrides() {
     assert_eq!(
         config.settings,
         Settings {
-            region: None,
+            regions: vec![],
             refresh: Duration::from_secs(5),
             grace: Duration::from_secs(60),
             lookback: Duration::from_secs(3_600),

@@ -11,7 +11,7 @@ fn config_full_valid() {
     assert_eq!(
         config.settings,
         Settings {
-            region: Some("ap-northeast-1".into()),
+            regions: vec!["ap-northeast-1".into()],
             refresh: Duration::from_secs(15),
             grace: Duration::from_secs(600),
             lookback: Duration::from_secs(48 * 3600),
@@ -29,7 +29,7 @@ fn config_full_valid() {
                 duration: Some(Duration::from_secs(3600)),
                 credential_source: Some(CredentialSource::EcsContainer),
                 aws_profile: None,
-                region: Some("us-east-1".into()),
+                regions: vec!["us-east-1".into()],
                 endpoint_url: Some("http://127.0.0.1:5000".into()),
                 repositories: vec!["web".into(), "tools".into()],
                 pipelines: Some(vec!["web-deploy".into()]),
@@ -45,7 +45,7 @@ fn config_full_valid() {
                 credential_source: None,
                 aws_profile: Some("builder".into()),
                 // inherited from [settings]
-                region: Some("ap-northeast-1".into()),
+                regions: vec!["ap-northeast-1".into()],
                 endpoint_url: None,
                 repositories: vec![],
                 pipelines: None,
@@ -64,7 +64,7 @@ fn config_defaults() {
     assert_eq!(config.settings.grace, Duration::from_secs(300));
     assert_eq!(config.settings.lookback, Duration::from_secs(86_400));
     assert_eq!(config.settings.timeout, Duration::from_secs(10));
-    assert_eq!(config.settings.region, None);
+    assert_eq!(config.settings.regions, Vec::<String>::new());
     assert_eq!(
         config.profiles,
         vec![Profile {
@@ -75,7 +75,7 @@ fn config_defaults() {
             duration: None,
             credential_source: None,
             aws_profile: None,
-            region: None,
+            regions: vec![],
             endpoint_url: None,
             repositories: vec![],
             pipelines: None,
@@ -110,9 +110,9 @@ refresh = "1m"
 #[test]
 fn config_region_resolution() {
     let config = ok("[settings]\nregion = \"ap-northeast-1\"\n[profiles.a]\n[profiles.b]\nregion = \"us-west-2\"\n");
-    assert_eq!(config.profiles[0].region.as_deref(), Some("ap-northeast-1"));
-    assert_eq!(config.profiles[1].region.as_deref(), Some("us-west-2"));
-    assert_eq!(config.settings.region.as_deref(), Some("ap-northeast-1"));
+    assert_eq!(config.profiles[0].regions, ["ap-northeast-1"]);
+    assert_eq!(config.profiles[1].regions, ["us-west-2"]);
+    assert_eq!(config.settings.regions, ["ap-northeast-1"]);
 }
 
 #[test]
@@ -187,12 +187,64 @@ fn config_example_file_parses() {
     assert_eq!(b.role_arn.as_deref(), Some("arn:aws:iam::222222222222:role/pipewatch-read"));
     assert!(b.external_id.is_some());
     // "the values below are the defaults, except region", as the example says of its [settings].
-    assert_eq!(config.settings, Settings { region: Some("ap-northeast-1".into()), ..Settings::default() });
-    assert_eq!(a.region.as_deref(), Some("ap-northeast-1"));
+    assert_eq!(config.settings, Settings { regions: vec!["ap-northeast-1".into()], ..Settings::default() });
+    assert_eq!(a.regions, ["ap-northeast-1"]);
     assert_eq!(a.duration, Some(Duration::from_secs(3_600)));
     assert_eq!(a.role_session_name, "pipewatch");
     // account-b sets no region of its own: it inherits [settings] region.
-    assert_eq!(b.region.as_deref(), Some("ap-northeast-1"));
+    assert_eq!(b.regions, ["ap-northeast-1"]);
     assert_eq!((b.aws_profile.as_deref(), b.credential_source), (None, None));
     assert_eq!((b.repositories.len(), b.pipelines.as_deref()), (0, None));
+}
+
+#[test]
+fn config_regions_list_polls_each_region() {
+    let config = ok("[profiles.a]\nregions = [\"us-east-1\", \"eu-west-1\"]\n");
+    assert_eq!(config.profiles[0].regions, ["us-east-1", "eu-west-1"]);
+    // The first region is where the role is assumed and what doctor checks.
+    assert_eq!(config.profiles[0].region(), Some("us-east-1"));
+    // One region in a list is the same as `region`.
+    assert_eq!(ok("[profiles.a]\nregions = [\"eu-west-1\"]\n").profiles[0].regions, ["eu-west-1"]);
+    assert_eq!(ok("[profiles.a]\n").profiles[0].region(), None);
+}
+
+#[test]
+fn config_settings_regions_are_the_default() {
+    let config = ok(r#"
+[settings]
+regions = ["us-east-1", "eu-west-1"]
+[profiles.a]
+[profiles.b]
+region = "ap-northeast-1"
+[profiles.c]
+regions = ["eu-west-1"]
+"#);
+    assert_eq!(config.settings.regions, ["us-east-1", "eu-west-1"]);
+    assert_eq!(config.profiles[0].regions, ["us-east-1", "eu-west-1"]);
+    // A profile's own `region` or `regions` replaces the default list.
+    assert_eq!(config.profiles[1].regions, ["ap-northeast-1"]);
+    assert_eq!(config.profiles[2].regions, ["eu-west-1"]);
+}
+
+#[test]
+fn config_region_and_regions_together_is_an_error() {
+    assert_err(
+        "[profiles.a]\nregion = \"us-east-1\"\nregions = [\"eu-west-1\"]\n",
+        "config.toml:3:11: [profiles.a] regions: region and regions are mutually exclusive",
+    );
+    assert_err(
+        "[settings]\nregions = [\"eu-west-1\"]\nregion = \"us-east-1\"\n[profiles.a]\n",
+        "config.toml:2:11: [settings] regions: region and regions are mutually exclusive",
+    );
+}
+
+#[test]
+fn config_regions_bad_values() {
+    assert_err("[profiles.a]\nregions = []\n", "config.toml:2:11: [profiles.a] regions: must name at least one region");
+    assert_err("[profiles.a]\nregions = [\"us-east-1\", \" \"]\n", "[profiles.a] regions: must not be empty");
+    assert_err(
+        "[profiles.a]\nregions = [\"us-east-1\", \"us-east-1\"]\n",
+        "config.toml:2:25: [profiles.a] regions: us-east-1 is listed twice",
+    );
+    assert_err("[settings]\nregions = \"us-east-1\"\n[profiles.a]\n", "[settings] regions: invalid type: string");
 }

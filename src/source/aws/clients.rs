@@ -69,8 +69,8 @@ pub(super) fn base_loader(p: &Profile) -> ConfigLoader {
         // transient errors retried (RELIABILITY.md has the fault cases measured with it).
         .retry_config(RetryConfig::standard())
         .timeout_config(TimeoutConfig::builder().connect_timeout(CONNECT_TIMEOUT).build());
-    if let Some(r) = &p.region {
-        loader = loader.region(Region::new(r.clone()));
+    if let Some(r) = p.region() {
+        loader = loader.region(Region::new(r.to_string()));
     }
     if let Some(url) = &p.endpoint_url {
         loader = loader.endpoint_url(url);
@@ -78,7 +78,7 @@ pub(super) fn base_loader(p: &Profile) -> ConfigLoader {
     if let Some(name) = &p.aws_profile {
         // Name the shared-config profile explicitly: in the default chain, environment keys would win over it.
         loader = loader.profile_name(name);
-        let pc = ProviderConfig::default().with_region(p.region.clone().map(Region::new));
+        let pc = ProviderConfig::default().with_region(p.region().map(|r| Region::new(r.to_string())));
         loader = loader
             .credentials_provider(ProfileFileCredentialsProvider::builder().configure(&pc).profile_name(name).build());
     }

@@ -14,8 +14,11 @@ use crate::model::{Identity, PollError};
 const IDENTITY_TTL: Duration = Duration::from_secs(10 * 60);
 
 /// The caller identity, from memory while it is younger than [`IDENTITY_TTL`].
+/// The memory is the account's, shared by the profile's regions: the lock is held over the call so that the regions
+/// of one poll ask once.
 pub(super) async fn read(p: &ProfilePoll<'_>) -> Result<Identity, PollError> {
-    if let Some((at, id)) = p.memory.identity.lock().await.as_ref()
+    let mut kept = p.memory.identity.lock().await;
+    if let Some((at, id)) = kept.as_ref()
         && at.elapsed() < IDENTITY_TTL
     {
         return Ok(id.clone());
@@ -25,6 +28,6 @@ pub(super) async fn read(p: &ProfilePoll<'_>) -> Result<Identity, PollError> {
         p.clients.sts.get_caller_identity().send().await.map_err(|e| poll_error("sts:GetCallerIdentity", &e))?
     };
     let id = convert::identity(&out);
-    *p.memory.identity.lock().await = Some((Instant::now(), id.clone()));
+    *kept = Some((Instant::now(), id.clone()));
     Ok(id)
 }

@@ -87,10 +87,11 @@ pub(super) struct TriggerMemory {
     pub replication: Option<(String, Kept<Lookup<Vec<ReplicationRule>>>)>,
 }
 
-/// Per-profile memory across polls.
+/// Per-profile memory across polls (of one region of the profile: only the identity and the AssumeRole count are
+/// the account's, shared by its regions).
 #[derive(Debug, Default)]
 pub(super) struct ProfileMemory {
-    pub identity: Mutex<Option<(Instant, Identity)>>,
+    pub identity: Arc<Mutex<Option<(Instant, Identity)>>>,
     pub definitions: Mutex<HashMap<String, Definition>>,
     pub executions: Mutex<HashMap<String, Vec<Execution>>>,
     pub trail: Mutex<TrailCache>,

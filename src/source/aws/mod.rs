@@ -28,6 +28,7 @@ mod pipelines;
 mod profile_poll;
 mod registry;
 mod rules;
+mod session;
 mod stats;
 mod targets;
 mod trail;
@@ -38,18 +39,18 @@ mod triggers;
 mod tests;
 
 use std::sync::Arc;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use self::clients::{ProfileClients, sdk_config};
+use self::clients::ProfileClients;
 use self::explain::Explain;
 use self::limiter::Limiters;
 use self::memory::ProfileMemory;
 use self::profile_poll::Scope;
+use self::session::{RegionClients, Session};
 use crate::analysis::needs::Needs;
 use crate::config::Profile;
 use crate::model::{ErrorKind, PollError, ProfileMeta, ProfileSnapshot};
@@ -62,25 +63,25 @@ const GLOBAL_IN_FLIGHT: usize = 64;
 /// read, as warnings for the rest) before the poller would cut them off.
 const EXPLAIN_SHARE: f64 = 0.9;
 
+/// One region of one profile: what the poller knows as a profile (see `session` for why).
 struct ProfileEntry {
-    /// Replaced when the session expired under the SDK's credential cache (see [`AwsSource::poll`]).
-    clients: Mutex<Result<ProfileClients, PollError>>,
-    /// What the clients were built from.
-    profile: Profile,
-    /// The last poll said the session expired: rebuild the clients before the next one.
-    renew: AtomicBool,
+    /// What the profile's regions share: the config with the role assumed, the identity.
+    session: Arc<Session>,
+    /// The region's clients, rebuilt when the session was renewed (see [`AwsSource::poll`]).
+    clients: RegionClients,
     scope: Scope,
     memory: ProfileMemory,
 }
 
 impl ProfileEntry {
     fn clients(&self) -> Result<ProfileClients, PollError> {
-        self.clients.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.clients.get(&self.session)
     }
 }
 
 /// Polls real AWS accounts (or an emulator at `endpoint_url`).
 pub struct AwsSource {
+    /// One per region of each profile, profile by profile.
     metas: Vec<ProfileMeta>,
     entries: Vec<ProfileEntry>,
     limit: Arc<Semaphore>,
@@ -89,34 +90,35 @@ pub struct AwsSource {
 }
 
 impl AwsSource {
-    /// Builds clients for every profile. No network call happens here; a profile whose configuration cannot be
-    /// turned into clients (no region, say) polls as failed with that reason.
+    /// Builds clients for every region of every profile. No network call happens here; a profile whose
+    /// configuration cannot be turned into clients (no region, say) polls as failed with that reason.
     pub async fn new(profiles: &[Profile]) -> Self {
         let mut metas = Vec::with_capacity(profiles.len());
         let mut entries = Vec::with_capacity(profiles.len());
         for p in profiles {
-            let memory = ProfileMemory::default();
-            let conf = sdk_config(p, Arc::clone(&memory.assume_role_calls)).await;
-            let region = match &conf {
-                Ok(c) => c.region().map(|r| r.to_string()).unwrap_or_default(),
-                Err(_) => p.region.clone().unwrap_or_else(|| "?".into()),
-            };
-            metas.push(ProfileMeta { name: p.name.clone(), region });
+            let session = Arc::new(Session::new(p).await);
             let role_arn = p.role_arn.as_deref();
-            entries.push(ProfileEntry {
-                clients: Mutex::new(conf.map(|c| ProfileClients::from_config(&c))),
-                profile: p.clone(),
-                renew: AtomicBool::new(false),
-                scope: Scope {
-                    pipelines: p.pipelines.clone(),
-                    repositories: p.repositories.clone(),
-                    cloudtrail: p.cloudtrail,
-                    eventbridge: p.eventbridge,
-                    account: role_arn.and_then(|arn| arn.split(':').nth(4)).map(str::to_string),
-                    partition: role_arn.and_then(partition::of_arn).map(str::to_string),
-                },
-                memory,
-            });
+            let scope = Scope {
+                pipelines: p.pipelines.clone(),
+                repositories: p.repositories.clone(),
+                cloudtrail: p.cloudtrail,
+                eventbridge: p.eventbridge,
+                account: role_arn.and_then(|arn| arn.split(':').nth(4)).map(str::to_string),
+                partition: role_arn.and_then(partition::of_arn).map(str::to_string),
+            };
+            for region in session.regions() {
+                metas.push(ProfileMeta { name: p.name.clone(), region: region.clone() });
+                entries.push(ProfileEntry {
+                    clients: RegionClients::new(&session, region),
+                    session: Arc::clone(&session),
+                    scope: scope.clone(),
+                    memory: ProfileMemory {
+                        identity: Arc::clone(&session.identity),
+                        assume_role_calls: Arc::clone(&session.assume_role_calls),
+                        ..ProfileMemory::default()
+                    },
+                });
+            }
         }
         Self { metas, entries, limit: Arc::new(Semaphore::new(GLOBAL_IN_FLIGHT)), limiters: Limiters::default() }
     }
@@ -138,7 +140,7 @@ impl AwsSource {
                 duration: None,
                 credential_source: None,
                 aws_profile: None,
-                region: Some(region),
+                regions: vec![region.clone()],
                 endpoint_url: None,
                 repositories: scope.repositories.clone(),
                 pipelines: scope.pipelines.clone(),
@@ -146,9 +148,8 @@ impl AwsSource {
                 eventbridge: scope.eventbridge,
             };
             entries.push(ProfileEntry {
-                clients: Mutex::new(Ok(clients)),
-                profile,
-                renew: AtomicBool::new(false),
+                clients: RegionClients::ready(region, clients),
+                session: Arc::new(Session::fixed(profile)),
                 scope,
                 memory: ProfileMemory::default(),
             });
@@ -168,18 +169,15 @@ impl Source for AwsSource {
         };
         // The SDK's credential cache keeps a session until the expiry it was given, even when AWS said it expired
         // sooner (revoked, clock skew): after such a poll, start afresh so that this poll assumes the role again.
-        if entry.renew.swap(false, Ordering::Relaxed)
-            && let Ok(conf) = sdk_config(&entry.profile, Arc::clone(&entry.memory.assume_role_calls)).await
-        {
-            *entry.clients.lock().unwrap_or_else(|e| e.into_inner()) = Ok(ProfileClients::from_config(&conf));
-        }
+        // The profile's regions share the session: the first of them to poll renews it for all.
+        entry.session.renew_if_asked().await;
         let clients = match entry.clients() {
             Ok(clients) => clients,
             Err(e) => return ProfileSnapshot::failed(e),
         };
         let snapshot = orchestrate::poll_clients(&clients, &entry.scope, &entry.memory, req, &self.limit).await;
         if snapshot.errors.iter().any(|e| e.kind.renews_session()) {
-            entry.renew.store(true, Ordering::Relaxed);
+            entry.session.renew.store(true, Ordering::Relaxed);
         }
         snapshot
     }
@@ -197,7 +195,7 @@ impl Source for AwsSource {
         let Ok(clients) = entry.clients() else { return Explanation::default() };
         // LookupEvents' limit is the account's (the caller identity's, else the role's) in the region.
         let account = snapshot.identity.as_ref().map(|i| i.account.as_str()).or(entry.scope.account.as_deref());
-        let limiter = self.limiters.of(account.unwrap_or(&entry.profile.name), &clients.region());
+        let limiter = self.limiters.of(account.unwrap_or(&entry.session.profile.name), &clients.region());
         let ex = Explain { snapshot, needs, limiter: &limiter, deadline };
         explain::explain_clients(&clients, &entry.scope, &entry.memory, req, &self.limit, ex).await
     }

@@ -30,11 +30,12 @@ pub(super) async fn poll_clients(
     limit: &Semaphore,
 ) -> ProfileSnapshot {
     let stats = CallStats::default();
-    let assumed_before = memory.assume_role_calls.load(Ordering::Relaxed);
     let p = ProfilePoll { clients, scope, memory, limit, stats: &stats, since: req.since(), now: req.now };
     let started = Instant::now();
     let mut snap = poll(&p).await;
-    let assumed = memory.assume_role_calls.load(Ordering::Relaxed).saturating_sub(assumed_before);
+    // The count is the session's, shared by the profile's regions: taking it counts each AssumeRole once, in the
+    // first poll to finish after it.
+    let assumed = memory.assume_role_calls.swap(0, Ordering::Relaxed);
     stats.add("sts:AssumeRole", assumed);
     stats.phase("core", started.elapsed());
     snap.stats = stats.finish();

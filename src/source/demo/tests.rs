@@ -25,7 +25,7 @@ fn demo_has_triggered_running_and_the_untriggered_cross_account_push() {
     assert_eq!(web, 31 + 1, "the last 31 builds and the hotfix: no platform image or signature is a push");
     // Pushed at +120 s, its run starts at +124 s and is still running at +130 s.
     assert_eq!(newest_web.status, PushStatus::Triggered);
-    let run = &analysis.pipeline("account-a", "web-deploy").unwrap().executions[0];
+    let run = &analysis.pipeline("account-a", "ap-northeast-1", "web-deploy").unwrap().executions[0];
     assert_eq!(run.status, ExecStatus::InProgress);
     assert!(analysis.pushes.iter().any(|p| p.profile == "account-b" && p.status == PushStatus::Unwatched));
     assert_eq!(crate::exit::of(&analysis), 1);

@@ -41,15 +41,16 @@ fn human(d: SignedDuration) -> String {
     }
 }
 
-fn account_of(app: &App, profile: &str) -> String {
+fn account_of(app: &App, profile: &str, region: &str) -> String {
+    let shown = crate::display::place(profile, region, app.analysis.several_regions());
     let id = app
         .metas
         .iter()
-        .position(|m| m.name == profile)
+        .position(|m| m.name == profile && m.region == region)
         .and_then(|i| app.profiles[i].snapshot.as_ref()?.identity.as_ref().map(|id| id.account.clone()));
     match id {
-        Some(acc) => format!("{} ({})", safe(profile), safe(&acc)),
-        None => safe(profile),
+        Some(acc) => format!("{} ({})", safe(&shown), safe(&acc)),
+        None => safe(&shown),
     }
 }
 
@@ -85,7 +86,7 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
     let t = app.theme;
     let mut l = vec![
         styled_field("Status", push_badge(p.status), t.push_status(p.status), app),
-        field("Profile", account_of(app, &p.profile), app),
+        field("Profile", account_of(app, &p.profile, &p.region), app),
         field("Repository", safe(&p.push.repository), app),
         field("Digest", safe(&p.push.digest), app),
         field(
@@ -143,7 +144,7 @@ fn push_lines(app: &App, p: &PushVerdict, now: Timestamp) -> Vec<Line<'static>> 
     }
     l.push(Line::raw(""));
     let grace = SignedDuration::try_from(app.grace).unwrap_or(SignedDuration::MAX);
-    let account = account_of(app, &p.profile);
+    let account = account_of(app, &p.profile, &p.region);
     match p.status {
         PushStatus::Untriggered => {
             l.push(Line::styled("Why this matters", t.untriggered()));
@@ -234,7 +235,7 @@ fn exec_lines(app: &App, pl: &PipelineHistory, e: &Execution, now: Timestamp) ->
     let t = app.theme;
     let mut l = vec![
         field("Pipeline", safe(&pl.name), app),
-        field("Profile", account_of(app, &pl.profile), app),
+        field("Profile", account_of(app, &pl.profile, &pl.region), app),
         field("Id", safe(&e.id), app),
         styled_field("Status", safe(e.status.as_str()), t.exec_status(&e.status), app),
     ];
@@ -274,7 +275,9 @@ fn exec_lines(app: &App, pl: &PipelineHistory, e: &Execution, now: Timestamp) ->
         .pushes
         .iter()
         .filter(|p| {
-            p.profile == pl.profile && p.execution.as_ref().is_some_and(|x| x.pipeline == pl.name && x.id == e.id)
+            p.profile == pl.profile
+                && p.region == pl.region
+                && p.execution.as_ref().is_some_and(|x| x.pipeline == pl.name && x.id == e.id)
         })
         .map(|p| {
             format!("{} ({})", super::pushes::image(p), p.execution.as_ref().map_or("", |x| x.matched_by.as_str()))
@@ -313,7 +316,7 @@ fn content(app: &App, popup: &Popup, now: Timestamp) -> Option<(String, Vec<Line
         Popup::Execution(key) => {
             let found = app
                 .analysis
-                .pipeline(&key.profile, &key.pipeline)
+                .pipeline(&key.profile, &key.region, &key.pipeline)
                 .and_then(|pl| Some((pl, pl.executions.iter().find(|e| e.id == key.id)?)));
             Some(match found {
                 Some((pl, e)) => (format!(" execution of {} ", safe(&pl.name)), exec_lines(app, pl, e, now)),

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, 
 
 use super::{column_widths, constraints, fit, safe, width};
 use crate::analysis::PipelineHistory;
-use crate::display::{age, short_digest};
+use crate::display::{age, place, short_digest};
 use crate::tui::app::App;
 use crate::tui::layout::list_height;
 use crate::tui::view::{Pane, scroll_offset};
@@ -25,13 +25,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
         .title(Line::styled(title, t.border(focused)));
     let inner = block.inner(area);
     if app.exec_rows.is_empty() {
-        let shown: Vec<_> = app
-            .analysis
-            .pipelines
-            .iter()
-            .filter(|p| app.filters.profile.as_ref().is_none_or(|n| *n == p.profile))
-            .collect();
-        let prefix = app.filters.profile.as_ref().map(|n| format!("{}: ", safe(n))).unwrap_or_default();
+        let shown: Vec<_> =
+            app.analysis.pipelines.iter().filter(|p| app.filters.shows(&p.profile, &p.region)).collect();
+        let label = app.filters.profile_label(app.analysis.several_regions());
+        let prefix = label.map(|n| format!("{}: ", safe(&n))).unwrap_or_default();
         let msg = if app.loading() {
             "waiting for the first poll…".to_string()
         } else if shown.is_empty() {
@@ -53,9 +50,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
     let end = (offset + height).min(app.exec_rows.len());
     let execs: Vec<_> = app.exec_rows[offset..end].iter().filter_map(|r| r.get(&app.analysis)).collect();
     // The profile column only when the rows come from more than one profile.
-    let several = execs.iter().any(|(p, _)| execs.first().is_some_and(|(f, _)| p.profile != f.profile));
-    let profile_w =
-        if several { execs.iter().map(|(p, _)| width(&safe(&p.profile))).max().unwrap_or(0).min(16) } else { 0 };
+    // The profile is shown with its region when a profile polls several.
+    let regions = app.analysis.several_regions();
+    let profile = |p: &crate::analysis::PipelineHistory| safe(&place(&p.profile, &p.region, regions));
+    let several = execs.iter().any(|(p, _)| execs.first().is_some_and(|(f, _)| profile(p) != profile(f)));
+    let profile_w = if several {
+        execs.iter().map(|(p, _)| width(&profile(p))).max().unwrap_or(0).min(if regions { 24 } else { 16 })
+    } else {
+        0
+    };
     let pipe_w = execs.iter().map(|(p, _)| width(&pipeline_name(p))).max().unwrap_or(0).min(32);
     let trig_w = execs.iter().map(|(_, e)| width(&safe(&e.trigger))).max().unwrap_or(0).min(24);
     let trig_min = execs.iter().map(|(_, e)| width(short_trigger(&e.trigger))).max().unwrap_or(0).min(trig_w);
@@ -91,7 +94,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
                 Cell::from(Span::styled(fit(&safe(e.status.as_str()), ws).into_owned(), t.exec_status(&e.status))),
             ];
             if wp > 0 {
-                cells.push(Cell::from(fit(&safe(&p.profile), wp).into_owned()));
+                cells.push(Cell::from(fit(&profile(p), wp).into_owned()));
             }
             cells.push(Cell::from(fit(&pipeline_name(p), wpl).into_owned()));
             if wt > 0 {

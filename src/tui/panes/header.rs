@@ -46,8 +46,8 @@ fn summary(app: &App, w: usize) -> Line<'static> {
     if app.filters.flagged_only {
         right.push("[flagged only]".to_string());
     }
-    if let Some(p) = &app.filters.profile {
-        right.push(format!("[profile {}]", safe(p)));
+    if let Some(p) = app.filters.profile_label(app.analysis.several_regions()) {
+        right.push(format!("[profile {}]", safe(&p)));
     }
     if let Some(k) = &app.filters.pipeline {
         right.push(format!("[pipeline {}]", safe(&k.name)));

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, 
 
 use super::executions::short_trigger;
 use super::{column_widths, constraints, fit, safe, width};
-use crate::display::age;
+use crate::display::{age, place};
 use crate::tui::app::App;
 use crate::tui::layout::list_height;
 use crate::tui::view::scroll_offset;
@@ -37,8 +37,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
         if s.is_empty() { "no ECR source".to_string() } else { safe(&s.join(", ")) }
     };
     let name_w = rows.iter().map(|r| width(&safe(&app.analysis.pipelines[r.pipeline].name))).max().unwrap_or(0).min(32);
-    let prof_w =
-        rows.iter().map(|r| width(&safe(&app.analysis.pipelines[r.pipeline].profile))).max().unwrap_or(0).min(16);
+    // The profile, with its region when a profile polls several.
+    let regions = app.analysis.several_regions();
+    let profile = |p: &crate::analysis::PipelineHistory| safe(&place(&p.profile, &p.region, regions));
+    let prof_w = rows
+        .iter()
+        .map(|r| width(&profile(&app.analysis.pipelines[r.pipeline])))
+        .max()
+        .unwrap_or(0)
+        .min(if regions { 24 } else { 16 });
     let watch_w = rows.iter().map(|r| width(&watches(r.pipeline))).max().unwrap_or(0).min(40);
     // Priority: untriggered, pipeline, last run (required); then profile, last push, trigger, watches.
     let w = column_widths(
@@ -73,7 +80,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
             let mut cells =
                 vec![Cell::from(Span::styled(count, if r.untriggered > 0 { t.untriggered() } else { t.dim() }))];
             if wp > 0 {
-                cells.push(Cell::from(fit(&safe(&p.profile), wp).into_owned()));
+                cells.push(Cell::from(fit(&profile(p), wp).into_owned()));
             }
             cells.push(Cell::from(fit(&safe(&p.name), wn).into_owned()));
             cells.push(match last {

@@ -11,7 +11,7 @@ use super::{column_widths, constraints, fit, safe, width};
 use crate::analysis::PushVerdict;
 use crate::analysis::correlate::PushStatus;
 use crate::analysis::diagnose::Code;
-use crate::display::{age, short_digest};
+use crate::display::{age, place, short_digest};
 use crate::tui::app::App;
 use crate::tui::layout::list_height;
 use crate::tui::theme::push_badge;
@@ -94,12 +94,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
         .title(Line::styled(title, t.border(focused)));
     let inner = block.inner(area);
     if app.push_rows.is_empty() {
-        let in_profile = |p: &&PushVerdict| app.filters.profile.as_ref().is_none_or(|n| *n == p.profile);
+        let in_profile = |p: &&PushVerdict| app.filters.shows(&p.profile, &p.region);
         let msg = if app.loading() {
             "waiting for the first poll…".to_string()
         } else if !app.analysis.pushes.iter().any(|p| in_profile(&p)) {
-            match &app.filters.profile {
-                Some(name) => format!("{}: no pushes in the lookback window", safe(name)),
+            match app.filters.profile_label(app.analysis.several_regions()) {
+                Some(name) => format!("{}: no pushes in the lookback window", safe(&name)),
                 None => "no pushes in the lookback window".to_string(),
             }
         } else {
@@ -117,9 +117,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
     let end = (offset + height).min(app.push_rows.len());
     let pushes: Vec<&PushVerdict> = app.push_rows[offset..end].iter().map(|&i| &app.analysis.pushes[i]).collect();
     // The profile column only when the rows come from more than one profile.
-    let several = pushes.iter().any(|p| p.profile != pushes[0].profile);
-    let profile_w =
-        if several { pushes.iter().map(|p| width(&safe(&p.profile))).max().unwrap_or(0).min(16) } else { 0 };
+    // The profile is shown with its region when a profile polls several.
+    let regions = app.analysis.several_regions();
+    let profile = |p: &PushVerdict| safe(&place(&p.profile, &p.region, regions));
+    let several = pushes.iter().any(|p| profile(p) != profile(pushes[0]));
+    let profile_w = if several {
+        pushes.iter().map(|p| width(&profile(p))).max().unwrap_or(0).min(if regions { 24 } else { 16 })
+    } else {
+        0
+    };
     let image_w = pushes.iter().map(|p| width(&image(p))).max().unwrap_or(0).min(48);
     // Account ids to profile names, so a cross-account push says "by account-b".
     let names = |account: &str| -> Option<String> {
@@ -168,7 +174,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, now: Timestamp) {
                 Cell::from(Line::from(format!("{:>4}", age(now, p.push.pushed_at)))),
             ];
             if wp > 0 {
-                cells.push(Cell::from(fit(&safe(&p.profile), wp).into_owned()));
+                cells.push(Cell::from(fit(&profile(p), wp).into_owned()));
             }
             cells.push(Cell::from(fit(&image(p), wi).into_owned()));
             if wd > 0 {

@@ -40,17 +40,19 @@ impl App {
         }
     }
 
-    /// The console of `profile`, from its region and identity.
-    fn console(&self, profile: &str) -> Option<Console> {
-        self.analysis.profiles.iter().find(|p| p.name == profile).and_then(Console::of_profile)
+    /// The console of `profile` in `region`, from its identity.
+    fn console(&self, profile: &str, region: &str) -> Option<Console> {
+        self.analysis.outcome(profile, region).and_then(Console::of_profile)
     }
 
     /// The console URL of `item`, and what it shows (for the notice).
     fn url_of(&self, item: &Item) -> Option<(String, &'static str)> {
         match item {
-            Item::Push(k) => Some((self.console(&k.profile)?.image(&k.repository, &k.digest)?, "the image")),
-            Item::Execution(k) => Some((self.console(&k.profile)?.execution(&k.pipeline, &k.id), "the execution")),
-            Item::Pipeline(k) => Some((self.console(&k.profile)?.pipeline(&k.name), "the pipeline")),
+            Item::Push(k) => Some((self.console(&k.profile, &k.region)?.image(&k.repository, &k.digest)?, "the image")),
+            Item::Execution(k) => {
+                Some((self.console(&k.profile, &k.region)?.execution(&k.pipeline, &k.id), "the execution"))
+            }
+            Item::Pipeline(k) => Some((self.console(&k.profile, &k.region)?.pipeline(&k.name), "the pipeline")),
         }
     }
 

@@ -1,9 +1,13 @@
 //! Helpers for the integration tests: moto, seeding, configs, and running the pipewatch binary.
 
 pub mod corpus;
+pub mod exposition;
+pub mod http;
 pub mod moto;
+pub mod prometheus;
 pub mod proxy;
 mod selftest;
+pub mod serve;
 pub mod sim;
 
 use std::io::Write;
@@ -106,22 +110,43 @@ pub fn config_toml(profiles: &[(&str, &str, &str)]) -> String {
 /// `PIPEWATCH_*` variables, `NO_COLOR=1`, and a 60 s kill timeout so a hang fails instead of blocking.
 pub fn pipewatch() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_pipewatch"));
-    for (key, _) in std::env::vars_os() {
-        let Some(key) = key.to_str() else { continue };
-        if key.starts_with("AWS_") || key.starts_with("PIPEWATCH_") || key == "RUST_LOG" {
-            cmd.env_remove(key);
-        }
+    let (removed, set) = clean_env();
+    for key in removed {
+        cmd.env_remove(key);
     }
-    let nowhere = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pipewatch-it-no-such-dir");
-    cmd.env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing-secret")
-        .env("AWS_REGION", REGION)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", nowhere.join("config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", nowhere.join("credentials"))
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(60));
+    cmd.envs(set).timeout(Duration::from_secs(60));
     cmd
+}
+
+/// [`pipewatch`] as a `std::process::Command`, for runs in the background (`serve`): the same clean environment,
+/// no timeout (the caller bounds its waits).
+pub fn pipewatch_process() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pipewatch"));
+    let (removed, set) = clean_env();
+    for key in removed {
+        cmd.env_remove(key);
+    }
+    cmd.envs(set);
+    cmd
+}
+
+/// The variables [`pipewatch`] removes, and those it sets.
+fn clean_env() -> (Vec<String>, Vec<(&'static str, std::ffi::OsString)>) {
+    let removed = std::env::vars_os()
+        .filter_map(|(key, _)| key.into_string().ok())
+        .filter(|key| key.starts_with("AWS_") || key.starts_with("PIPEWATCH_") || key == "RUST_LOG")
+        .collect();
+    let nowhere = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pipewatch-it-no-such-dir");
+    let set = vec![
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing-secret".into()),
+        ("AWS_REGION", REGION.into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("AWS_CONFIG_FILE", nowhere.join("config").into()),
+        ("AWS_SHARED_CREDENTIALS_FILE", nowhere.join("credentials").into()),
+        ("NO_COLOR", "1".into()),
+    ];
+    (removed, set)
 }
 
 /// What one run of pipewatch did.

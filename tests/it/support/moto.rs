@@ -70,6 +70,34 @@ impl Moto {
         self.venv.join("bin").join("python")
     }
 
+    /// Makes `import {module}` work in the virtualenv, pip-installing `requirement` when it does not (under the
+    /// same lock as the moto install). For test helpers written in Python (the exposition-format parser).
+    pub fn ensure_package(&self, module: &str, requirement: &str) -> Result<(), String> {
+        let importable = || {
+            Command::new(self.python())
+                .args(["-c", &format!("import {module}")])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if importable() {
+            return Ok(());
+        }
+        let _guard = LockFile::acquire(&lock_path(&self.venv))?;
+        if importable() {
+            return Ok(());
+        }
+        eprintln!("installing {requirement} into {}", self.venv.display());
+        run(
+            Command::new(self.venv.join("bin").join("pip"))
+                .args(["install", "--quiet", "--disable-pip-version-check", requirement])
+                .env_remove("PIP_REQUIRE_VIRTUALENV"),
+            &format!("pip install '{requirement}'"),
+        )
+    }
+
     /// Where moto_server's output goes.
     pub fn log_file(&self) -> &Path {
         &self.log
