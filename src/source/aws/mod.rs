@@ -7,7 +7,7 @@
 //! step runs in `explain` (`trail`, `rules` with `targets` and `iam`, and past the rules `triggers`: `bus`,
 //! `trail_coverage`, `metrics`). `convert` turns SDK answers into domain types and `errors` SDK errors into
 //! [`PollError`]s; `partition` builds ARNs, `limiter` paces CloudTrail per account and region across profiles, and
-//! `stats` counts the calls.
+//! `stats` counts the calls. `organization` lists an AWS Organization's accounts for `pipewatch init --org`.
 
 mod bus;
 mod clients;
@@ -22,6 +22,7 @@ mod limiter;
 mod memory;
 mod metrics;
 mod orchestrate;
+pub mod organization;
 mod partition;
 mod pipelines;
 mod profile_poll;
