@@ -16,11 +16,16 @@ Exit codes (--once):
   2  usage or configuration error
   3  at least one profile failed to poll (wins over 1)
 Exit codes (doctor): 0 every check passed, 3 a profile has a problem, 2 usage or configuration error.
+Exit codes (init): 0 written, 2 usage error or the file exists (--force replaces it), 3 the organization
+  cannot be listed.
 
 Config lookup: --config PATH, else $PIPEWATCH_CONFIG, else $XDG_CONFIG_HOME/pipewatch/config.toml
-(~/.config/pipewatch/config.toml). See config.example.toml.
+(~/.config/pipewatch/config.toml). With no file there (and none named), pipewatch watches the ambient AWS
+credentials and region as one profile (`default`, or $AWS_PROFILE); `pipewatch init` writes a config.
 
 Examples:
+  pipewatch init --org --role-name pipewatch-read --regions us-east-1
+                                        one profile per account of your AWS Organization
   pipewatch --demo                      the dashboard on two simulated accounts
   pipewatch --once --output json        poll every profile once, print JSON, exit with a status
   pipewatch --once --only untriggered --output ndjson | jq .digest
@@ -39,8 +44,8 @@ pub struct Cli {
     #[arg(long)]
     pub once: bool,
 
-    /// Output format of --once and doctor (ndjson: one push, or one profile's checks, per line)
-    #[arg(long, value_enum, default_value_t = Output::Text, global = true)]
+    /// Output format of --once (ndjson: one push per line)
+    #[arg(long, value_enum, default_value_t = Output::Text)]
     pub output: Output,
 
     /// With --once: only the pushes of these statuses (repeatable or comma-separated; the exit code is unchanged)
@@ -75,7 +80,7 @@ pub struct Cli {
     #[arg(long)]
     pub stats: bool,
 
-    /// Bound on one poll of one profile, and on each doctor check (e.g. 10s)
+    /// Bound on one poll of one profile, on each doctor check, and on init --org's listing (e.g. 10s; init: 60s)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true, global = true)]
     pub timeout: Option<Duration>,
 
@@ -85,13 +90,21 @@ pub struct Cli {
 }
 
 /// Subcommands besides the dashboard and `--once`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Subcommand)]
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
 pub enum Command {
+    /// Write a starting config: the two-account example to edit, or (--org) one profile per ACTIVE account of
+    /// your AWS Organization. Writes where pipewatch looks (--config, $PIPEWATCH_CONFIG, else
+    /// ~/.config/pipewatch/config.toml) unless --output says otherwise; never replaces a file without --force
+    Init(InitArgs),
     /// Print the least-privilege IAM policy pipewatch needs in each polled account
     IamPolicy,
     /// Check each profile in the order you would debug it: config, credentials, AssumeRole, identity, clock, then
     /// one minimal read per API pipewatch calls (a denied read prints the IAM statement to add)
-    Doctor,
+    Doctor {
+        /// Output format (ndjson: one profile's checks per line) [default: text]
+        #[arg(long, value_enum)]
+        output: Option<Output>,
+    },
     /// Print a shell completion script to stdout (see README for where to put it)
     Completions {
         /// The shell to complete for
@@ -111,6 +124,37 @@ pub struct ServeArgs {
     /// Address and port to listen on; anything but loopback exposes the report to the network
     #[arg(long, value_name = "ADDR:PORT", default_value = crate::serve::DEFAULT_LISTEN)]
     pub listen: SocketAddr,
+}
+
+/// The arguments of `pipewatch init`.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct InitArgs {
+    /// One profile per ACTIVE account of the AWS Organization (Organizations ListAccounts, with the ambient
+    /// credentials of the management or a delegated administrator account)
+    #[arg(long, requires = "role_name")]
+    pub org: bool,
+
+    /// With --org: the role every profile assumes, deployed to each member account (role_arn =
+    /// arn:<partition>:iam::<account>:role/NAME)
+    #[arg(long, value_name = "NAME", requires = "org")]
+    pub role_name: Option<String>,
+
+    /// With --org: the regions to watch, comma-separated [default: the ambient region]
+    #[arg(long, value_name = "REGION", value_delimiter = ',', requires = "org")]
+    pub regions: Vec<String>,
+
+    /// With --org: the external id every profile sends with AssumeRole
+    #[arg(long, value_name = "ID", requires = "org")]
+    pub external_id: Option<String>,
+
+    /// Where to write the config (`-`: stdout) [default: --config, $PIPEWATCH_CONFIG, else
+    /// ~/.config/pipewatch/config.toml]
+    #[arg(long, value_name = "PATH")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// Replace the file if it exists
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `--output` formats.

@@ -4,7 +4,8 @@
 //! named only under `source::aws` and that no two files import each other):
 //!
 //! - **Configuration** (pure): [`config`] reads and validates `config.toml` (profiles, `[keys]`, `[theme]`) into
-//!   a `Config`; [`cli`] is the clap definition of the flags and subcommands.
+//!   a `Config`; [`cli`] is the clap definition of the flags and subcommands; [`init`] writes a starting config
+//!   (the example, or one profile per account of an AWS Organization listed by `source::aws`).
 //! - **Domain model** (pure): [`model`] is what one account holds (identity, pipelines and their executions,
 //!   images, trigger rules, typed poll errors), free of SDK types; [`cloudtrail`] and [`oci`] parse what AWS hands
 //!   over as text (PutImage records, image indexes).
@@ -32,6 +33,7 @@ pub mod console;
 pub mod display;
 pub mod doctor;
 pub mod exit;
+pub mod init;
 pub mod logging;
 pub mod model;
 pub mod notify;

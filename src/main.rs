@@ -9,8 +9,9 @@ use clap::{CommandFactory, Parser};
 use jiff::Timestamp;
 
 use pipewatch::analysis::Analysis;
-use pipewatch::cli::{Cli, Command, Output};
+use pipewatch::cli::{Cli, Command, InitArgs, Output};
 use pipewatch::config::{self, ConfigError, Notify, Overrides, Settings};
+use pipewatch::init::{self, Destination, InitError, OrgOptions};
 use pipewatch::logging;
 use pipewatch::notify::Notifications;
 use pipewatch::poller;
@@ -23,6 +24,9 @@ use pipewatch::{display, doctor, exit};
 
 /// The least-privilege policy shipped in `assets/`, printed by `pipewatch iam-policy`.
 const IAM_POLICY: &str = include_str!("../assets/iam-readonly-policy.json");
+
+/// Bound on `pipewatch init --org`'s whole listing when `--timeout` is not given (15 pages for 300 accounts).
+const INIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Refresh interval of the demo when `--refresh` is not given (the simulation moves every few seconds).
 const DEMO_REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
@@ -40,6 +44,9 @@ enum RunError {
     /// The config file cannot be located, read or resolved, or an override does not fit it.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// `pipewatch init` cannot list the organization or write the file.
+    #[error(transparent)]
+    Init(#[from] InitError),
     /// The async runtime cannot start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(io::Error),
@@ -66,6 +73,7 @@ impl RunError {
             | RunError::WritePolicy(_)
             | RunError::Serve(_) => exit::USAGE,
             RunError::WriteReport(_) => exit::PROFILE_FAILED,
+            RunError::Init(e) => e.exit_code(),
         }
     }
 }
@@ -83,11 +91,12 @@ fn main() -> ExitCode {
 
 /// Runs the program; `Ok` carries the exit code of the dashboard or of the `--once` report.
 fn run(cli: Cli) -> Result<u8, RunError> {
-    match cli.command {
+    match &cli.command {
         Some(Command::IamPolicy) => return print(IAM_POLICY.as_bytes()),
+        Some(Command::Init(args)) => return init(&cli, args),
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "pipewatch", &mut script);
+            clap_complete::generate(*shell, &mut Cli::command(), "pipewatch", &mut script);
             return print(&script);
         }
         Some(Command::Man) => {
@@ -95,7 +104,7 @@ fn run(cli: Cli) -> Result<u8, RunError> {
             clap_mangen::Man::new(Cli::command()).render(&mut page).map_err(RunError::WritePolicy)?;
             return print(&page);
         }
-        Some(Command::Doctor) => return doctor(&cli),
+        Some(Command::Doctor { output }) => return doctor(&cli, output.unwrap_or(cli.output)),
         Some(Command::Serve(_)) | None => {}
     }
     let serving = matches!(cli.command, Some(Command::Serve(_)));
@@ -142,8 +151,7 @@ fn run(cli: Cli) -> Result<u8, RunError> {
         return runtime.block_on(dispatch(&cli, source, &settings, &ui, None));
     }
 
-    let path = config::locate(cli.config.as_deref())?;
-    let config = config::load(&path)?.apply(&overrides)?;
+    let config = load_config(&cli)?.config.apply(&overrides)?;
     let settings = config.settings.clone();
     runtime.block_on(async {
         let source = Arc::new(AwsSource::new(&config.profiles).await);
@@ -153,7 +161,7 @@ fn run(cli: Cli) -> Result<u8, RunError> {
 
 /// `pipewatch doctor`: every check of every selected profile (or of the demo), written as asked; exit 0 when all
 /// is well, 3 when a profile has a problem.
-fn doctor(cli: &Cli) -> Result<u8, RunError> {
+fn doctor(cli: &Cli, output: Output) -> Result<u8, RunError> {
     if !cli.only.is_empty() || cli.once {
         return Err(RunError::Usage("doctor takes no --once or --only"));
     }
@@ -162,8 +170,21 @@ fn doctor(cli: &Cli) -> Result<u8, RunError> {
         doctor::demo::checkup(source_profiles(&demo))
     } else {
         let overrides = Overrides { timeout: cli.timeout, profiles: cli.profiles.clone(), ..Overrides::default() };
-        let path = config::locate(cli.config.as_deref())?;
-        let config = config::load(&path)?.apply(&overrides)?;
+        let located = load_config(cli)?;
+        let config_source = match &located.ambient {
+            Some(looked_at) => doctor::ConfigSource {
+                path: looked_at.display().to_string(),
+                found_by: format!(
+                    "no file there: the ambient AWS credentials as profile `{}`",
+                    located.config.profiles[0].name
+                ),
+            },
+            None => doctor::ConfigSource {
+                path: located.config.path.display().to_string(),
+                found_by: config::found_by(cli.config.as_deref()).to_string(),
+            },
+        };
+        let config = located.config.apply(&overrides)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -174,16 +195,10 @@ fn doctor(cli: &Cli) -> Result<u8, RunError> {
             config.settings.timeout,
             cli.timeout.is_some(),
         ));
-        doctor::Checkup {
-            config: Some(doctor::ConfigSource {
-                path: path.display().to_string(),
-                found_by: config::found_by(cli.config.as_deref()).to_string(),
-            }),
-            profiles,
-        }
+        doctor::Checkup { config: Some(config_source), profiles }
     };
     let out = io::stdout().lock();
-    let written = match cli.output {
+    let written = match output {
         Output::Text => report::doctor::write_text(&checkup, out, display::use_color(&io::stdout())),
         Output::Json => report::doctor::write_json(&checkup, out),
         Output::Ndjson => report::doctor::write_lines(&checkup, out),
@@ -193,6 +208,69 @@ fn doctor(cli: &Cli) -> Result<u8, RunError> {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(checkup.exit_code()),
         Err(e) => Err(RunError::WriteReport(e)),
     }
+}
+
+/// The config file, or without one (and none named) the ambient credentials as one profile, which is said once on
+/// stderr with how to watch more accounts.
+fn load_config(cli: &Cli) -> Result<config::Located, RunError> {
+    let located = config::load_or_ambient(cli.config.as_deref())?;
+    if let Some(looked_at) = &located.ambient {
+        let name = located.config.profiles.first().map(|p| p.name.as_str()).unwrap_or(config::AMBIENT_PROFILE);
+        eprintln!("{}", config::ambient_notice(looked_at, name));
+    }
+    Ok(located)
+}
+
+/// `pipewatch init`: the example, or one profile per ACTIVE account of the organization, written to `--output`
+/// (else where pipewatch looks for its config) or stdout; prints the path it wrote.
+fn init(cli: &Cli, args: &InitArgs) -> Result<u8, RunError> {
+    let path = match &args.output {
+        Some(path) => path.clone(),
+        None => config::locate(cli.config.as_deref())?,
+    };
+    let to = Destination::of(&path, args.force);
+    // Refused before AWS is asked (the write itself refuses again, atomically).
+    if let Destination::File { path, force: false } = &to
+        && path.exists()
+    {
+        return Err(InitError::Exists(path.clone()).into());
+    }
+    let (text, what) = match (&args.role_name, args.org) {
+        (Some(role_name), true) => {
+            let runtime =
+                tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(RunError::Runtime)?;
+            let timeout = cli.timeout.unwrap_or(INIT_TIMEOUT);
+            let listing = runtime
+                .block_on(pipewatch::source::aws::organization::list_accounts(timeout))
+                .map_err(|(failure, detail)| InitError::Organization { failure, detail })?;
+            let regions =
+                if args.regions.is_empty() { listing.region.into_iter().collect() } else { args.regions.clone() };
+            let options = OrgOptions {
+                role_name: role_name.clone(),
+                partition: listing.partition,
+                regions,
+                external_id: args.external_id.clone(),
+            };
+            let text = init::render_org(&listing.accounts, &options)?;
+            let active = listing.accounts.iter().filter(|a| a.is_active()).count();
+            let what = format!(
+                "{active} profiles, one per ACTIVE account of the organization ({} not ACTIVE left out); deploy the \
+                 role `{}` to every member account (README: \"A whole organization\"), then run `pipewatch doctor`",
+                listing.accounts.len() - active,
+                pipewatch::sanitize::clean(role_name)
+            );
+            (text, what)
+        }
+        _ => (
+            init::EXAMPLE.to_string(),
+            "the two-account example: put your accounts' role ARNs in it, then run `pipewatch doctor`".to_string(),
+        ),
+    };
+    init::write(&text, &to, io::stdout().lock())?;
+    if let Destination::File { path, .. } = &to {
+        let _ = writeln!(io::stdout().lock(), "wrote {}: {what}", path.display());
+    }
+    Ok(exit::HEALTHY)
 }
 
 /// The profiles of a source.
@@ -274,7 +352,8 @@ mod tests {
             ),
             (
                 RunError::from(ConfigError::NoProfiles { path: "c.toml".into() }),
-                "no [profiles.*] table in c.toml (add at least one [profiles.NAME] table; see config.example.toml)",
+                "no [profiles.*] table in c.toml (add at least one [profiles.NAME] table; `pipewatch init --output -` \
+                 prints an example)",
                 2,
             ),
             (RunError::Runtime(broken()), "cannot start the async runtime: disk full", 2),

@@ -18,9 +18,10 @@ pub enum ConfigError {
     /// Neither `--config`, `$PIPEWATCH_CONFIG`, `$XDG_CONFIG_HOME` nor `$HOME` is usable.
     #[error("cannot locate the config file: pass --config PATH, or set PIPEWATCH_CONFIG, XDG_CONFIG_HOME or HOME")]
     NoLocation,
-    /// The file does not exist.
+    /// The file named by `--config` or `$PIPEWATCH_CONFIG` does not exist (a default location that holds no file
+    /// means the ambient credentials instead, see `load_or_ambient`).
     #[error(
-        "{}: config file not found (pass --config PATH or set PIPEWATCH_CONFIG; see config.example.toml)",
+        "{}: config file not found (check the path, or write one there with `pipewatch init --output PATH`)",
         show_path(.path)
     )]
     NotFound { path: PathBuf },
@@ -39,7 +40,8 @@ pub enum ConfigError {
     Invalid { path: PathBuf, location: Option<Location>, message: String },
     /// The file has no `[profiles.NAME]` table.
     #[error(
-        "no [profiles.*] table in {} (add at least one [profiles.NAME] table; see config.example.toml)",
+        "no [profiles.*] table in {} (add at least one [profiles.NAME] table; `pipewatch init --output -` prints an \
+         example)",
         show_path(.path)
     )]
     NoProfiles { path: PathBuf },

@@ -4,9 +4,11 @@
 //! kept with its byte span), then resolved into the public types below (`resolve`, with the AWS name checks of
 //! `validate`). Every error is a [`ConfigError`] (`error`) whose `Display` is a single line naming the file and,
 //! where the position is known, `line:column`, the table and the key (`document` maps spans back to them).
-//! `lookup` finds the file, `load` reads it (size and UTF-8 checks), `duration` parses human durations for the
-//! file and the command line alike.
+//! `lookup` finds the file, `load` reads it (size and UTF-8 checks), `ambient` stands in for a default file that
+//! does not exist (the ambient credentials as one profile), `duration` parses human durations for the file and the
+//! command line alike.
 
+mod ambient;
 mod document;
 mod duration;
 mod error;
@@ -27,6 +29,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use ambient::{AMBIENT_PROFILE, Located, ambient, ambient_notice, load_or_ambient, load_or_ambient_with};
 pub use duration::parse_duration;
 pub use error::{ConfigError, Location};
 pub use load::{load, load_ui};

@@ -13,7 +13,7 @@ fn every_shell_gets_a_script_naming_the_subcommands() {
         let (code, script) = pipewatch(&["completions", shell]);
         assert_eq!(code, 0, "{shell}");
         let script = String::from_utf8(script).unwrap();
-        for word in ["doctor", "iam-policy", "completions", "output", "profile"] {
+        for word in ["doctor", "iam-policy", "init", "role-name", "completions", "output", "profile"] {
             assert!(script.contains(word), "{shell}: no {word} in\n{script}");
         }
     }
@@ -38,7 +38,7 @@ fn the_man_page_renders() {
     assert_eq!(code, 0);
     let page = String::from_utf8(page).unwrap();
     assert!(page.contains(".TH pipewatch 1"), "{page}");
-    for word in ["doctor", "iam\\-policy", "completions", "\\-\\-only"] {
+    for word in ["doctor", "iam\\-policy", "init", "completions", "\\-\\-only"] {
         assert!(page.contains(word), "no {word} in the man page");
     }
     let dir = tempfile::tempdir().unwrap();

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 
 /// Client fields of `ProfileClients` (`src/source/aws/clients.rs`) and their IAM prefixes.
-const SERVICES: [(&str, &str); 7] = [
+const SERVICES: [(&str, &str); 8] = [
     ("sts", "sts"),
     ("ecr", "ecr"),
     ("codepipeline", "codepipeline"),
@@ -13,6 +13,8 @@ const SERVICES: [(&str, &str); 7] = [
     ("events", "events"),
     ("iam", "iam"),
     ("cloudwatch", "cloudwatch"),
+    // `pipewatch init --org` (`source/aws/organization.rs`), in the management account only.
+    ("organizations", "organizations"),
 ];
 /// Client methods that are not API operations.
 const NOT_OPERATIONS: [&str; 1] = ["config"];
@@ -83,12 +85,19 @@ fn policy_actions() -> BTreeSet<String> {
 /// What the base identity is allowed (`doctor` calls AssumeRole itself, to explain its errors).
 const BASE_IDENTITY: &str = "sts:AssumeRole";
 
+/// What `pipewatch init --org` needs in the management (or a delegated administrator) account: its own policy,
+/// since it runs in that one account only, and no doctor check, since doctor checks the polled accounts.
+const ORG_LISTING: &str = "organizations:ListAccounts";
+
 #[test]
 fn policy_matches_the_calls_in_the_code() {
     let mut called = called_operations();
     assert!(called.contains("codepipeline:ListPipelineExecutions"), "scanner found {called:?}");
     assert!(called.remove(BASE_IDENTITY), "doctor's AssumeRole call not found");
     assert!(actions_of("iam-assume-policy.json").contains(BASE_IDENTITY));
+    assert!(called.remove(ORG_LISTING), "init's ListAccounts call not found");
+    assert_eq!(actions_of("iam-organizations-policy.json"), BTreeSet::from([ORG_LISTING.to_string()]));
+    assert!(!policy_actions().contains(ORG_LISTING), "the polled accounts' policy must not allow {ORG_LISTING}");
     assert_eq!(called, policy_actions());
 }
 
@@ -99,6 +108,7 @@ fn every_called_api_has_a_doctor_check() {
     let mut called = called_operations();
     called.remove(BASE_IDENTITY);
     called.remove("sts:GetCallerIdentity");
+    called.remove(ORG_LISTING);
     let checked: BTreeSet<String> =
         pipewatch::source::aws::doctor::checked_actions().into_iter().map(str::to_string).collect();
     let missing: Vec<_> = called.difference(&checked).collect();
@@ -128,4 +138,21 @@ fn trust_policies_are_valid_json_with_an_external_id_condition() {
         assert_eq!(st["Action"], "sts:AssumeRole", "{name}");
         assert!(st["Condition"]["StringEquals"]["sts:ExternalId"].is_string(), "{name}");
     }
+}
+
+/// The member-account role of the StackSet template (README, "A whole organization") grants exactly the shipped
+/// policy and requires the external id.
+#[test]
+fn the_stackset_template_grants_the_shipped_policy() {
+    let read = |name: &str| -> serde_json::Value {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join(name);
+        serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let template = read("member-role-stackset.json");
+    let role = &template["Resources"]["PipewatchReadRole"];
+    assert_eq!(role["Type"], "AWS::IAM::Role");
+    assert_eq!(role["Properties"]["Policies"][0]["PolicyDocument"], read("iam-readonly-policy.json"));
+    let trust = &role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+    assert_eq!(trust["Action"], "sts:AssumeRole");
+    assert_eq!(trust["Condition"]["StringEquals"]["sts:ExternalId"], serde_json::json!({"Ref": "ExternalId"}));
 }

@@ -8,7 +8,7 @@
 //! `trail_coverage`, `metrics`). `convert` turns SDK answers into domain types and `errors` SDK errors into
 //! [`PollError`]s; `partition` builds ARNs, `limiter` paces CloudTrail per account and region across profiles,
 //! `quota` spends each account and region's request quota per API (shared by the profiles in them), and `stats`
-//! counts the calls.
+//! counts the calls. `organization` lists an AWS Organization's accounts for `pipewatch init --org`.
 
 mod bus;
 mod clients;
@@ -23,6 +23,7 @@ mod limiter;
 mod memory;
 mod metrics;
 mod orchestrate;
+pub mod organization;
 mod partition;
 mod pipelines;
 mod profile_poll;

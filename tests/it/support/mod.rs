@@ -36,13 +36,19 @@ pub fn fresh_account() -> String {
 /// Seeds moto with `tests/support/seed.py` (see its docstring for the scenario and result format) and returns
 /// its JSON result. `"endpoint"` defaults to the shared moto server's and `"region"` to [`REGION`].
 /// Panics with seed.py's stderr on failure.
-pub fn seed(mut scenario: Value) -> Value {
+pub fn seed(scenario: Value) -> Value {
+    run_seed_script("seed.py", scenario)
+}
+
+/// Runs `tests/support/<script>` with moto's python on `scenario` (its `"endpoint"` and `"region"` defaulted as
+/// for [`seed`]) and returns the JSON it prints. Panics with the script's stderr on failure.
+pub fn run_seed_script(script: &str, mut scenario: Value) -> Value {
     let moto = Moto::shared();
     let obj = scenario.as_object_mut().expect("a scenario is a JSON object");
     obj.entry("endpoint").or_insert_with(|| moto.endpoint().into());
     obj.entry("region").or_insert_with(|| REGION.into());
 
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/seed.py");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support").join(script);
     let mut child = moto::scrub_aws_env(&mut Command::new(moto.python()))
         .arg(&script)
         .stdin(Stdio::piped())
@@ -55,17 +61,19 @@ pub fn seed(mut scenario: Value) -> Value {
         .take()
         .expect("piped stdin")
         .write_all(scenario.to_string().as_bytes())
-        .expect("writing the scenario to seed.py");
-    let out = child.wait_with_output().expect("waiting for seed.py");
+        .expect("writing the scenario to the seed script");
+    let out = child.wait_with_output().expect("waiting for the seed script");
     assert!(
         out.status.success(),
-        "seed.py failed ({}):\n{}\nscenario: {scenario:#}\nmoto log: {}",
+        "{} failed ({}):\n{}\nscenario: {scenario:#}\nmoto log: {}",
+        script.display(),
         out.status,
         String::from_utf8_lossy(&out.stderr),
         moto.log_file().display()
     );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("seed.py printed invalid JSON ({e}):\n{}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{} printed invalid JSON ({e}):\n{}", script.display(), String::from_utf8_lossy(&out.stdout))
+    })
 }
 
 /// Writes `toml` to `dir/pipewatch.toml` and returns the path.
