@@ -1,4 +1,5 @@
-//! Opt-in diagnostics for `--once`: `PIPEWATCH_LOG=<filter>` writes logs to stderr.
+//! Opt-in diagnostics: `PIPEWATCH_LOG=<filter>` writes logs to stderr (with `--once`, or when stderr is not the
+//! dashboard's terminal).
 //!
 //! The filter uses tracing's env-filter syntax (`debug`, `pipewatch=trace`, ...). `RUST_LOG` is deliberately not
 //! read. The AWS SDK's crates (and the HTTP stack under them) are capped at `info` whatever the filter says: at

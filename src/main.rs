@@ -1,7 +1,7 @@
 //! The `pipewatch` binary: parse arguments, load the config, run `--once`, the dashboard or `serve`, map to an exit
 //! code.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -114,8 +114,9 @@ fn run(cli: Cli) -> Result<u8, RunError> {
     if !cli.only.is_empty() && !cli.once {
         return Err(RunError::Usage("--only filters the report of --once; the dashboard filters with `/` and `f`"));
     }
-    if cli.once {
-        // Only `--once` and `serve`: log lines on stderr would tear through the dashboard.
+    if cli.once || (!serving && !io::stderr().is_terminal()) {
+        // `--once`, `serve`, or a dashboard whose stderr is not its terminal: log lines on the dashboard's terminal
+        // would tear through it.
         logging::init_from_env().map_err(RunError::Logging)?;
     } else if serving {
         logging::init_from_env_or("info").map_err(RunError::Logging)?;

@@ -4,8 +4,9 @@
 //! ([`Source::poll`]), then, only when the analysis says something needs explaining ([`needs`]), the explain step
 //! ([`Source::explain`]) with the time left. [`poll_every_profile`] makes one poll of every profile (`--once`); a
 //! [`Poller`] owns one task per profile that polls again and again (the dashboard) until it is shut down or
-//! dropped. A profile never waits for another, and a hung poll is cut off at its timeout: a hung core read fails
-//! the profile, a hung explain step only leaves its checks "not checked".
+//! dropped; it reports a poll's core read before its explain step (`PollEvent::Read`), so that the dashboard paints
+//! a profile as soon as its data is in. A profile never waits for another, and a hung poll is cut off at its
+//! timeout: a hung core read fails the profile, a hung explain step only leaves its checks "not checked".
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -26,6 +27,18 @@ const NOTHING_TO_EXPLAIN: &str = "not read: every push is accounted for";
 /// Makes one poll of profile `index`: the core read, then the explain step if needed, both within `timeout` (the
 /// snapshot says what was cut off).
 pub async fn poll_within<S: Source>(source: &S, index: usize, req: PollRequest, timeout: Duration) -> ProfileSnapshot {
+    poll_reporting(source, index, req, timeout, |_| {}).await
+}
+
+/// [`poll_within`], handing the core read's snapshot to `on_read` when an explain step follows it, so that the
+/// dashboard can paint the profile meanwhile.
+pub async fn poll_reporting<S: Source>(
+    source: &S,
+    index: usize,
+    req: PollRequest,
+    timeout: Duration,
+    on_read: impl FnOnce(&ProfileSnapshot),
+) -> ProfileSnapshot {
     let started = Instant::now();
     let deadline = started + timeout;
     let mut snapshot = match tokio::time::timeout_at(deadline, source.poll(index, req)).await {
@@ -38,6 +51,9 @@ pub async fn poll_within<S: Source>(source: &S, index: usize, req: PollRequest, 
         }
     };
     let needs = needs(&snapshot, req.now, req.grace);
+    if !needs.is_empty() {
+        on_read(&snapshot);
+    }
     // The core read's part of the diagnostics (the registry's replication, which other profiles' pushes may need).
     let replication = std::mem::take(&mut snapshot.diagnostics.replication);
     if needs.is_empty() {
@@ -122,6 +138,8 @@ pub async fn poll_every_profile<S: Source>(
 pub enum PollEvent {
     /// A poll of `profile` started.
     Started { profile: usize },
+    /// The core read of a poll of `profile` ended and its explain step goes on: what was read so far.
+    Read { profile: usize, snapshot: Box<ProfileSnapshot> },
     /// A poll of `profile` finished (successfully or not) at `at`.
     Finished { profile: usize, at: Timestamp, snapshot: Box<ProfileSnapshot> },
 }
@@ -158,7 +176,10 @@ impl Poller {
                         return;
                     }
                     let req = PollRequest { now: Timestamp::now(), lookback, grace };
-                    let snapshot = poll_within(source.as_ref(), profile, req, timeout).await;
+                    let read = |s: &ProfileSnapshot| {
+                        let _ = tx.send(PollEvent::Read { profile, snapshot: Box::new(s.clone()) });
+                    };
+                    let snapshot = poll_reporting(source.as_ref(), profile, req, timeout, read).await;
                     let done = PollEvent::Finished { profile, at: Timestamp::now(), snapshot: Box::new(snapshot) };
                     if tx.send(done).is_err() {
                         return;

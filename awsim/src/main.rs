@@ -19,7 +19,8 @@ const USAGE: &str = "usage: awsim serve [--accounts N] [--regions r1,r2] [--pipe
 Serves a generated world of N accounts (ids from 100000000001), each with console-style pipelines over its
 repositories and a history of pushes (about one in ten made with another account's identity, so it started no
 run). --rate sets a token bucket per account, region and API for every API (LookupEvents keeps AWS's 2/s).
---config-out writes a pipewatch config with one profile per account and region.";
+--config-out writes a pipewatch config with one profile per account and region. GET /_awsim/requests
+answers the request log (tab-separated: at_ms, account, region, api, error); POST /_awsim/clear forgets it.";
 
 fn duration(s: &str) -> Option<Duration> {
     if let Some(ms) = s.strip_suffix("ms") {

@@ -57,6 +57,8 @@ impl Feed {
                 }
                 false
             }
+            // The core read before an explain step: `serve` answers from whole polls only.
+            PollEvent::Read { .. } => false,
             PollEvent::Finished { profile, at, snapshot } => {
                 let Some(p) = self.profiles.get_mut(profile) else { return false };
                 p.finish(at, *snapshot);

@@ -149,10 +149,19 @@ async fn event_loop<S: Source>(
     // Later sizes arrive as resize events.
     let size = terminal.size()?;
     app.update(Msg::Input(Event::Resize(size.width, size.height)), clock());
+    let (started, mut painted) = (tokio::time::Instant::now(), 0);
 
     loop {
         let now = clock();
         terminal.draw(|f| ui::draw(f, &app, now))?;
+        // For scripts/bench-org-dashboard.sh (PIPEWATCH_LOG with stderr not a terminal): when each profile's first
+        // poll is on screen.
+        let shown = app.profiles.iter().filter(|p| p.snapshot.is_some() || p.last_finished.is_some()).count();
+        if shown > painted {
+            painted = shown;
+            let elapsed_ms = started.elapsed().as_millis();
+            tracing::debug!(painted, of = app.profiles.len(), elapsed_ms, "frame");
+        }
         if hyperlinks {
             link_popup(terminal, &app, now)?;
         }

@@ -70,6 +70,17 @@ impl App {
                     p.polling = true;
                 }
             }
+            PollEvent::Read { profile, snapshot } => {
+                // A profile with nothing on screen yet shows its core read while the explain step goes on; one
+                // already shown keeps its last whole poll until the next ends.
+                if let Some(p) = self.profiles.get_mut(profile)
+                    && p.snapshot.is_none()
+                    && snapshot.error_line().is_none()
+                {
+                    p.snapshot = Some(*snapshot);
+                    self.stale = true;
+                }
+            }
             PollEvent::Finished { profile, at, snapshot } => {
                 let Some(p) = self.profiles.get_mut(profile) else {
                     return;

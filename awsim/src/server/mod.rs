@@ -7,6 +7,7 @@
 //! Signatures are never checked. Every request is logged and passes the token bucket of its (account, region,
 //! API) first.
 
+mod admin;
 mod cbor;
 mod cloudtrail;
 mod codepipeline;
@@ -193,6 +194,9 @@ fn route(req: &Request, form: &[(String, String)], scope_service: &str) -> Optio
 }
 
 pub(crate) fn handle(world: &World, req: &Request) -> Response {
+    if req.path.starts_with(admin::PREFIX) {
+        return admin::handle(world, req);
+    }
     let (key, region, scope_service) = credential_scope(req);
     let is_form = req.header("content-type").is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
     let form: Vec<(String, String)> =

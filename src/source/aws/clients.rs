@@ -16,6 +16,8 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, Region, SdkConfig};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::{Builder, ConnectorBuilder, tls};
 
 use crate::config::{CredentialSource, Profile};
 use crate::model::{ErrorKind, PollError};
@@ -56,10 +58,38 @@ impl ProfileClients {
     }
 }
 
-/// Builds the SDK config of one profile: region, endpoint, source credentials and the assumed role. Every time the
-/// role's credentials are asked for, `assume_role_calls` counts one (the SDK's cache asks once per session).
-pub(super) async fn sdk_config(p: &Profile, assume_role_calls: Arc<AtomicU32>) -> Result<SdkConfig, PollError> {
-    with_role(p, base_loader(p).load().await, assume_role_calls).await
+/// The SDK's default HTTPS client (rustls with aws-lc, proxies from the environment), made once for every profile:
+/// left to the SDK, each service client of each profile builds its own connection pool and TLS setup, which costs
+/// about a megabyte and a millisecond of CPU per profile (BENCHMARKS.md, "Organization scale"). Handed out in an
+/// otherwise empty `SdkConfig` (its `http_client()`).
+pub(super) fn shared_http_client() -> SdkConfig {
+    let http = Builder::new().build_with_connector_fn(|settings, components| {
+        let mut conn =
+            ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc));
+        conn.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            conn.set_sleep_impl(components.sleep_impl());
+        }
+        conn.set_proxy_config(Some(ProxyConfig::from_env()));
+        conn.build()
+    });
+    SdkConfig::builder().http_client(http).build()
+}
+
+/// Builds the SDK config of one profile: region, endpoint, source credentials and the assumed role, over the HTTP
+/// client of `http` ([`shared_http_client`]).
+/// Every time the role's credentials are asked for, `assume_role_calls` counts one (the SDK's cache asks once per
+/// session).
+pub(super) async fn sdk_config(
+    p: &Profile,
+    http: &SdkConfig,
+    assume_role_calls: Arc<AtomicU32>,
+) -> Result<SdkConfig, PollError> {
+    let mut loader = base_loader(p);
+    if let Some(client) = http.http_client() {
+        loader = loader.http_client(client);
+    }
+    with_role(p, loader.load().await, assume_role_calls).await
 }
 
 /// The loader of the base config: region, endpoint, retries, timeouts and the source credentials.

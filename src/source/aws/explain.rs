@@ -12,6 +12,7 @@ use super::limiter::RateLimiter;
 use super::memory::ProfileMemory;
 use super::partition;
 use super::profile_poll::{ProfilePoll, Scope};
+use super::quota::AccountQuota;
 use super::rules;
 use super::stats::CallStats;
 use super::trail::{self, Place, TrailOutcome};
@@ -25,6 +26,8 @@ use crate::source::{Explanation, PollRequest};
 pub(super) struct Explain<'a> {
     pub snapshot: &'a ProfileSnapshot,
     pub needs: &'a Needs,
+    /// The account and region's request quota (every API) and LookupEvents pacing.
+    pub quota: &'a AccountQuota,
     pub limiter: &'a RateLimiter,
     pub deadline: Instant,
 }
@@ -39,7 +42,8 @@ pub(super) async fn explain_clients(
     ex: Explain<'_>,
 ) -> Explanation {
     let stats = CallStats::default();
-    let p = ProfilePoll { clients, scope, memory, limit, stats: &stats, since: req.since(), now: req.now };
+    let quota = ex.quota;
+    let p = ProfilePoll { clients, scope, memory, limit, quota, stats: &stats, since: req.since(), now: req.now };
     let mut out = explain(&p, ex).await;
     out.stats = stats.finish();
     out

@@ -6,8 +6,9 @@
 //! which calls the readers by job (`identity`, `pipelines`, `images`, and `registry` for replication); its explain
 //! step runs in `explain` (`trail`, `rules` with `targets` and `iam`, and past the rules `triggers`: `bus`,
 //! `trail_coverage`, `metrics`). `convert` turns SDK answers into domain types and `errors` SDK errors into
-//! [`PollError`]s; `partition` builds ARNs, `limiter` paces CloudTrail per account and region across profiles, and
-//! `stats` counts the calls. `organization` lists an AWS Organization's accounts for `pipewatch init --org`.
+//! [`PollError`]s; `partition` builds ARNs, `limiter` paces CloudTrail per account and region across profiles,
+//! `quota` spends each account and region's request quota per API (shared by the profiles in them), and `stats`
+//! counts the calls. `organization` lists an AWS Organization's accounts for `pipewatch init --org`.
 
 mod bus;
 mod clients;
@@ -26,6 +27,7 @@ pub mod organization;
 mod partition;
 mod pipelines;
 mod profile_poll;
+mod quota;
 mod registry;
 mod rules;
 mod session;
@@ -45,19 +47,30 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use self::clients::ProfileClients;
+use self::clients::{ProfileClients, shared_http_client};
 use self::explain::Explain;
 use self::limiter::Limiters;
 use self::memory::ProfileMemory;
 use self::profile_poll::Scope;
+use self::quota::Quotas;
 use self::session::{RegionClients, Session};
 use crate::analysis::needs::Needs;
 use crate::config::Profile;
 use crate::model::{ErrorKind, PollError, ProfileMeta, ProfileSnapshot};
 use crate::source::{Explanation, PollRequest, Source};
 
-/// Requests in flight at once across every profile (keeps a 50-account poll polite to the APIs).
-const GLOBAL_IN_FLIGHT: usize = 64;
+/// Requests in flight at once across every profile, per account and region polled: AWS limits each account and
+/// region on its own (`quota`), so the bound grows with them, between [`MIN_IN_FLIGHT`] and [`MAX_IN_FLIGHT`].
+const IN_FLIGHT_PER_ACCOUNT: usize = 16;
+/// The bound for a few accounts (what a poll of one account or a handful may have in flight).
+const MIN_IN_FLIGHT: usize = 64;
+/// The bound however many accounts: each request in flight holds a connection (a file descriptor) and its buffers.
+const MAX_IN_FLIGHT: usize = 512;
+
+/// The bound on requests in flight for `accounts` accounts and regions.
+fn in_flight_for(accounts: usize) -> usize {
+    (accounts * IN_FLIGHT_PER_ACCOUNT).clamp(MIN_IN_FLIGHT, MAX_IN_FLIGHT)
+}
 
 /// The share of the time the poll left that the explain step's reads may use: they wrap up (keeping what they
 /// read, as warnings for the rest) before the poller would cut them off.
@@ -77,6 +90,12 @@ impl ProfileEntry {
     fn clients(&self) -> Result<ProfileClients, PollError> {
         self.clients.get(&self.session)
     }
+
+    /// The account whose request quota the profile spends: its role's, else (no role: not known before the
+    /// poll) the profile's own name.
+    fn account(&self) -> &str {
+        self.scope.account.as_deref().unwrap_or(&self.session.profile.name)
+    }
 }
 
 /// Polls real AWS accounts (or an emulator at `endpoint_url`).
@@ -87,6 +106,8 @@ pub struct AwsSource {
     limit: Arc<Semaphore>,
     /// LookupEvents pacing, one per (account, region), shared by the profiles.
     limiters: Limiters,
+    /// Request quotas, one per (account, region), shared by the profiles.
+    quotas: Quotas,
 }
 
 impl AwsSource {
@@ -95,8 +116,9 @@ impl AwsSource {
     pub async fn new(profiles: &[Profile]) -> Self {
         let mut metas = Vec::with_capacity(profiles.len());
         let mut entries = Vec::with_capacity(profiles.len());
+        let http = shared_http_client();
         for p in profiles {
-            let session = Arc::new(Session::new(p).await);
+            let session = Arc::new(Session::new(p, &http).await);
             let role_arn = p.role_arn.as_deref();
             let scope = Scope {
                 pipelines: p.pipelines.clone(),
@@ -120,7 +142,10 @@ impl AwsSource {
                 });
             }
         }
-        Self { metas, entries, limit: Arc::new(Semaphore::new(GLOBAL_IN_FLIGHT)), limiters: Limiters::default() }
+        let accounts: std::collections::HashSet<(&str, &str)> =
+            entries.iter().zip(&metas).map(|(e, m)| (e.account(), m.region.as_str())).collect();
+        let limit = Arc::new(Semaphore::new(in_flight_for(accounts.len())));
+        Self { metas, entries, limit, limiters: Limiters::default(), quotas: Quotas::default() }
     }
 
     /// A source over ready-made clients (the tests' mocks), one profile per `(clients, scope)`.
@@ -154,7 +179,8 @@ impl AwsSource {
                 memory: ProfileMemory::default(),
             });
         }
-        Self { metas, entries, limit: Arc::new(Semaphore::new(8)), limiters: Limiters::default() }
+        let (limiters, quotas) = (Limiters::default(), Quotas::default());
+        Self { metas, entries, limit: Arc::new(Semaphore::new(8)), limiters, quotas }
     }
 }
 
@@ -175,7 +201,8 @@ impl Source for AwsSource {
             Ok(clients) => clients,
             Err(e) => return ProfileSnapshot::failed(e),
         };
-        let snapshot = orchestrate::poll_clients(&clients, &entry.scope, &entry.memory, req, &self.limit).await;
+        let quota = self.quotas.of(entry.account(), &clients.region());
+        let snapshot = orchestrate::poll_clients(&clients, &entry.scope, &entry.memory, req, &self.limit, &quota).await;
         if snapshot.errors.iter().any(|e| e.kind.renews_session()) {
             entry.session.renew.store(true, Ordering::Relaxed);
         }
@@ -196,7 +223,8 @@ impl Source for AwsSource {
         // LookupEvents' limit is the account's (the caller identity's, else the role's) in the region.
         let account = snapshot.identity.as_ref().map(|i| i.account.as_str()).or(entry.scope.account.as_deref());
         let limiter = self.limiters.of(account.unwrap_or(&entry.session.profile.name), &clients.region());
-        let ex = Explain { snapshot, needs, limiter: &limiter, deadline };
+        let quota = self.quotas.of(entry.account(), &clients.region());
+        let ex = Explain { snapshot, needs, quota: &quota, limiter: &limiter, deadline };
         explain::explain_clients(&clients, &entry.scope, &entry.memory, req, &self.limit, ex).await
     }
 }

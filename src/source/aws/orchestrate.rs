@@ -16,6 +16,7 @@ use super::images::{self, ImagesFailure, ImagesRead};
 use super::memory::ProfileMemory;
 use super::pipelines::{self, PipelinesRead};
 use super::profile_poll::{PROFILE_IN_FLIGHT, ProfilePoll, Scope};
+use super::quota::AccountQuota;
 use super::stats::CallStats;
 use super::triggers;
 use crate::model::{Diagnostics, ErrorKind, Identity, Pipeline, PollError, ProfileSnapshot};
@@ -28,9 +29,10 @@ pub(super) async fn poll_clients(
     memory: &ProfileMemory,
     req: PollRequest,
     limit: &Semaphore,
+    quota: &AccountQuota,
 ) -> ProfileSnapshot {
     let stats = CallStats::default();
-    let p = ProfilePoll { clients, scope, memory, limit, stats: &stats, since: req.since(), now: req.now };
+    let p = ProfilePoll { clients, scope, memory, limit, quota, stats: &stats, since: req.since(), now: req.now };
     let started = Instant::now();
     let mut snap = poll(&p).await;
     // The count is the session's, shared by the profile's regions: taking it counts each AssumeRole once, in the

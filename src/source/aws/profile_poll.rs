@@ -7,6 +7,7 @@ use tokio::time::Instant;
 
 use super::clients::ProfileClients;
 use super::memory::ProfileMemory;
+use super::quota::AccountQuota;
 use super::stats::CallStats;
 
 /// Requests in flight at once inside one profile.
@@ -50,6 +51,8 @@ pub(super) struct ProfilePoll<'a> {
     pub memory: &'a ProfileMemory,
     /// Requests in flight across every profile.
     pub limit: &'a Semaphore,
+    /// The request quota of the account and region, shared with the other profiles polling them.
+    pub quota: &'a AccountQuota,
     pub stats: &'a CallStats,
     /// The oldest moment of interest.
     pub since: Timestamp,
@@ -58,20 +61,26 @@ pub(super) struct ProfilePoll<'a> {
 }
 
 impl ProfilePoll<'_> {
-    /// Waits for a slot under the global cap and counts one call of `api`.
+    /// Waits for a slot under the global cap and for `api`'s quota in the account, and counts one call of `api`.
+    /// The slot comes first: a request leaves when its quota says, never in a bunch released by the cap.
     pub async fn slot(&self, api: &'static str) -> Option<SemaphorePermit<'_>> {
         self.stats.call(api);
-        self.limit.acquire().await.ok()
+        let slot = self.limit.acquire().await.ok();
+        self.quota.take(api).await;
+        slot
     }
 
-    /// Takes the next page of a paginator (`next`: its `.next()`) in a slot under the global cap, counting a call
-    /// of `api` when a page (or an error) came: a paginator sends its next request only when asked for a page, and
-    /// sends none once the last page was read.
+    /// Takes the next page of a paginator (`next`: its `.next()`) in a slot under the global cap and within `api`'s
+    /// quota, counting a call of `api` when a page (or an error) came: a paginator sends its next request only when
+    /// asked for a page, and sends none once the last page was read (the quota gets that request back).
     pub async fn page<T>(&self, api: &'static str, next: impl Future<Output = Option<T>>) -> Option<T> {
         let _slot = self.limit.acquire().await.ok();
+        self.quota.take(api).await;
         let page = next.await;
         if page.is_some() {
             self.stats.call(api);
+        } else {
+            self.quota.refund(api);
         }
         page
     }

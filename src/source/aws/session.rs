@@ -29,16 +29,19 @@ pub(super) struct Session {
     pub renew: AtomicBool,
     /// AssumeRole calls made by the session's credential provider.
     pub assume_role_calls: Arc<AtomicU32>,
+    /// The HTTP client every profile shares (`clients::shared_http_client`).
+    http: SdkConfig,
     /// The caller identity, read once for every region.
     pub identity: Arc<tokio::sync::Mutex<Option<(Instant, Identity)>>>,
 }
 
 impl Session {
     /// Builds the profile's SDK config (no network call).
-    pub async fn new(profile: &Profile) -> Self {
+    pub async fn new(profile: &Profile, http: &SdkConfig) -> Self {
         let assume_role_calls = Arc::new(AtomicU32::new(0));
-        let conf = sdk_config(profile, Arc::clone(&assume_role_calls)).await;
+        let conf = sdk_config(profile, http, Arc::clone(&assume_role_calls)).await;
         Self {
+            http: http.clone(),
             profile: profile.clone(),
             config: Mutex::new((0, conf)),
             generation: AtomicU64::new(0),
@@ -53,6 +56,7 @@ impl Session {
     pub fn fixed(profile: Profile) -> Self {
         let none = PollError::new(crate::model::ErrorKind::Internal, "no SDK config: the clients were made elsewhere");
         Self {
+            http: SdkConfig::builder().build(),
             profile,
             config: Mutex::new((0, Err(none))),
             generation: AtomicU64::new(0),
@@ -76,7 +80,7 @@ impl Session {
     /// Rebuilds the config when a poll asked for it (one AssumeRole for every region on the next request).
     pub async fn renew_if_asked(&self) {
         if self.renew.swap(false, Ordering::Relaxed)
-            && let Ok(conf) = sdk_config(&self.profile, Arc::clone(&self.assume_role_calls)).await
+            && let Ok(conf) = sdk_config(&self.profile, &self.http, Arc::clone(&self.assume_role_calls)).await
         {
             let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
             *self.config.lock().unwrap_or_else(|e| e.into_inner()) = (generation, Ok(conf));

@@ -37,6 +37,25 @@ fn pipelines_shown(a: &App) -> Vec<String> {
 }
 
 #[test]
+fn a_profile_is_painted_from_its_core_read_while_its_explain_step_goes_on() {
+    let mut a = app();
+    a.update(Msg::Poll(PollEvent::Started { profile: 0 }), now());
+    let read = |snapshot| Msg::Poll(PollEvent::Read { profile: 0, snapshot: Box::new(snapshot) });
+    a.update(read(fixtures::account_a()), now());
+    a.settle(now());
+    assert_eq!(a.push_rows.len(), PUSHES_A, "account-a's rows before its poll ended");
+    assert!(a.busy(), "its poll is still going");
+    assert_eq!(a.profiles[0].last_finished, None);
+    a.update(finished(0, fixtures::account_a(), now()), now());
+    // Once shown, a profile keeps its last whole poll while the next one explains.
+    let mut empty = fixtures::account_a();
+    empty.images.clear();
+    a.update(read(empty), now());
+    a.settle(now());
+    assert_eq!(a.push_rows.len(), PUSHES_A);
+}
+
+#[test]
 fn starts_loading_and_polls_fill_it() {
     let mut a = app();
     assert!(a.loading());

@@ -11,6 +11,7 @@ mod doctor;
 mod economy;
 mod enrichment;
 mod indexes;
+mod quota;
 mod trail_reads;
 mod triggers;
 
@@ -37,6 +38,7 @@ use super::clients::ProfileClients;
 use super::memory::ProfileMemory;
 use super::orchestrate::poll_clients;
 use super::profile_poll::Scope;
+use super::quota::AccountQuota;
 use crate::analysis::Analysis;
 use crate::model::{ProfileMeta, ProfileSnapshot};
 use crate::source::PollRequest;
@@ -260,7 +262,7 @@ fn core() -> Scope {
 
 /// The core read of one poll, with a fresh memory.
 async fn poll(c: &ProfileClients, scope: &Scope) -> ProfileSnapshot {
-    poll_clients(c, scope, &ProfileMemory::default(), request(), &Semaphore::new(8)).await
+    poll_clients(c, scope, &ProfileMemory::default(), request(), &Semaphore::new(8), &AccountQuota::default()).await
 }
 
 /// An [`AwsSource`] over `c` (one profile), polled through the poller as the front ends poll it: the core read,
