@@ -431,7 +431,7 @@ fn copy_and_links_carry_hostile_names_only_encoded() {
         s.pump(Duration::from_millis(50));
     }
     assert_eq!(std::fs::read_to_string(&opened).expect("$BROWSER ran"), url);
-    s.send("q");
+    // One `q`: it quits from the popup too; a second one could reach the terminal after the restore and be echoed.
     s.send("q");
     assert_eq!(s.wait_exit(), 0);
     s.assert_restored();
