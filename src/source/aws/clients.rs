@@ -137,7 +137,10 @@ pub(super) async fn with_role(
     if base.region().is_none() {
         return Err(PollError::new(
             ErrorKind::Misconfigured,
-            format!("no region for profile `{}`: set `region` in its table or in [settings], or AWS_REGION", p.name),
+            format!(
+                "no region for profile `{}`: set `region` (or `regions`) in its table or in [settings], or AWS_REGION",
+                p.name
+            ),
         ));
     }
     let Some(arn) = &p.role_arn else { return Ok(base) };

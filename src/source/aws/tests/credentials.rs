@@ -127,6 +127,6 @@ async fn a_profile_without_a_region_cannot_poll() {
     assert_eq!(err.kind, ErrorKind::Misconfigured);
     assert_eq!(
         err.to_string(),
-        "no region for profile `alpha`: set `region` in its table or in [settings], or AWS_REGION"
+        "no region for profile `alpha`: set `region` (or `regions`) in its table or in [settings], or AWS_REGION"
     );
 }
