@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::support::{Moto, REGION, Run, pipewatch};
+use crate::support::{Moto, REGION, Run, pipewatch, run_command};
 
 /// `pipewatch ARGS` with no config anywhere: `$HOME` is `home` (empty), no `$XDG_CONFIG_HOME`, the ambient keys
 /// of [`pipewatch`] and moto as the endpoint of every AWS call (`AWS_ENDPOINT_URL`).
@@ -14,14 +14,7 @@ fn without_config(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let started = std::time::Instant::now();
-    let out = cmd.args(args).output().expect("running pipewatch");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: started.elapsed(),
-    }
+    run_command(cmd, args)
 }
 
 #[test]

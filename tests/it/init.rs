@@ -5,12 +5,11 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::Instant;
 
 use serde_json::{Value, json};
 
 use crate::support::sim::Sim;
-use crate::support::{Moto, Run, fresh_account, pipewatch, run_seed_script};
+use crate::support::{Moto, Run, fresh_account, pipewatch, run_command, run_seed_script};
 
 /// `pipewatch ARGS` with `env` on top of [`pipewatch`]'s clean environment, `$HOME` at `home`.
 fn init(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
@@ -19,14 +18,7 @@ fn init(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let started = Instant::now();
-    let out = cmd.args(args).output().expect("running pipewatch");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: started.elapsed(),
-    }
+    run_command(cmd, args)
 }
 
 #[test]

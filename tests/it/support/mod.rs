@@ -181,8 +181,17 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
+    run_command(pipewatch(), args)
+}
+
+/// Runs `cmd` (a [`pipewatch`] command with its environment set) with `args`, and what it did.
+pub fn run_command<I, S>(mut cmd: assert_cmd::Command, args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
     let started = Instant::now();
-    let out = pipewatch().args(args).output().expect("running pipewatch");
+    let out = cmd.args(args).output().expect("running pipewatch");
     Run {
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
