@@ -184,7 +184,7 @@ pub struct Profile {
 
 impl Profile {
     /// The first of [`Profile::regions`]: where the role is assumed and the caller identity read (one session serves
-    /// every region of the account), and the region `pipewatch doctor` checks.
+    /// every region of the account).
     pub fn region(&self) -> Option<&str> {
         self.regions.first().map(String::as_str)
     }

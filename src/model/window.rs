@@ -108,6 +108,18 @@ impl Windows {
         Self::of(out)
     }
 
+    /// The set with every gap no wider than `gap` filled: windows that close together are read as one.
+    pub fn bridged(&self, gap: jiff::SignedDuration) -> Windows {
+        let mut out: Vec<TimeWindow> = Vec::with_capacity(self.0.len());
+        for w in &self.0 {
+            match out.last_mut() {
+                Some(last) if last.end.duration_until(w.start) <= gap => last.end = w.end,
+                _ => out.push(*w),
+            }
+        }
+        Self(out)
+    }
+
     /// Drops every instant before `since`.
     pub fn retain_since(&mut self, since: Timestamp) {
         self.0.retain(|w| w.end >= since);
@@ -151,5 +163,13 @@ mod tests {
         let mut u = Windows::of([w(0, 10), w(20, 30)]);
         u.retain_since(t(25));
         assert_eq!(u.as_slice(), [w(25, 30)]);
+    }
+
+    #[test]
+    fn gaps_no_wider_than_the_bridge_are_filled() {
+        let ws = Windows::of([w(0, 10), w(15, 20), w(40, 50), w(60, 61)]);
+        let bridged = ws.bridged(jiff::SignedDuration::from_secs(10));
+        assert_eq!(bridged.as_slice(), [w(0, 20), w(40, 61)], "gaps of 5 and 10 filled, 20 kept");
+        assert_eq!(ws.bridged(jiff::SignedDuration::ZERO), ws, "no bridge, no change");
     }
 }

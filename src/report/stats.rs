@@ -21,7 +21,15 @@ pub fn write(metas: &[ProfileMeta], snapshots: &[ProfileSnapshot], mut out: impl
             writeln!(out, "  phase {phase:<34} {:>7.1} ms", took.as_secs_f64() * 1000.0)?;
         }
     }
-    writeln!(out, "stats: {total} API calls across {} profiles", metas.len())
+    // A profile is counted once however many regions it polls.
+    let mut names: Vec<&str> = metas.iter().map(|m| m.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.len() == metas.len() {
+        writeln!(out, "stats: {total} API calls across {} profiles", names.len())
+    } else {
+        writeln!(out, "stats: {total} API calls across {} profiles in {} regional polls", names.len(), metas.len())
+    }
 }
 
 #[cfg(test)]
@@ -67,7 +75,7 @@ mod tests {
                 "stats a@us-east-1: 0 API calls",
                 "stats a@eu-west-1: 0 API calls",
                 "stats b: 0 API calls",
-                "stats: 0 API calls across 3 profiles"
+                "stats: 0 API calls across 2 profiles in 3 regional polls"
             ]
         );
     }

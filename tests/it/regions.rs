@@ -156,3 +156,42 @@ fn two_regions_of_one_account_on_moto() {
     assert_eq!((&eu_pushes[0]["execution"], &eu_pushes[0]["deployed_by"]), (&Value::Null, &Value::Null), "{doc:#}");
     assert_eq!(eu_pushes[0]["digest"], json!(digest(&eu)));
 }
+
+/// `pipewatch doctor` checks a profile of two regions in each of them: a checkup per region, each reading that
+/// region's own pipeline (awsim keeps each region's apart).
+#[test]
+fn doctor_checks_every_region_of_a_profile() {
+    let sim = Sim::start();
+    let w = &sim.world;
+    w.console_pipeline(A, US, "us-deploy", "web", None);
+    w.console_pipeline(A, EU, "eu-deploy", "web", None);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("pipewatch.toml");
+    let toml = format!(
+        "[profiles.alpha]\nrole_arn = \"arn:aws:iam::{A}:role/pipewatch-read\"\nendpoint_url = \"{}\"\n\
+         regions = [\"{US}\", \"{EU}\"]\n",
+        sim.endpoint()
+    );
+    std::fs::write(&config, toml).unwrap();
+    let run = run_pipewatch(["doctor", "--config", config.to_str().unwrap(), "--output", "json"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    let doc = run.json();
+    let checkups = doc["profiles"].as_array().unwrap();
+    let read_pipeline = |p: &Value| {
+        let checks = p["checks"].as_array().unwrap();
+        let c = checks.iter().find(|c| c["name"] == "codepipeline:GetPipeline").unwrap();
+        c["detail"].as_str().unwrap().to_string()
+    };
+    let got: Vec<(&str, &str, String)> = checkups
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["region"].as_str().unwrap(), read_pipeline(p)))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("alpha", US, "read us-deploy (ECR sources: 1)".to_string()),
+            ("alpha", EU, "read eu-deploy (ECR sources: 1)".to_string())
+        ],
+        "{run}"
+    );
+}

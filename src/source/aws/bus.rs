@@ -38,7 +38,7 @@ pub(super) async fn read(p: &ProfilePoll<'_>, known: &[String]) -> Lookup<Vec<Tr
         }
     }
     for r in rules.iter_mut().take(MAX_FOLLOWED) {
-        r.targets = targets::read(p, r, false).await;
+        r.targets = targets::read(p, &r.name, r.event_bus.as_deref(), false).await;
     }
     Lookup::Done(rules)
 }

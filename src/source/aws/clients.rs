@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
+use aws_config::identity::IdentityCache;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
@@ -85,11 +86,24 @@ pub(super) async fn sdk_config(
     http: &SdkConfig,
     assume_role_calls: Arc<AtomicU32>,
 ) -> Result<SdkConfig, PollError> {
+    with_role(p, base_config(p, http).await, assume_role_calls).await
+}
+
+/// The base config of `p` ([`base_loader`]) over the HTTP client of `http`.
+pub(super) async fn base_config(p: &Profile, http: &SdkConfig) -> SdkConfig {
     let mut loader = base_loader(p);
     if let Some(client) = http.http_client() {
         loader = loader.http_client(client);
     }
-    with_role(p, loader.load().await, assume_role_calls).await
+    loader.load().await
+}
+
+/// What [`base_loader`] makes a base config of: profiles that agree on it can share one, and with it one chain of
+/// source-credential providers (an organization's profiles usually all assume their roles from the same ones).
+/// Loading the default chain builds a dozen providers and some clients (web identity's STS client, for one); built
+/// once per profile, they held memory by the profile (BENCHMARKS.md, "Organization scale", measures both ways).
+pub(super) fn base_key(p: &Profile) -> String {
+    format!("{:?}|{:?}|{:?}|{:?}", p.region(), p.endpoint_url, p.aws_profile, p.credential_source)
 }
 
 /// The loader of the base config: region, endpoint, retries, timeouts and the source credentials.
@@ -143,6 +157,9 @@ pub(super) async fn with_role(
             ),
         ));
     }
+    // A cache of credentials of the profile's own: the base config may be shared by many profiles, and the SDK's
+    // cache holds 64 credential sources at most, evicting (and so assuming again) beyond that.
+    let base = base.into_builder().identity_cache(IdentityCache::lazy().build()).build();
     let Some(arn) = &p.role_arn else { return Ok(base) };
     let mut builder = AssumeRoleProvider::builder(arn).session_name(&p.role_session_name).configure(&base);
     if let Some(id) = &p.external_id {

@@ -35,12 +35,22 @@ pub fn statement_sid(action: &str) -> Option<&'static str> {
     APIS.iter().find(|a| a.action == action).map(|a| a.sid)
 }
 
-/// Runs every check of every profile of `config` (concurrently; results in profile order). `timeout` bounds each
-/// step; `timeout_flag` says whether it came from `--timeout`.
+/// Runs every check of every profile of `config` (concurrently; results in profile order), in each region a
+/// profile polls: a checkup per region, since each region has its own endpoints (STS's too) and its own answers.
+/// `timeout` bounds each step; `timeout_flag` says whether it came from `--timeout`.
 pub async fn check(config: &Config, timeout: Duration, timeout_flag: bool) -> Vec<ProfileCheckup> {
     let env = |name: &str| std::env::var(name).ok();
-    let runs = config.profiles.iter().map(|p| profile(config, p, timeout, timeout_flag, &env));
+    let regional: Vec<Profile> = config.profiles.iter().flat_map(per_region).collect();
+    let runs = regional.iter().map(|p| profile(config, p, timeout, timeout_flag, &env));
     futures::future::join_all(runs).await
+}
+
+/// The profile once per region it polls (each with that one region), or as it is when it polls one or none.
+fn per_region(p: &Profile) -> Vec<Profile> {
+    if p.regions.len() < 2 {
+        return vec![p.clone()];
+    }
+    p.regions.iter().map(|r| Profile { regions: vec![r.clone()], ..p.clone() }).collect()
 }
 
 /// The doctor's clients of one SDK config, each reporting to `witness`.

@@ -7,7 +7,7 @@ use aws_sdk_ecr::types::ImageIdentifier;
 
 use super::convert;
 use super::errors::poll_error;
-use super::profile_poll::ProfilePoll;
+use super::profile_poll::{ProfilePoll, next_token};
 use crate::model::{
     DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, ErrorKind, Image, IndexEntry, IndexManifest, OCI_INDEX, OCI_MANIFEST,
     PollError,
@@ -43,9 +43,19 @@ pub(super) struct ImagesRead {
 /// Every image of `repo` pushed since the poll's `since`, and what its image indexes list.
 pub(super) async fn read(p: &ProfilePoll<'_>, repo: &str) -> Result<ImagesRead, ImagesFailure> {
     let mut images = Vec::new();
-    let mut pages =
-        p.clients.ecr.describe_images().repository_name(repo).into_paginator().page_size(IMAGES_PAGE).send();
-    while let Some(page) = p.page("ecr:DescribeImages", pages.next()).await {
+    let mut token: Option<String> = None;
+    loop {
+        let page = {
+            let _slot = p.slot("ecr:DescribeImages").await;
+            p.clients
+                .ecr
+                .describe_images()
+                .repository_name(repo)
+                .max_results(IMAGES_PAGE)
+                .set_next_token(token.clone())
+                .send()
+                .await
+        };
         let page = match page {
             Ok(page) => page,
             Err(e) if e.as_service_error().is_some_and(|s| s.is_repository_not_found_exception()) => {
@@ -56,6 +66,10 @@ pub(super) async fn read(p: &ProfilePoll<'_>, repo: &str) -> Result<ImagesRead, 
         images.extend(
             page.image_details().iter().filter_map(|d| convert::image(repo, d)).filter(|i| i.pushed_at >= p.since),
         );
+        match next_token(page.next_token(), token.as_deref()) {
+            Some(next) => token = Some(next),
+            None => break,
+        }
     }
     let (indexes, warnings) = indexes(p, repo, &images).await;
     Ok(ImagesRead { images, indexes, warnings })

@@ -40,14 +40,17 @@ mod triggers;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use aws_config::SdkConfig;
+
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use self::clients::{ProfileClients, shared_http_client};
+use self::clients::{ProfileClients, base_config, base_key, shared_http_client};
 use self::explain::Explain;
 use self::limiter::Limiters;
 use self::memory::ProfileMemory;
@@ -91,10 +94,23 @@ impl ProfileEntry {
         self.clients.get(&self.session)
     }
 
-    /// The account whose request quota the profile spends: its role's, else (no role: not known before the
-    /// poll) the profile's own name.
+    /// The account whose request quota the profile spends, as far as it is known before the poll: its role's, else
+    /// the profile's own name.
     fn account(&self) -> &str {
         self.scope.account.as_deref().unwrap_or(&self.session.profile.name)
+    }
+
+    /// The account whose request quota a poll spends: the role's, else (no role) the account an earlier poll's
+    /// caller identity named, so that two profiles without a role in one account share its quota from their second
+    /// poll on; before any identity is known, the profile's own name.
+    async fn quota_account(&self) -> String {
+        if let Some(account) = &self.scope.account {
+            return account.clone();
+        }
+        match self.session.identity.lock().await.as_ref() {
+            Some((_, identity)) => identity.account.clone(),
+            None => self.session.profile.name.clone(),
+        }
     }
 }
 
@@ -117,8 +133,17 @@ impl AwsSource {
         let mut metas = Vec::with_capacity(profiles.len());
         let mut entries = Vec::with_capacity(profiles.len());
         let http = shared_http_client();
+        let mut bases: HashMap<String, SdkConfig> = HashMap::new();
         for p in profiles {
-            let session = Arc::new(Session::new(p, &http).await);
+            let base = match bases.get(&base_key(p)) {
+                Some(base) => base.clone(),
+                None => {
+                    let base = base_config(p, &http).await;
+                    bases.insert(base_key(p), base.clone());
+                    base
+                }
+            };
+            let session = Arc::new(Session::new(p, &http, base).await);
             let role_arn = p.role_arn.as_deref();
             let scope = Scope {
                 pipelines: p.pipelines.clone(),
@@ -172,12 +197,9 @@ impl AwsSource {
                 cloudtrail: scope.cloudtrail,
                 eventbridge: scope.eventbridge,
             };
-            entries.push(ProfileEntry {
-                clients: RegionClients::ready(region, clients),
-                session: Arc::new(Session::fixed(profile)),
-                scope,
-                memory: ProfileMemory::default(),
-            });
+            let session = Arc::new(Session::fixed(profile));
+            let memory = ProfileMemory { identity: Arc::clone(&session.identity), ..ProfileMemory::default() };
+            entries.push(ProfileEntry { clients: RegionClients::ready(region, clients), session, scope, memory });
         }
         let (limiters, quotas) = (Limiters::default(), Quotas::default());
         Self { metas, entries, limit: Arc::new(Semaphore::new(8)), limiters, quotas }
@@ -201,7 +223,7 @@ impl Source for AwsSource {
             Ok(clients) => clients,
             Err(e) => return ProfileSnapshot::failed(e),
         };
-        let quota = self.quotas.of(entry.account(), &clients.region());
+        let quota = self.quotas.of(&entry.quota_account().await, &clients.region());
         let snapshot = orchestrate::poll_clients(&clients, &entry.scope, &entry.memory, req, &self.limit, &quota).await;
         if snapshot.errors.iter().any(|e| e.kind.renews_session()) {
             entry.session.renew.store(true, Ordering::Relaxed);
@@ -223,7 +245,7 @@ impl Source for AwsSource {
         // LookupEvents' limit is the account's (the caller identity's, else the role's) in the region.
         let account = snapshot.identity.as_ref().map(|i| i.account.as_str()).or(entry.scope.account.as_deref());
         let limiter = self.limiters.of(account.unwrap_or(&entry.session.profile.name), &clients.region());
-        let quota = self.quotas.of(entry.account(), &clients.region());
+        let quota = self.quotas.of(&entry.quota_account().await, &clients.region());
         let ex = Explain { snapshot, needs, quota: &quota, limiter: &limiter, deadline };
         explain::explain_clients(&clients, &entry.scope, &entry.memory, req, &self.limit, ex).await
     }

@@ -1,6 +1,8 @@
-//! The core read of one profile's poll: identity and pipelines first (concurrently), then the images of the
-//! repositories they watch, then the snapshot. Each API's failure is recorded; what the other APIs returned is
-//! kept. The registry's replication configuration is read with the images (another profile's pushes may need it).
+//! The core read of one profile's poll: the identity, the pipelines' definitions, then their runs together with the
+//! images of the repositories they watch, then the snapshot; every call that does not need another's answer is in
+//! flight with it (BENCHMARKS.md, "Organization scale": the waves of one profile's poll). Each API's failure is
+//! recorded; what the other APIs returned is kept. The registry's replication configuration is read alongside
+//! (another profile's pushes may need it).
 //! What explains the pushes (CloudTrail, EventBridge, IAM, CloudWatch) is the explain step's (`explain`), run by the
 //! poller only when something needs explaining.
 
@@ -19,7 +21,7 @@ use super::profile_poll::{PROFILE_IN_FLIGHT, ProfilePoll, Scope};
 use super::quota::AccountQuota;
 use super::stats::CallStats;
 use super::triggers;
-use crate::model::{Diagnostics, ErrorKind, Identity, Pipeline, PollError, ProfileSnapshot};
+use crate::model::{Diagnostics, ErrorKind, Identity, PollError, ProfileSnapshot};
 use crate::source::PollRequest;
 
 /// Reads the core data of one profile through `clients`, and what the read cost.
@@ -45,8 +47,28 @@ pub(super) async fn poll_clients(
 }
 
 async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
-    let (identity, PipelinesRead { pipelines, mut failures, mut warnings, stale }) =
-        tokio::join!(p.timed("identity", identity::read(p)), p.timed("pipelines", pipelines::read(p)));
+    // The pipelines' definitions say which repositories to read: their images are read while the runs are.
+    let pipelines_and_images = async {
+        let defined = p.timed("definitions", pipelines::define(p)).await;
+        let repos = repositories(defined.repositories(), &p.scope.repositories);
+        let images = p.timed(
+            "images",
+            futures::stream::iter(repos.clone().into_iter().enumerate())
+                .map(|(i, repo)| async move { (i, images::read(p, &repo).await) })
+                .buffer_unordered(PROFILE_IN_FLIGHT)
+                .collect::<Vec<(usize, Result<ImagesRead, ImagesFailure>)>>(),
+        );
+        let (pipelines, images) = tokio::join!(p.timed("runs", pipelines::runs(p, defined)), images);
+        (pipelines, repos, images)
+    };
+    // Where this registry replicates: another profile's pushes are told apart as replicated with it, whatever this
+    // profile's own pushes need (triggers.rs; remembered for a while, so a steady-state poll does not call it).
+    let (identity, (read, repos, mut results), (replication, replication_warnings)) = tokio::join!(
+        p.timed("identity", identity::read(p)),
+        pipelines_and_images,
+        p.timed("replication", triggers::replication(p))
+    );
+    let PipelinesRead { pipelines, mut failures, mut warnings, stale } = read;
     let identity = match identity {
         Ok(id) => Some(id),
         Err(e) => {
@@ -59,18 +81,10 @@ async fn poll(p: &ProfilePoll<'_>) -> ProfileSnapshot {
         return ProfileSnapshot { identity, ..ProfileSnapshot::failed(wrong) };
     }
 
-    let repos = repositories(&pipelines, &p.scope.repositories);
-    let images = p.timed(
-        "images",
-        futures::stream::iter(repos.clone().into_iter().enumerate())
-            .map(|(i, repo)| async move { (i, images::read(p, &repo).await) })
-            .buffer_unordered(PROFILE_IN_FLIGHT)
-            .collect::<Vec<(usize, Result<ImagesRead, ImagesFailure>)>>(),
-    );
-    // Where this registry replicates: another profile's pushes are told apart as replicated with it, whatever this
-    // profile's own pushes need (triggers.rs; remembered for a while, so a steady-state poll does not call it).
-    let (mut results, (replication, replication_warnings)) =
-        tokio::join!(images, p.timed("replication", triggers::replication(p)));
+    // Only the repositories of the pipelines read and the extra ones: a pipeline left out (its runs could not be
+    // read) takes its pushes with it, since a push is never flagged on missing data.
+    let watched = repositories(pipelines.iter().flat_map(|p| p.sources.iter().map(|s| &s.repository)), &[]);
+    results.retain(|(i, _)| watched.contains(&repos[*i]) || p.scope.repositories.contains(&repos[*i]));
     results.sort_by_key(|(i, _)| *i);
     let (mut images, mut indexes) = (Vec::new(), Vec::new());
     for (i, r) in results {
@@ -118,9 +132,9 @@ fn wrong_account(identity: Option<&Identity>, want: Option<&str>) -> Option<Poll
 }
 
 /// The repositories to read: those the pipelines watch (in pipeline order), then the extra ones, each once.
-fn repositories(pipelines: &[Pipeline], extra: &[String]) -> Vec<String> {
+fn repositories<'a>(watched: impl Iterator<Item = &'a String>, extra: &'a [String]) -> Vec<String> {
     let mut repos: Vec<String> = Vec::new();
-    for r in pipelines.iter().flat_map(|p| p.sources.iter().map(|s| &s.repository)).chain(extra) {
+    for r in watched.chain(extra) {
         if !repos.contains(r) {
             repos.push(r.clone());
         }
@@ -156,7 +170,7 @@ mod tests {
 
     #[test]
     fn repositories_are_read_once_in_pipeline_order_then_the_extra_ones() {
-        use crate::model::WatchedSource;
+        use crate::model::{Pipeline, WatchedSource};
         let pipeline = |name: &str, repos: &[&str]| Pipeline {
             name: name.into(),
             sources: repos
@@ -166,6 +180,7 @@ mod tests {
             executions: Vec::new(),
         };
         let pipelines = [pipeline("b", &["web", "api"]), pipeline("a", &["api"]), pipeline("c", &[])];
-        assert_eq!(repositories(&pipelines, &["tools".into(), "web".into()]), ["web", "api", "tools"]);
+        let watched = pipelines.iter().flat_map(|p| p.sources.iter().map(|s| &s.repository));
+        assert_eq!(repositories(watched, &["tools".into(), "web".into()]), ["web", "api", "tools"]);
     }
 }

@@ -12,7 +12,7 @@ use futures::StreamExt;
 use super::convert;
 use super::errors::poll_error;
 use super::memory::Definition;
-use super::profile_poll::{PROFILE_IN_FLIGHT, ProfilePoll};
+use super::profile_poll::{PROFILE_IN_FLIGHT, ProfilePoll, next_token};
 use crate::model::{Execution, Pipeline, PollError, StalePipeline};
 
 /// Page size of ListPipelineExecutions (the API allows 1–100).
@@ -28,27 +28,53 @@ pub(super) struct PipelinesRead {
     pub stale: Vec<StalePipeline>,
 }
 
-/// One pipeline's read: its data (fresh, or the last good one with the failure that made it stale), or the failure
-/// that left it out (nothing good is known of it).
+/// The pipelines listed, each with its definition: the first half of the read. Which repositories they watch is
+/// known from here, so their images can be read while the runs are (`orchestrate`).
 #[derive(Default)]
-struct PipelineRead {
-    pipeline: Option<Pipeline>,
-    stale: Option<PollError>,
-    failure: Option<PollError>,
+pub(super) struct Defined {
+    /// Failures and warnings so far; complete (with the remembered pipelines) when ListPipelines failed.
+    read: PipelinesRead,
+    /// The listed pipelines in order, each defined (fresh, or remembered and stale) or failed.
+    pipelines: Vec<Result<DefinedPipeline, PollError>>,
 }
 
-/// Every pipeline of the account (or those the scope names), each with its definition and executions.
-pub(super) async fn read(p: &ProfilePoll<'_>) -> PipelinesRead {
-    let mut out = PipelinesRead::default();
+/// A listed pipeline and its definition, with the failure that made the definition stale, if any.
+struct DefinedPipeline {
+    name: String,
+    definition: Definition,
+    stale: Option<PollError>,
+}
+
+impl Defined {
+    /// The repositories the defined pipelines watch, in pipeline order (each as often as it is watched).
+    pub fn repositories(&self) -> impl Iterator<Item = &String> {
+        let listed = self.pipelines.iter().flatten().flat_map(|d| d.definition.sources.iter().map(|s| &s.repository));
+        let remembered = self.read.pipelines.iter().flat_map(|p| p.sources.iter().map(|s| &s.repository));
+        remembered.chain(listed)
+    }
+}
+
+/// Every pipeline of the account (or those the scope names) with its definition: ListPipelines, then GetPipeline
+/// of each whose version changed.
+pub(super) async fn define(p: &ProfilePoll<'_>) -> Defined {
+    let mut out = Defined::default();
     let mut listed: Vec<(String, Option<i32>)> = Vec::new();
-    let mut pages = p.clients.codepipeline.list_pipelines().into_paginator().send();
-    while let Some(page) = p.page("codepipeline:ListPipelines", pages.next()).await {
+    let mut token: Option<String> = None;
+    loop {
+        let page = {
+            let _slot = p.slot("codepipeline:ListPipelines").await;
+            p.clients.codepipeline.list_pipelines().set_next_token(token.clone()).send().await
+        };
         match page {
             Ok(page) => {
-                listed.extend(page.pipelines().iter().filter_map(|s| Some((s.name()?.to_string(), s.version()))))
+                listed.extend(page.pipelines().iter().filter_map(|s| Some((s.name()?.to_string(), s.version()))));
+                match next_token(page.next_token(), token.as_deref()) {
+                    Some(next) => token = Some(next),
+                    None => break,
+                }
             }
             Err(e) => {
-                remembered(p, poll_error("codepipeline:ListPipelines", &e), &mut out).await;
+                remembered(p, poll_error("codepipeline:ListPipelines", &e), &mut out.read).await;
                 return out;
             }
         }
@@ -56,7 +82,7 @@ pub(super) async fn read(p: &ProfilePoll<'_>) -> PipelinesRead {
     if let Some(wanted) = &p.scope.pipelines {
         for w in wanted {
             if !listed.iter().any(|(n, _)| n == w) {
-                out.warnings.push(format!("pipeline `{w}` (listed in `pipelines`) not found"));
+                out.read.warnings.push(format!("pipeline `{w}` (listed in `pipelines`) not found"));
             }
         }
         listed.retain(|(n, _)| wanted.contains(n));
@@ -66,21 +92,40 @@ pub(super) async fn read(p: &ProfilePoll<'_>) -> PipelinesRead {
     p.memory.definitions.lock().await.retain(|n, _| names.contains(&n));
     p.memory.executions.lock().await.retain(|n, _| names.contains(&n));
 
-    let mut results: Vec<(usize, PipelineRead)> = futures::stream::iter(listed.into_iter().enumerate())
-        .map(|(i, (name, version))| async move { (i, read_pipeline(p, &name, version).await) })
+    let mut results: Vec<(usize, Result<DefinedPipeline, PollError>)> =
+        futures::stream::iter(listed.into_iter().enumerate())
+            .map(|(i, (name, version))| async move { (i, define_one(p, name, version).await) })
+            .buffer_unordered(PROFILE_IN_FLIGHT)
+            .collect()
+            .await;
+    results.sort_by_key(|(i, _)| *i);
+    out.pipelines = results.into_iter().map(|(_, r)| r).collect();
+    out
+}
+
+/// The runs of every defined pipeline: the second half of the read.
+pub(super) async fn runs(p: &ProfilePoll<'_>, defined: Defined) -> PipelinesRead {
+    let Defined { mut read, pipelines } = defined;
+    let mut results: Vec<(usize, PipelineRead)> = futures::stream::iter(pipelines.into_iter().enumerate())
+        .map(|(i, d)| async move {
+            match d {
+                Ok(d) => (i, runs_of(p, d).await),
+                Err(e) => (i, PipelineRead { failure: Some(e), ..PipelineRead::default() }),
+            }
+        })
         .buffer_unordered(PROFILE_IN_FLIGHT)
         .collect()
         .await;
     results.sort_by_key(|(i, _)| *i);
     for (_, r) in results {
         if let (Some(pipeline), Some(e)) = (&r.pipeline, &r.stale) {
-            out.warnings.push(format!("pipeline `{}` shows the data of an earlier poll: {e}", pipeline.name));
-            out.stale.push(StalePipeline { pipeline: pipeline.name.clone(), reason: e.to_string() });
+            read.warnings.push(format!("pipeline `{}` shows the data of an earlier poll: {e}", pipeline.name));
+            read.stale.push(StalePipeline { pipeline: pipeline.name.clone(), reason: e.to_string() });
         }
-        out.pipelines.extend(r.pipeline);
-        out.failures.extend(r.failure);
+        read.pipelines.extend(r.pipeline);
+        read.failures.extend(r.failure);
     }
-    out
+    read
 }
 
 /// ListPipelines failed: the pipelines remembered from earlier polls, all stale, or the failure when there are none.
@@ -105,27 +150,39 @@ async fn remembered(p: &ProfilePoll<'_>, e: PollError, out: &mut PipelinesRead) 
     }
 }
 
-/// One pipeline: its definition (re-read only when its version changed), then its executions if it can start a
-/// push's run. A failed call falls back on what the profile remembers.
-async fn read_pipeline(p: &ProfilePoll<'_>, name: &str, version: Option<i32>) -> PipelineRead {
-    let mut out = PipelineRead::default();
-    let definition = match read_definition(p, name, version).await {
-        Ok(d) => d,
-        Err(e) => match p.memory.definitions.lock().await.get(name).cloned() {
-            Some(d) => {
-                out.stale = Some(e);
-                d
-            }
-            None => return PipelineRead { failure: Some(e), ..out },
+/// One pipeline's read: its data (fresh, or the last good one with the failure that made it stale), or the failure
+/// that left it out (nothing good is known of it).
+#[derive(Default)]
+struct PipelineRead {
+    pipeline: Option<Pipeline>,
+    stale: Option<PollError>,
+    failure: Option<PollError>,
+}
+
+/// One pipeline's definition (re-read only when its version changed); a failed call falls back on what the profile
+/// remembers.
+async fn define_one(p: &ProfilePoll<'_>, name: String, version: Option<i32>) -> Result<DefinedPipeline, PollError> {
+    match read_definition(p, &name, version).await {
+        Ok(definition) => Ok(DefinedPipeline { name, definition, stale: None }),
+        Err(e) => match p.memory.definitions.lock().await.get(&name).cloned() {
+            Some(definition) => Ok(DefinedPipeline { name, definition, stale: Some(e) }),
+            None => Err(e),
         },
-    };
-    let named = p.scope.pipelines.as_ref().is_some_and(|names| names.iter().any(|n| n == name));
+    }
+}
+
+/// One pipeline's executions, if it can start a push's run. A failed call falls back on what the profile
+/// remembers.
+async fn runs_of(p: &ProfilePoll<'_>, d: DefinedPipeline) -> PipelineRead {
+    let DefinedPipeline { name, definition, stale } = d;
+    let mut out = PipelineRead { stale, ..PipelineRead::default() };
+    let named = p.scope.pipelines.as_ref().is_some_and(|names| names.contains(&name));
     let executions = if definition.sources.is_empty() && !named {
         Vec::new()
     } else {
-        match read_executions(p, name).await {
+        match read_executions(p, &name).await {
             Ok(executions) => executions,
-            Err(e) => match p.memory.executions.lock().await.get(name) {
+            Err(e) => match p.memory.executions.lock().await.get(&name) {
                 Some(known) => {
                     let known = within(known, p);
                     out.stale.get_or_insert(e);
@@ -137,7 +194,7 @@ async fn read_pipeline(p: &ProfilePoll<'_>, name: &str, version: Option<i32>) ->
             },
         }
     };
-    out.pipeline = Some(Pipeline { name: name.to_string(), sources: definition.sources, executions });
+    out.pipeline = Some(Pipeline { name, sources: definition.sources, executions });
     out
 }
 
@@ -178,16 +235,20 @@ async fn read_executions(p: &ProfilePoll<'_>, name: &str) -> Result<Vec<Executio
     let api = "codepipeline:ListPipelineExecutions";
     let known: Option<Vec<Execution>> = p.memory.executions.lock().await.get(name).cloned();
     let mut fresh: Vec<Execution> = Vec::new();
-    let mut pages = p
-        .clients
-        .codepipeline
-        .list_pipeline_executions()
-        .pipeline_name(name)
-        .into_paginator()
-        .page_size(EXECUTIONS_PAGE)
-        .send();
-    // The paginator sends the next request only when asked for the next page: stopping here reads no further.
-    while let Some(page) = p.page(api, pages.next()).await {
+    let mut token: Option<String> = None;
+    // Page by page, each asked for only once the one before did not reach a run already seen or older than `since`.
+    loop {
+        let page = {
+            let _slot = p.slot(api).await;
+            p.clients
+                .codepipeline
+                .list_pipeline_executions()
+                .pipeline_name(name)
+                .max_results(EXECUTIONS_PAGE)
+                .set_next_token(token.clone())
+                .send()
+                .await
+        };
         let page = page.map_err(|e| poll_error(format!("{api} {name}"), &e))?;
         let mut reached_old = false;
         let mut reached_known = false;
@@ -204,6 +265,10 @@ async fn read_executions(p: &ProfilePoll<'_>, name: &str) -> Result<Vec<Executio
         }
         if reached_old || reached_known {
             break;
+        }
+        match next_token(page.next_token(), token.as_deref()) {
+            Some(next) => token = Some(next),
+            None => break,
         }
     }
     let mut merged = fresh;

@@ -10,8 +10,10 @@ use super::memory::ProfileMemory;
 use super::quota::AccountQuota;
 use super::stats::CallStats;
 
-/// Requests in flight at once inside one profile.
-pub(super) const PROFILE_IN_FLIGHT: usize = 4;
+/// Requests in flight at once inside one profile, per kind of read (definitions, runs, images, rules): the burst of
+/// the account's quota of one API (`quota::API_RATE`), so that the pipelines of an account of up to that many are
+/// read in one round trip.
+pub(super) const PROFILE_IN_FLIGHT: usize = 8;
 
 /// What to read in a profile besides what its pipelines watch.
 #[derive(Debug, Clone)]
@@ -70,21 +72,6 @@ impl ProfilePoll<'_> {
         slot
     }
 
-    /// Takes the next page of a paginator (`next`: its `.next()`) in a slot under the global cap and within `api`'s
-    /// quota, counting a call of `api` when a page (or an error) came: a paginator sends its next request only when
-    /// asked for a page, and sends none once the last page was read (the quota gets that request back).
-    pub async fn page<T>(&self, api: &'static str, next: impl Future<Output = Option<T>>) -> Option<T> {
-        let _slot = self.limit.acquire().await.ok();
-        self.quota.take(api).await;
-        let page = next.await;
-        if page.is_some() {
-            self.stats.call(api);
-        } else {
-            self.quota.refund(api);
-        }
-        page
-    }
-
     /// Runs `f`, recording its wall time as `phase`.
     pub async fn timed<T>(&self, phase: &'static str, f: impl Future<Output = T>) -> T {
         let start = Instant::now();
@@ -92,4 +79,13 @@ impl ProfilePoll<'_> {
         self.stats.phase(phase, start.elapsed());
         out
     }
+}
+
+/// The token of the next page: the one a page returned, unless it is empty or the one just sent (a service that
+/// returned the same token again would be paged forever; the SDK's paginators stop there too). Pages are followed by
+/// hand rather than with the SDK's paginators, which hold a channel of a few kilobytes each from the moment they are
+/// made: thousands of them waited for a slot at once at 200 profiles (heaptrack: 24 MB at the peak; BENCHMARKS.md,
+/// "Organization scale").
+pub(super) fn next_token(returned: Option<&str>, sent: Option<&str>) -> Option<String> {
+    returned.filter(|t| !t.is_empty() && Some(*t) != sent).map(str::to_string)
 }

@@ -56,14 +56,6 @@ impl AccountQuota {
         }
     }
 
-    /// Gives back the token of a request of `api` that was not sent after all (a paginator past its last page).
-    pub fn refund(&self, api: &'static str) {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(b) = buckets.get_mut(api) {
-            b.tokens = (b.tokens + 1.0).min(self.rate.burst);
-        }
-    }
-
     /// Reserves the next token of `api` at `now`: how long until it is due.
     fn reserve(&self, api: &'static str, now: Instant) -> Duration {
         let Rate { per_second, burst } = self.rate;
@@ -109,14 +101,6 @@ mod tests {
             at.push(Instant::now() - start);
         }
         assert_eq!(at, [0, 0, 250, 500, 750].map(Duration::from_millis));
-        // A request not sent (taken at 1000 ms) gives its token back: the next is due 250 ms after the last one sent.
-        quota.take("codepipeline:ListPipelineExecutions").await;
-        assert_eq!(Instant::now() - start, Duration::from_millis(1000));
-        quota.refund("codepipeline:ListPipelineExecutions");
-        quota.take("codepipeline:ListPipelineExecutions").await;
-        assert_eq!(Instant::now() - start, Duration::from_millis(1000));
-        quota.take("codepipeline:ListPipelineExecutions").await;
-        assert_eq!(Instant::now() - start, Duration::from_millis(1250));
         // Another API has its own bucket.
         let before = Instant::now();
         quota.take("ecr:DescribeImages").await;

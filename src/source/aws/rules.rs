@@ -68,21 +68,25 @@ async fn rules_of(p: &ProfilePoll<'_>, target_arn: &str) -> Result<Vec<TriggerRu
             _ => break,
         }
     }
-    let mut rules = Vec::with_capacity(names.len());
-    for name in names {
-        let out = {
+    // The rule and its targets are read at once: both are named on the default bus, where ListRuleNamesByTarget
+    // looked ("If you omit this, the default event bus is used", EventBridge API Reference, ListRuleNamesByTarget
+    // and ListTargetsByRule).
+    let rules = names.iter().map(|name| async move {
+        let describe = async {
             let _slot = p.slot("events:DescribeRule").await;
             p.clients
                 .events
                 .describe_rule()
-                .name(&name)
+                .name(name)
                 .send()
                 .await
-                .map_err(|e| poll_error(format!("events:DescribeRule {name}"), &e))?
+                .map_err(|e| poll_error(format!("events:DescribeRule {name}"), &e))
         };
-        let mut rule = convert::trigger_rule(&name, &out);
-        rule.targets = targets::read(p, &rule, true).await;
-        rules.push(rule);
-    }
+        let (out, targets) = tokio::join!(describe, targets::read(p, name, None, true));
+        let mut rule = convert::trigger_rule(name, &out?);
+        rule.targets = targets;
+        Ok::<_, PollError>(rule)
+    });
+    let rules = futures::future::join_all(rules).await.into_iter().collect::<Result<Vec<_>, _>>()?;
     Ok(rules)
 }

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use aws_config::{Region, SdkConfig};
 use tokio::time::Instant;
 
-use super::clients::{ProfileClients, sdk_config};
+use super::clients::{ProfileClients, sdk_config, with_role};
 use crate::config::Profile;
 use crate::model::{Identity, PollError};
 
@@ -36,10 +36,11 @@ pub(super) struct Session {
 }
 
 impl Session {
-    /// Builds the profile's SDK config (no network call).
-    pub async fn new(profile: &Profile, http: &SdkConfig) -> Self {
+    /// Builds the profile's SDK config (no network call) on `base`, the base config made for it (`clients::base_config`),
+    /// possibly shared with other profiles.
+    pub async fn new(profile: &Profile, http: &SdkConfig, base: SdkConfig) -> Self {
         let assume_role_calls = Arc::new(AtomicU32::new(0));
-        let conf = sdk_config(profile, http, Arc::clone(&assume_role_calls)).await;
+        let conf = with_role(profile, base, Arc::clone(&assume_role_calls)).await;
         Self {
             http: http.clone(),
             profile: profile.clone(),

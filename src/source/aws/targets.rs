@@ -15,13 +15,15 @@ pub(super) const NOT_A_PIPELINE: &str = "the target is not a pipeline";
 /// Why a target's role is not simulated: the rule does not target a watched pipeline.
 pub(super) const NOT_WATCHED: &str = "the rule targets no watched pipeline";
 
-/// The targets of `rule`, each pipeline target's role simulated when `simulate`.
+/// The targets of the rule `name` on the event bus `bus` (`None`: the default bus), each pipeline target's role
+/// simulated when `simulate`.
 pub(super) async fn read(
     p: &ProfilePoll<'_>,
-    rule: &TriggerRule,
+    name: &str,
+    bus: Option<&str>,
     simulate: bool,
 ) -> Lookup<Vec<crate::model::RuleTarget>> {
-    let bus = rule.event_bus.clone().filter(|b| b != "default" && !b.is_empty());
+    let bus = bus.filter(|b| *b != "default" && !b.is_empty()).map(str::to_string);
     let mut targets = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -30,7 +32,7 @@ pub(super) async fn read(
             p.clients
                 .events
                 .list_targets_by_rule()
-                .rule(&rule.name)
+                .rule(name)
                 .set_event_bus_name(bus.clone())
                 .set_next_token(token.take())
                 .send()
@@ -39,7 +41,7 @@ pub(super) async fn read(
         let page = match page {
             Ok(page) => page,
             Err(e) => {
-                return Lookup::Skipped(poll_error(format!("events:ListTargetsByRule {}", rule.name), &e).to_string());
+                return Lookup::Skipped(poll_error(format!("events:ListTargetsByRule {name}"), &e).to_string());
             }
         };
         targets.extend(page.targets().iter().map(convert::rule_target));

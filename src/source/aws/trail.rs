@@ -21,7 +21,7 @@ use super::limiter::RateLimiter;
 use super::memory::{PartialRead, TrailCache};
 use super::profile_poll::ProfilePoll;
 use crate::analysis::diagnose::CLOUDTRAIL_DELAY;
-use crate::analysis::needs::{Needs, Why};
+use crate::analysis::needs::{Needs, RECORD_MARGIN, Why};
 use crate::model::{CloudTrailRead, ErrorKind, Lookup, PollError, TimeWindow, Windows};
 
 /// Pages of [`TRAIL_PAGE`] events read at most per poll (at 2 pages a second, 10 s of a profile's poll).
@@ -30,6 +30,12 @@ pub(super) const MAX_TRAIL_PAGES: usize = 20;
 const TRAIL_PAGE: i32 = 50;
 /// A window read before the delivery delay passed is read again no sooner than this.
 pub(super) const REREAD_AFTER: Duration = Duration::from_secs(60);
+
+/// Windows to read no further apart than this (the width of one push's window) are read as one. LookupEvents allows 2
+/// calls a second per account and region, and the events of a gap this narrow cost an extra page only when more than
+/// 50 `PutImage` calls fell in it, where a window of its own always costs a call. Pushes made every 20 minutes, each
+/// needing its window, took 3 to 4 calls half a second apart at 10 profiles (BENCHMARKS.md, "Organization scale").
+const BRIDGE: SignedDuration = SignedDuration::from_secs(2 * RECORD_MARGIN.as_secs() as i64);
 
 const API: &str = "cloudtrail:LookupEvents";
 
@@ -166,7 +172,7 @@ fn plan(cache: &mut TrailCache, needs: &Needs, since: Timestamp, now: Timestamp)
             // Read provisionally a moment ago (up to that moment): again only after a while.
             .filter(|w| !recently.iter().any(|r| r.overlaps(w))),
     );
-    let to_read = wanted.minus(&cache.complete);
+    let to_read = wanted.minus(&cache.complete).bridged(BRIDGE);
 
     cache.partial.retain(|r| to_read.as_slice().iter().any(|w| w.overlaps(&r.window)));
     let resumed = Windows::of(cache.partial.iter().map(|r| r.window));

@@ -42,16 +42,22 @@ fn source(server: &Server, profiles: usize) -> AwsSource {
     AwsSource::with_clients((0..profiles).map(|_| (clients(server), scope.clone())).collect())
 }
 
+/// The account with 12 console-made pipelines over 3 repositories.
+fn twelve_pipelines() -> World {
+    let world = World::new();
+    for i in 0..12 {
+        world.console_pipeline(ACCOUNT, REGION, &format!("pipe-{i}"), &format!("repo-{}", i % 3), None);
+    }
+    world
+}
+
 fn request() -> PollRequest {
     PollRequest { now: Timestamp::now(), lookback: Duration::from_secs(24 * 3600), grace: Duration::from_secs(300) }
 }
 
 #[tokio::test]
 async fn a_profile_pair_sharing_one_account_never_exceeds_its_limit() {
-    let world = World::new();
-    for i in 0..12 {
-        world.console_pipeline(ACCOUNT, REGION, &format!("pipe-{i}"), &format!("repo-{}", i % 3), None);
-    }
+    let world = twelve_pipelines();
     // AWS's throttling shape at 10 requests a second and bursts of 10, per account, region and API: one poll of the
     // pair asks for 24 pipeline definitions and 24 execution lists at once.
     world.configure(|s| s.default_rate = Some(Rate::new(10.0, 10.0)));
@@ -67,6 +73,35 @@ async fn a_profile_pair_sharing_one_account_never_exceeds_its_limit() {
     assert_eq!(count("codepipeline:GetPipeline"), 24);
     assert_eq!(count("codepipeline:ListPipelineExecutions"), 24);
     for snap in &snapshots {
+        assert_eq!(snap.errors, [], "{snap:?}");
+        assert_eq!(snap.pipelines.len(), 12);
+    }
+}
+
+/// Two profiles without a role in one account (two named CLI profiles of it, say): the account is not known before
+/// their first poll, but from their second poll on they spend its quota together.
+#[tokio::test]
+async fn profiles_without_a_role_share_their_accounts_quota_once_its_identity_is_known() {
+    let world = twelve_pipelines();
+    world.configure(|s| s.default_rate = Some(Rate::new(10.0, 10.0)));
+    let server = Server::start(world.clone()).unwrap();
+    let scope = Scope { account: None, cloudtrail: false, eventbridge: false, ..Scope::default() };
+    let source = Arc::new(AwsSource::with_clients(vec![(clients(&server), scope.clone()), (clients(&server), scope)]));
+
+    let first = poll_every_profile(Arc::clone(&source), request(), Duration::from_secs(30)).await;
+    for snap in &first {
+        assert_eq!(snap.identity.as_ref().map(|i| i.account.as_str()), Some(ACCOUNT));
+    }
+    // Let awsim's buckets refill, then poll again: 24 execution lists of one account at once.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    world.clear_requests();
+    let second = poll_every_profile(Arc::clone(&source), request(), Duration::from_secs(30)).await;
+
+    let requests = world.requests();
+    let throttled: Vec<String> = requests.iter().filter(|r| r.throttled()).map(|r| r.api()).collect();
+    assert_eq!(throttled, Vec::<String>::new(), "requests throttled by the account's limits");
+    assert_eq!(requests.iter().filter(|r| r.api() == "codepipeline:ListPipelineExecutions").count(), 24);
+    for snap in &second {
         assert_eq!(snap.errors, [], "{snap:?}");
         assert_eq!(snap.pipelines.len(), 12);
     }
