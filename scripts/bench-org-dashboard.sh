@@ -3,7 +3,8 @@
 # profile painted and to every profile painted, over N profiles (200 by default) x 5 pipelines x 3 repositories
 # against `awsim serve` answering every request after 100 ms.
 #
-# Usage: scripts/bench-org-dashboard.sh      (N=200, RUNS=3, LATENCY=100ms, RATE=10; needs tmux)
+# Usage: scripts/bench-org-dashboard.sh      (N=200, RUNS=3, LATENCY=100ms, RATE=10, ASSUME_RATE= as in
+#                                             scripts/bench-org.sh; needs tmux)
 #
 # It builds the release binaries, starts `awsim serve`, and runs the dashboard RUNS times in a detached 200x50 tmux
 # session with PIPEWATCH_LOG=pipewatch::tui=debug and stderr to a file: with stderr not a terminal, the dashboard
@@ -17,6 +18,7 @@ N=${N:-200}
 RUNS=${RUNS:-3}
 LATENCY=${LATENCY:-100ms}
 RATE=${RATE:-10}
+ASSUME_RATE=${ASSUME_RATE-}
 WORK=target/bench-org
 mkdir -p "$WORK"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=ap-northeast-1
@@ -28,7 +30,8 @@ BIN=$PWD/target/release/pipewatch
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cfg=$PWD/$WORK/dash-$N.toml
 target/release/awsim serve --accounts "$N" --pipelines 5 --repositories 3 --latency "$LATENCY" --rate "$RATE" \
-    --port "$port" --config-out "$cfg" >"$WORK/dash-awsim.out" 2>"$WORK/dash-awsim.err" &
+    --assume-role-rate "${ASSUME_RATE:-1000000000}" --port "$port" --config-out "$cfg" \
+    >"$WORK/dash-awsim.out" 2>"$WORK/dash-awsim.err" &
 AWSIM_PID=$!
 SESSION=pipewatch-bench-$$
 trap 'tmux kill-session -t $SESSION 2>/dev/null || true; kill $AWSIM_PID 2>/dev/null || true' EXIT

@@ -3,17 +3,18 @@
 # 500 profiles (one account each) x 5 pipelines x 3 repositories, against `awsim serve` answering every request
 # after 100 ms, all sizes in one run.
 #
-# Usage: scripts/bench-org.sh            (SIZES="1 10 50 200 500", RUNS=3, LATENCY=100ms, RATE=10, PUSHES=4;
-#                                         RATE= for no limits in awsim)
+# Usage: scripts/bench-org.sh            (SIZES="1 10 50 200 500", RUNS=3, LATENCY=100ms, RATE=10, PUSHES=4,
+#                                         ASSUME_RATE=; RATE= for no limits in awsim)
 #
 # From the repository root it builds the release binaries of pipewatch and awsim, then per size: starts
 # `awsim serve` (127.0.0.1, a free port; RATE requests per second and as many in a burst per account, region and
-# API, LookupEvents at AWS's 2/s) which writes the config; makes one warm-up run; then RUNS runs, each after
-# clearing awsim's request log (POST /_awsim/clear), each under /usr/bin/time -v (wall time, user + system CPU
-# time, peak RSS), and reads the log (GET /_awsim/requests) for the requests made and those throttled. It prints
-# one row per size (medians of the runs; peak RSS: the largest), and the longest dependent chain of one profile:
-# the number of waves of requests in the 1-profile run (a wave: requests arriving within 50 ms of the one before),
-# times the latency. Work files go to target/bench-org/.
+# API, LookupEvents at AWS's 2/s; sts:AssumeRole, which every profile sends in the one source account, at
+# ASSUME_RATE a second, unlimited when empty: AWS publishes no STS rate) which writes the config; makes one
+# warm-up run; then RUNS runs, each after clearing awsim's request log (POST /_awsim/clear), each under
+# /usr/bin/time -v (wall time, user + system CPU time, peak RSS), and reads the log (GET /_awsim/requests) for
+# the requests made and those throttled. It prints one row per size (medians of the runs; peak RSS: the largest),
+# and the longest dependent chain of one profile: the number of waves of requests in the 1-profile run (a wave:
+# requests arriving within 50 ms of the one before), times the latency. Work files go to target/bench-org/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,7 @@ SIZES=${SIZES:-"1 10 50 200 500"}
 RUNS=${RUNS:-3}
 LATENCY=${LATENCY:-100ms}
 RATE=${RATE-10}
+ASSUME_RATE=${ASSUME_RATE-}
 PUSHES=${PUSHES:-4}
 WORK=target/bench-org
 mkdir -p "$WORK"
@@ -44,7 +46,8 @@ for n in $SIZES; do
     port=$(free_port)
     cfg="$WORK/config-$n.toml"
     "$AWSIM" serve --accounts "$n" --pipelines 5 --repositories 3 --pushes "$PUSHES" --latency "$LATENCY" \
-        ${RATE:+--rate "$RATE"} --port "$port" --config-out "$cfg" >"$WORK/awsim-$n.out" 2>"$WORK/awsim-$n.err" &
+        ${RATE:+--rate "$RATE"} --assume-role-rate "${ASSUME_RATE:-1000000000}" --port "$port" \
+        --config-out "$cfg" >"$WORK/awsim-$n.out" 2>"$WORK/awsim-$n.err" &
     AWSIM_PID=$!
     for _ in $(seq 100); do
         [[ -s $cfg ]] && curl -s -o /dev/null "http://127.0.0.1:$port/_awsim/requests" && break

@@ -14,11 +14,13 @@ use awsim::generate::{Shape, pipewatch_config};
 use awsim::{Rate, Server, World};
 
 const USAGE: &str = "usage: awsim serve [--accounts N] [--regions r1,r2] [--pipelines N] [--repositories N] \
-[--pushes N] [--seed N] [--latency 100ms] [--rate PER_SECOND] [--port P] [--config-out PATH]
+[--pushes N] [--seed N] [--latency 100ms] [--rate PER_SECOND] [--assume-role-rate PER_SECOND] [--port P] \
+[--config-out PATH]
 
 Serves a generated world of N accounts (ids from 100000000001), each with console-style pipelines over its
 repositories and a history of pushes (about one in ten made with another account's identity, so it started no
-run). --rate sets a token bucket per account, region and API for every API (LookupEvents keeps AWS's 2/s).
+run). --rate sets a token bucket per account, region and API for every API (LookupEvents keeps AWS's 2/s);
+--assume-role-rate sets sts:AssumeRole's apart (AWS publishes no STS rate).
 --config-out writes a pipewatch config with one profile per account and region. GET /_awsim/requests
 answers the request log (tab-separated: at_ms, account, region, api, error); POST /_awsim/clear forgets it.";
 
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         seed: 1,
     };
     let (mut latency, mut port, mut rate, mut config_out) = (Duration::ZERO, 0u16, None, None);
+    let mut assume_role_rate = None;
     let mut it = args[1..].iter();
     while let Some(flag) = it.next() {
         let Some(value) = it.next() else {
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
             "--seed" => value.parse().map(|v| shape.seed = v).is_ok(),
             "--latency" => duration(value).map(|v| latency = v).is_some(),
             "--rate" => value.parse::<f64>().map(|v| rate = Some(Rate::new(v, v))).is_ok(),
+            "--assume-role-rate" => value.parse::<f64>().map(|v| assume_role_rate = Some(Rate::new(v, v))).is_ok(),
             "--port" => value.parse().map(|v| port = v).is_ok(),
             "--config-out" => {
                 config_out = Some(value.clone());
@@ -81,6 +85,9 @@ fn main() -> ExitCode {
     world.configure(|s| {
         s.latency = latency;
         s.default_rate = rate;
+        if let Some(r) = assume_role_rate {
+            s.rates.insert("sts:AssumeRole".into(), r);
+        }
     });
     let server = match Server::start_on(world, SocketAddr::from(([127, 0, 0, 1], port))) {
         Ok(s) => s,
