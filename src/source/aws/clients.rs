@@ -4,8 +4,8 @@
 //! All of a profile's clients are built from one `SdkConfig` so that they share one credential cache, which the SDK
 //! refreshes before the session expires. Credentials are never printed or logged by this code.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
@@ -26,12 +26,27 @@ use crate::model::{ErrorKind, PollError};
 /// TCP/TLS connect bound; a hung endpoint is cut by the poll timeout instead.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// The SDK clients of one profile, all sharing one credential cache.
+/// The SDK clients of one profile, all sharing one credential cache. The clients of the explain step are made on
+/// first use: most profiles have nothing to explain most of the time, and each client holds its own runtime plugins
+/// and config layers (~28 KB; BENCHMARKS.md, "Organization scale").
 #[derive(Debug, Clone)]
 pub(super) struct ProfileClients {
     pub sts: aws_sdk_sts::Client,
     pub ecr: aws_sdk_ecr::Client,
     pub codepipeline: aws_sdk_codepipeline::Client,
+    explain: Arc<LazyExplain>,
+}
+
+/// The explain step's clients, made from `conf` when first asked for.
+#[derive(Debug)]
+struct LazyExplain {
+    conf: SdkConfig,
+    clients: OnceLock<ExplainClients>,
+}
+
+/// The clients only the explain step calls.
+#[derive(Debug, Clone)]
+pub(super) struct ExplainClients {
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub events: aws_sdk_eventbridge::Client,
     /// IAM's policy simulator (a global service: the SDK resolves the partition's endpoint from the region).
@@ -39,18 +54,42 @@ pub(super) struct ProfileClients {
     pub cloudwatch: aws_sdk_cloudwatch::Client,
 }
 
-impl ProfileClients {
-    /// Builds every client from one SDK config.
-    pub fn from_config(conf: &SdkConfig) -> Self {
+impl ExplainClients {
+    fn from_config(conf: &SdkConfig) -> Self {
         Self {
-            sts: aws_sdk_sts::Client::new(conf),
-            ecr: aws_sdk_ecr::Client::new(conf),
-            codepipeline: aws_sdk_codepipeline::Client::new(conf),
             cloudtrail: aws_sdk_cloudtrail::Client::new(conf),
             events: aws_sdk_eventbridge::Client::new(conf),
             iam: aws_sdk_iam::Client::new(conf),
             cloudwatch: aws_sdk_cloudwatch::Client::new(conf),
         }
+    }
+}
+
+impl ProfileClients {
+    /// The core clients from one SDK config, and the explain step's to be made from it when first used.
+    pub fn from_config(conf: &SdkConfig) -> Self {
+        Self {
+            sts: aws_sdk_sts::Client::new(conf),
+            ecr: aws_sdk_ecr::Client::new(conf),
+            codepipeline: aws_sdk_codepipeline::Client::new(conf),
+            explain: Arc::new(LazyExplain { conf: conf.clone(), clients: OnceLock::new() }),
+        }
+    }
+
+    /// Clients made elsewhere (the doctor's, with its interceptor; the tests' mocks).
+    pub fn ready(
+        sts: aws_sdk_sts::Client,
+        ecr: aws_sdk_ecr::Client,
+        codepipeline: aws_sdk_codepipeline::Client,
+        explain: ExplainClients,
+    ) -> Self {
+        let lazy = LazyExplain { conf: SdkConfig::builder().build(), clients: OnceLock::from(explain) };
+        Self { sts, ecr, codepipeline, explain: Arc::new(lazy) }
+    }
+
+    /// The explain step's clients, made now if they were not yet.
+    pub fn explain(&self) -> &ExplainClients {
+        self.explain.clients.get_or_init(|| ExplainClients::from_config(&self.explain.conf))
     }
 
     /// The region the clients call (empty when none is set).
@@ -186,5 +225,46 @@ impl<P: ProvideCredentials> ProvideCredentials for Counting<P> {
     {
         self.calls.fetch_add(1, Ordering::Relaxed);
         self.inner.provide_credentials()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_explain_steps_clients_are_made_on_first_use_and_kept() {
+        let conf =
+            SdkConfig::builder().behavior_version(BehaviorVersion::latest()).region(Region::new("eu-west-1")).build();
+        let clients = ProfileClients::from_config(&conf);
+        assert!(clients.explain.clients.get().is_none(), "not made with the core clients");
+        let copy = clients.clone();
+        let events = clients.explain().events.clone();
+        assert!(copy.explain.clients.get().is_some(), "made once, for every copy of the profile's clients");
+        assert_eq!(events.config().region().map(|r| r.as_ref()), Some("eu-west-1"), "from the profile's config");
+    }
+
+    #[test]
+    fn profiles_agreeing_on_their_source_settings_share_a_base_key() {
+        let profile = |region: &str, aws_profile: Option<&str>| Profile {
+            name: "p".into(),
+            role_arn: Some("arn:aws:iam::111111111111:role/r".into()),
+            external_id: None,
+            role_session_name: "pipewatch".into(),
+            duration: None,
+            credential_source: None,
+            aws_profile: aws_profile.map(str::to_string),
+            regions: vec![region.into()],
+            endpoint_url: None,
+            repositories: Vec::new(),
+            pipelines: None,
+            cloudtrail: true,
+            eventbridge: true,
+        };
+        let a = profile("eu-west-1", None);
+        let b = Profile { name: "q".into(), role_arn: Some("arn:aws:iam::222222222222:role/r".into()), ..a.clone() };
+        assert_eq!(base_key(&a), base_key(&b), "another role on the same source: one base");
+        assert_ne!(base_key(&a), base_key(&profile("us-east-1", None)));
+        assert_ne!(base_key(&a), base_key(&profile("eu-west-1", Some("ci"))));
     }
 }

@@ -16,7 +16,7 @@ use aws_sdk_sts::error::ProvideErrorMetadata;
 
 use self::apis::{APIS, Needs, Targets};
 use self::witness::Witness;
-use super::clients::{ProfileClients, base_loader};
+use super::clients::{ExplainClients, ProfileClients, base_loader};
 use super::errors::poll_error;
 use super::partition;
 use crate::config::{Config, Profile};
@@ -55,16 +55,7 @@ fn per_region(p: &Profile) -> Vec<Profile> {
 
 /// The doctor's clients of one SDK config, each reporting to `witness`.
 fn clients(conf: &SdkConfig, witness: &Witness) -> ProfileClients {
-    ProfileClients {
-        sts: aws_sdk_sts::Client::from_conf(
-            aws_sdk_sts::config::Builder::from(conf).interceptor(witness.clone()).build(),
-        ),
-        ecr: aws_sdk_ecr::Client::from_conf(
-            aws_sdk_ecr::config::Builder::from(conf).interceptor(witness.clone()).build(),
-        ),
-        codepipeline: aws_sdk_codepipeline::Client::from_conf(
-            aws_sdk_codepipeline::config::Builder::from(conf).interceptor(witness.clone()).build(),
-        ),
+    let explain = ExplainClients {
         cloudtrail: aws_sdk_cloudtrail::Client::from_conf(
             aws_sdk_cloudtrail::config::Builder::from(conf).interceptor(witness.clone()).build(),
         ),
@@ -77,7 +68,15 @@ fn clients(conf: &SdkConfig, witness: &Witness) -> ProfileClients {
         cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
             aws_sdk_cloudwatch::config::Builder::from(conf).interceptor(witness.clone()).build(),
         ),
-    }
+    };
+    ProfileClients::ready(
+        aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(conf).interceptor(witness.clone()).build()),
+        aws_sdk_ecr::Client::from_conf(aws_sdk_ecr::config::Builder::from(conf).interceptor(witness.clone()).build()),
+        aws_sdk_codepipeline::Client::from_conf(
+            aws_sdk_codepipeline::config::Builder::from(conf).interceptor(witness.clone()).build(),
+        ),
+        explain,
+    )
 }
 
 /// A failed call as a check: unreachable (naming the endpoint), denied, or failed.

@@ -23,6 +23,7 @@ pub(super) async fn may_start(p: &ProfilePoll<'_>, role: &str, pipeline_arn: &st
     let out = {
         let _slot = p.slot("iam:SimulatePrincipalPolicy").await;
         p.clients
+            .explain()
             .iam
             .simulate_principal_policy()
             .policy_source_arn(role)

@@ -62,6 +62,7 @@ pub(super) async fn read(p: &ProfilePoll<'_>, rules: &[(String, Option<String>)]
             let page = {
                 let _slot = p.slot("cloudwatch:GetMetricData").await;
                 p.clients
+                    .explain()
                     .cloudwatch
                     .get_metric_data()
                     .set_metric_data_queries(Some(queries.clone()))

@@ -54,6 +54,7 @@ async fn rules_of(p: &ProfilePoll<'_>, target_arn: &str) -> Result<Vec<TriggerRu
         let page = {
             let _slot = p.slot("events:ListRuleNamesByTarget").await;
             p.clients
+                .explain()
                 .events
                 .list_rule_names_by_target()
                 .target_arn(target_arn)
@@ -75,6 +76,7 @@ async fn rules_of(p: &ProfilePoll<'_>, target_arn: &str) -> Result<Vec<TriggerRu
         let describe = async {
             let _slot = p.slot("events:DescribeRule").await;
             p.clients
+                .explain()
                 .events
                 .describe_rule()
                 .name(name)

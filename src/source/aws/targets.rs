@@ -30,6 +30,7 @@ pub(super) async fn read(
         let page = {
             let _slot = p.slot("events:ListTargetsByRule").await;
             p.clients
+                .explain()
                 .events
                 .list_targets_by_rule()
                 .rule(name)

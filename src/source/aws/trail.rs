@@ -207,6 +207,7 @@ async fn read_window(
         }
         let request = p
             .clients
+            .explain()
             .cloudtrail
             .lookup_events()
             .lookup_attributes(put_image.clone())

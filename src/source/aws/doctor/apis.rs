@@ -231,7 +231,7 @@ fn lookup_events<'a>(c: &'a ProfileClients, _: &'a mut Targets) -> BoxFuture<'a,
             .attribute_value("PutImage")
             .build()
             .map_err(|e| PollError::of_call(api, ErrorKind::Internal, e.to_string()))?;
-        let call = c.cloudtrail.lookup_events().lookup_attributes(put_image).max_results(1);
+        let call = c.explain().cloudtrail.lookup_events().lookup_attributes(put_image).max_results(1);
         let out = call.send().await.map_err(|e| poll_error(api, &e))?;
         Ok(format!("{} PutImage records read (at most 1 asked)", out.events().len()))
     })
@@ -241,7 +241,7 @@ fn list_rule_names<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'
     Box::pin(async move {
         let name = some(&t.pipeline).to_string();
         let arn = partition::pipeline_arn(&t.partition, &t.region, &t.account, &name);
-        let call = c.events.list_rule_names_by_target().target_arn(&arn).limit(1);
+        let call = c.explain().events.list_rule_names_by_target().target_arn(&arn).limit(1);
         let out = call.send().await.map_err(|e| poll_error("events:ListRuleNamesByTarget", &e))?;
         t.rule = out.rule_names().first().cloned();
         Ok(format!("{name}: {} rules read (at most 1 asked)", out.rule_names().len()))
@@ -251,15 +251,22 @@ fn list_rule_names<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'
 fn describe_rule<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'a, Result<String, PollError>> {
     Box::pin(async move {
         let name = some(&t.rule).to_string();
-        let out =
-            c.events.describe_rule().name(&name).send().await.map_err(|e| poll_error("events:DescribeRule", &e))?;
+        let out = c
+            .explain()
+            .events
+            .describe_rule()
+            .name(&name)
+            .send()
+            .await
+            .map_err(|e| poll_error("events:DescribeRule", &e))?;
         Ok(format!("read rule {name} ({})", out.state().map_or("no state", |s| s.as_str())))
     })
 }
 
 fn list_rules<'a>(c: &'a ProfileClients, _: &'a mut Targets) -> BoxFuture<'a, Result<String, PollError>> {
     Box::pin(async move {
-        let out = c.events.list_rules().limit(1).send().await.map_err(|e| poll_error("events:ListRules", &e))?;
+        let out =
+            c.explain().events.list_rules().limit(1).send().await.map_err(|e| poll_error("events:ListRules", &e))?;
         Ok(format!("{} rules of the default bus read (at most 1 asked)", out.rules().len()))
     })
 }
@@ -267,7 +274,7 @@ fn list_rules<'a>(c: &'a ProfileClients, _: &'a mut Targets) -> BoxFuture<'a, Re
 fn list_targets<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'a, Result<String, PollError>> {
     Box::pin(async move {
         let rule = some(&t.rule).to_string();
-        let call = c.events.list_targets_by_rule().rule(&rule).limit(1);
+        let call = c.explain().events.list_targets_by_rule().rule(&rule).limit(1);
         let out = call.send().await.map_err(|e| poll_error("events:ListTargetsByRule", &e))?;
         Ok(format!("{rule}: {} targets read (at most 1 asked)", out.targets().len()))
     })
@@ -275,7 +282,7 @@ fn list_targets<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'a, 
 
 fn describe_trails<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'a, Result<String, PollError>> {
     Box::pin(async move {
-        let call = c.cloudtrail.describe_trails().include_shadow_trails(true);
+        let call = c.explain().cloudtrail.describe_trails().include_shadow_trails(true);
         let out = call.send().await.map_err(|e| poll_error("cloudtrail:DescribeTrails", &e))?;
         t.trail = out.trail_list().first().and_then(|x| x.trail_arn()).map(str::to_string);
         Ok(format!("{} trails read", out.trail_list().len()))
@@ -285,7 +292,7 @@ fn describe_trails<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'
 fn trail_status<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'a, Result<String, PollError>> {
     Box::pin(async move {
         let trail = some(&t.trail).to_string();
-        let out = c.cloudtrail.get_trail_status().name(&trail).send().await;
+        let out = c.explain().cloudtrail.get_trail_status().name(&trail).send().await;
         let out = out.map_err(|e| poll_error("cloudtrail:GetTrailStatus", &e))?;
         Ok(format!("{trail}: logging {}", out.is_logging().unwrap_or(false)))
     })
@@ -294,7 +301,7 @@ fn trail_status<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'a, 
 fn event_selectors<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'a, Result<String, PollError>> {
     Box::pin(async move {
         let trail = some(&t.trail).to_string();
-        let out = c.cloudtrail.get_event_selectors().trail_name(&trail).send().await;
+        let out = c.explain().cloudtrail.get_event_selectors().trail_name(&trail).send().await;
         let out = out.map_err(|e| poll_error("cloudtrail:GetEventSelectors", &e))?;
         Ok(format!(
             "{trail}: {} event selectors read",
@@ -316,7 +323,7 @@ fn metric_data<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'a, R
         let query = MetricDataQuery::builder().id("probe").metric_stat(stat).build();
         let now = aws_sdk_cloudwatch::primitives::DateTime::from(std::time::SystemTime::now());
         let from = aws_sdk_cloudwatch::primitives::DateTime::from_secs(now.secs() - 300);
-        let call = c.cloudwatch.get_metric_data().metric_data_queries(query).start_time(from).end_time(now);
+        let call = c.explain().cloudwatch.get_metric_data().metric_data_queries(query).start_time(from).end_time(now);
         let out = call.send().await.map_err(|e| poll_error("cloudwatch:GetMetricData", &e))?;
         Ok(format!("{rule}: {} series read (FailedInvocations, last 5 minutes)", out.metric_data_results().len()))
     })
@@ -335,6 +342,7 @@ fn simulate<'a>(c: &'a ProfileClients, t: &'a mut Targets) -> BoxFuture<'a, Resu
         let pipeline = some(&t.pipeline).to_string();
         let arn = partition::pipeline_arn(&t.partition, &t.region, &t.account, &pipeline);
         let call = c
+            .explain()
             .iam
             .simulate_principal_policy()
             .policy_source_arn(&t.principal)

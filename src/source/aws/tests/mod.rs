@@ -34,7 +34,7 @@ use jiff::Timestamp;
 use tokio::sync::Semaphore;
 
 use super::AwsSource;
-use super::clients::ProfileClients;
+use super::clients::{ExplainClients, ProfileClients};
 use super::memory::ProfileMemory;
 use super::orchestrate::poll_clients;
 use super::profile_poll::Scope;
@@ -190,15 +190,18 @@ fn clients_all(
     let events = with(events, &quiet.events);
     let iam = with(iam, &quiet.iam);
     let cloudwatch = with(cloudwatch, &quiet.cloudwatch);
-    ProfileClients {
-        sts: mock_client!(aws_sdk_sts, RuleMode::MatchAny, sts, |c| c.retry_config(retry())),
-        codepipeline: mock_client!(aws_sdk_codepipeline, RuleMode::MatchAny, cp, |c| c.retry_config(retry())),
-        ecr: mock_client!(aws_sdk_ecr, RuleMode::MatchAny, &ecr, |c| c.retry_config(retry())),
+    let explain = ExplainClients {
         cloudtrail: mock_client!(aws_sdk_cloudtrail, RuleMode::MatchAny, &trail, |c| c.retry_config(retry())),
         events: mock_client!(aws_sdk_eventbridge, RuleMode::MatchAny, &events, |c| c.retry_config(retry())),
         iam: mock_client!(aws_sdk_iam, RuleMode::MatchAny, &iam, |c| c.retry_config(retry())),
         cloudwatch: mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, &cloudwatch, |c| c.retry_config(retry())),
-    }
+    };
+    ProfileClients::ready(
+        mock_client!(aws_sdk_sts, RuleMode::MatchAny, sts, |c| c.retry_config(retry())),
+        mock_client!(aws_sdk_ecr, RuleMode::MatchAny, &ecr, |c| c.retry_config(retry())),
+        mock_client!(aws_sdk_codepipeline, RuleMode::MatchAny, cp, |c| c.retry_config(retry())),
+        explain,
+    )
 }
 
 /// Empty answers to the trigger diagnosis's reads.
