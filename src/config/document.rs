@@ -119,25 +119,44 @@ fn contains(span: &Range<usize>, pos: usize) -> bool {
     span.contains(&pos) || (span.is_empty() && span.start == pos)
 }
 
-/// The line of every key of the document, by its path (`["profiles", "account-a", "region"]`).
+/// The line of every key of the document, by its path (`["profiles", "account-a", "region"]`). Lines are found from
+/// the offsets of the newlines, counted once: an organization's config has thousands of keys.
 pub(super) fn key_lines(text: &str) -> std::collections::BTreeMap<Vec<String>, usize> {
     fn walk(
         table: &DeTable<'_>,
-        text: &str,
+        newlines: &[usize],
         prefix: &mut Vec<String>,
         out: &mut std::collections::BTreeMap<Vec<String>, usize>,
     ) {
         for (key, value) in table.iter() {
             prefix.push(key.get_ref().as_ref().to_owned());
-            out.insert(prefix.clone(), location_of(text, key.span().start).line);
+            let line = newlines.partition_point(|&n| n < key.span().start) + 1;
+            out.insert(prefix.clone(), line);
             if let DeValue::Table(inner) = value.get_ref() {
-                walk(inner, text, prefix, out);
+                walk(inner, newlines, prefix, out);
             }
             prefix.pop();
         }
     }
+    let newlines: Vec<usize> = text.match_indices('\n').map(|(i, _)| i).collect();
     let mut out = std::collections::BTreeMap::new();
     let (doc, _) = DeTable::parse_recoverable(text);
-    walk(doc.get_ref(), text, &mut Vec::new(), &mut out);
+    walk(doc.get_ref(), &newlines, &mut Vec::new(), &mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_key_has_the_line_it_is_on() {
+        let text = "# a comment\n[settings]\nregion = \"eu-west-1\"\n\n[profiles.a]\nrole_arn = \"x\"\nregions = [\n  \"us-east-1\",\n]\n[profiles.b]\n";
+        let lines = super::key_lines(text);
+        let at = |path: &[&str]| lines.get(&path.iter().map(|s| s.to_string()).collect::<Vec<_>>()).copied();
+        assert_eq!(at(&["settings"]), Some(2));
+        assert_eq!(at(&["settings", "region"]), Some(3));
+        assert_eq!(at(&["profiles", "a", "role_arn"]), Some(6));
+        assert_eq!(at(&["profiles", "a", "regions"]), Some(7));
+        assert_eq!(at(&["profiles", "b"]), Some(10));
+        assert_eq!(at(&["profiles", "c"]), None);
+    }
 }

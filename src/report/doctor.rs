@@ -41,10 +41,20 @@ pub fn write_text(c: &Checkup, mut out: impl Write, color: bool) -> io::Result<(
             write_check(&mut out, check, color)?;
         }
     }
-    let sick = c.profiles.iter().filter(|p| p.has_problem()).count();
+    // A profile checked in several regions counts once, as having a problem when any of its regions has one.
+    let names = |sick: bool| {
+        let mut n: Vec<&str> =
+            c.profiles.iter().filter(|p| !sick || p.has_problem()).map(|p| p.name.as_str()).collect();
+        n.sort_unstable();
+        n.dedup();
+        n.len()
+    };
+    let (profiles, sick) = (names(false), names(true));
+    let regional =
+        if c.profiles.len() > profiles { format!(" in {} regional checkups", c.profiles.len()) } else { String::new() };
     let summary = match sick {
-        0 => format!("every check passed ({} profiles)", c.profiles.len()),
-        n => format!("{n} of {} profiles have a problem", c.profiles.len()),
+        0 => format!("every check passed ({profiles} profiles{regional})"),
+        n => format!("{n} of {profiles} profiles{regional} have a problem"),
     };
     writeln!(out, "\n{}", paint(color, if sick == 0 { GREEN } else { RED }, &summary))?;
     out.flush()

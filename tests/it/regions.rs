@@ -194,4 +194,8 @@ fn doctor_checks_every_region_of_a_profile() {
         ],
         "{run}"
     );
+    // The text counts the profile once.
+    let text = run_pipewatch(["doctor", "--config", config.to_str().unwrap()]);
+    assert_eq!(text.code, Some(0), "{text}");
+    assert!(text.stdout.contains("every check passed (1 profiles in 2 regional checkups)"), "{text}");
 }
