@@ -21,15 +21,11 @@ RATE=${RATE:-10}
 ASSUME_RATE=${ASSUME_RATE-}
 WORK=target/bench-org
 mkdir -p "$WORK"
-export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=ap-northeast-1
-export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL || true
-
-cargo build --release --locked --quiet -p pipewatch -p awsim
-BIN=$PWD/target/release/pipewatch
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# shellcheck source=scripts/awsim-common.sh
+source scripts/awsim-common.sh
+port=$(free_port)
 cfg=$PWD/$WORK/dash-$N.toml
-target/release/awsim serve --accounts "$N" --pipelines 5 --repositories 3 --latency "$LATENCY" --rate "$RATE" \
+"$AWSIM" serve --accounts "$N" --pipelines 5 --repositories 3 --latency "$LATENCY" --rate "$RATE" \
     --assume-role-rate "${ASSUME_RATE:-1000000000}" --port "$port" --config-out "$cfg" \
     >"$WORK/dash-awsim.out" 2>"$WORK/dash-awsim.err" &
 AWSIM_PID=$!

@@ -26,17 +26,10 @@ ASSUME_RATE=${ASSUME_RATE-}
 PUSHES=${PUSHES:-4}
 WORK=target/bench-org
 mkdir -p "$WORK"
-# The profiles' source credentials: any key (awsim checks no signature); nothing from the user's AWS setup.
-export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=ap-northeast-1
-export AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL || true
-
-cargo build --release --locked --quiet -p pipewatch -p awsim
-BIN=target/release/pipewatch
-AWSIM=target/release/awsim
+# shellcheck source=scripts/awsim-common.sh
+source scripts/awsim-common.sh
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 AWSIM_PID=
 trap '[[ -n $AWSIM_PID ]] && kill $AWSIM_PID 2>/dev/null || true' EXIT
