@@ -19,7 +19,15 @@ pub(super) async fn read(p: &ProfilePoll<'_>, known: &[String]) -> Lookup<Vec<Tr
     loop {
         let page = {
             let _slot = p.slot("events:ListRules").await;
-            p.clients.explain().events.list_rules().set_next_token(token.take()).send().await
+            p.clients
+                .explain()
+                .events
+                .list_rules()
+                .set_next_token(token.take())
+                .customize()
+                .config_override(p.clients.auth())
+                .send()
+                .await
         };
         let page = match page {
             Ok(page) => page,

@@ -1,8 +1,11 @@
-//! The SDK clients of one profile and the config they are built from: region, endpoint, source credentials, the
-//! assumed role, retries and timeouts.
+//! The SDK clients a profile calls AWS with, and what they are built from: region, endpoint, source credentials,
+//! the assumed role, retries and timeouts.
 //!
-//! All of a profile's clients are built from one `SdkConfig` so that they share one credential cache, which the SDK
-//! refreshes before the session expires. Credentials are never printed or logged by this code.
+//! The clients themselves are shared by every profile with the same base settings in a region ([`base_key`]) and
+//! hold no credentials; each request carries its profile's [`Auth`] (`customize().config_override(..)`): the
+//! profile's credential provider and its own cache, which the SDK refreshes before the session expires. A client
+//! holds its own runtime plugins and config layers (~28 KB): one set per profile, region and service cost 80 MB at
+//! 500 profiles (BENCHMARKS.md, "Organization scale"). Credentials are never printed or logged by this code.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -17,6 +20,7 @@ use aws_config::sts::AssumeRoleProvider;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, Region, SdkConfig};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
+use aws_sdk_sts::config::SharedIdentityCache;
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::{Builder, ConnectorBuilder, tls};
 
@@ -26,16 +30,52 @@ use crate::model::{ErrorKind, PollError};
 /// TCP/TLS connect bound; a hung endpoint is cut by the poll timeout instead.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// The SDK clients of one profile, all sharing one credential cache. The clients of the explain step are made on
-/// first use: most profiles have nothing to explain most of the time, and each client holds its own runtime plugins
-/// and config layers (~28 KB; BENCHMARKS.md, "Organization scale").
+/// The SDK clients one profile polls a region with: clients shared with the other profiles of its base settings and
+/// region ([`ClientPool`]), and the profile's [`Auth`], which every request must carry
+/// (`.customize().config_override(p.clients.auth())`; a request without it fails for want of credentials, since the
+/// shared clients have none). The clients of the explain step are made on first use: most profiles have nothing to
+/// explain most of the time.
 #[derive(Debug, Clone)]
 pub(super) struct ProfileClients {
     pub sts: aws_sdk_sts::Client,
     pub ecr: aws_sdk_ecr::Client,
     pub codepipeline: aws_sdk_codepipeline::Client,
     explain: Arc<LazyExplain>,
+    auth: Auth,
 }
+
+/// One profile's credentials, put on each of its requests: the provider (the assumed role's, else the base
+/// credentials') and a cache of the profile's own. Empty for clients that carry their own credentials (the doctor's,
+/// the tests' mocks).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Auth(Option<(SharedCredentialsProvider, SharedIdentityCache)>);
+
+/// A service config override that signs with the profile's credentials. `set_credentials_provider` keeps the
+/// provider's cache partition (`credentials_provider` would make a new one per request, and so a cache miss, and so
+/// an AssumeRole, per request).
+macro_rules! auth_override {
+    ($($service:ident),*) => {$(
+        impl From<&Auth> for $service::config::Builder {
+            fn from(auth: &Auth) -> Self {
+                let mut builder = $service::config::Builder::default();
+                if let Some((provider, cache)) = &auth.0 {
+                    builder.set_credentials_provider(Some(provider.clone()));
+                    builder.set_identity_cache(cache.clone());
+                }
+                builder
+            }
+        }
+    )*};
+}
+auth_override!(
+    aws_sdk_sts,
+    aws_sdk_ecr,
+    aws_sdk_codepipeline,
+    aws_sdk_cloudtrail,
+    aws_sdk_eventbridge,
+    aws_sdk_iam,
+    aws_sdk_cloudwatch
+);
 
 /// The explain step's clients, made from `conf` when first asked for.
 #[derive(Debug)]
@@ -66,14 +106,34 @@ impl ExplainClients {
 }
 
 impl ProfileClients {
-    /// The core clients from one SDK config, and the explain step's to be made from it when first used.
+    /// The core clients from one SDK config, and the explain step's to be made from it when first used; they sign
+    /// with the config's credentials.
     pub fn from_config(conf: &SdkConfig) -> Self {
         Self {
             sts: aws_sdk_sts::Client::new(conf),
             ecr: aws_sdk_ecr::Client::new(conf),
             codepipeline: aws_sdk_codepipeline::Client::new(conf),
             explain: Arc::new(LazyExplain { conf: conf.clone(), clients: OnceLock::new() }),
+            auth: Auth::default(),
         }
+    }
+
+    /// Clients to share between profiles: those of `conf` without its credentials, so that a request that does not
+    /// carry a profile's [`Auth`] fails instead of signing as the base identity.
+    pub fn shared(conf: &SdkConfig) -> Self {
+        let mut without = conf.to_builder();
+        without.set_credentials_provider(None);
+        Self::from_config(&without.build())
+    }
+
+    /// The same clients, signing with `auth`.
+    pub fn with_auth(self, auth: Auth) -> Self {
+        Self { auth, ..self }
+    }
+
+    /// What each request puts on top of the clients' config: the profile's credentials.
+    pub fn auth(&self) -> &Auth {
+        &self.auth
     }
 
     /// Clients made elsewhere (the doctor's, with its interceptor; the tests' mocks).
@@ -84,7 +144,7 @@ impl ProfileClients {
         explain: ExplainClients,
     ) -> Self {
         let lazy = LazyExplain { conf: SdkConfig::builder().build(), clients: OnceLock::from(explain) };
-        Self { sts, ecr, codepipeline, explain: Arc::new(lazy) }
+        Self { sts, ecr, codepipeline, explain: Arc::new(lazy), auth: Auth::default() }
     }
 
     /// The explain step's clients, made now if they were not yet.
@@ -114,18 +174,6 @@ pub(super) fn shared_http_client() -> SdkConfig {
         conn.build()
     });
     SdkConfig::builder().http_client(http).build()
-}
-
-/// Builds the SDK config of one profile: region, endpoint, source credentials and the assumed role, over the HTTP
-/// client of `http` ([`shared_http_client`]).
-/// Every time the role's credentials are asked for, `assume_role_calls` counts one (the SDK's cache asks once per
-/// session).
-pub(super) async fn sdk_config(
-    p: &Profile,
-    http: &SdkConfig,
-    assume_role_calls: Arc<AtomicU32>,
-) -> Result<SdkConfig, PollError> {
-    with_role(p, base_config(p, http).await, assume_role_calls).await
 }
 
 /// The base config of `p` ([`base_loader`]) over the HTTP client of `http`.
@@ -181,12 +229,15 @@ pub(super) fn base_loader(p: &Profile) -> ConfigLoader {
     loader
 }
 
-/// The base config, with the profile's role assumed on top of it when it names one.
+/// The profile's credentials over `base`: its role assumed with the base credentials when it names one, else the
+/// base credentials themselves; either way with a cache of the profile's own (the base config may be shared by many
+/// profiles, and the SDK's cache holds 64 credential sources at most, evicting, and so assuming again, beyond that).
+/// No network call happens here.
 pub(super) async fn with_role(
     p: &Profile,
-    base: SdkConfig,
+    base: &SdkConfig,
     assume_role_calls: Arc<AtomicU32>,
-) -> Result<SdkConfig, PollError> {
+) -> Result<Auth, PollError> {
     if base.region().is_none() {
         return Err(PollError::new(
             ErrorKind::Misconfigured,
@@ -196,19 +247,22 @@ pub(super) async fn with_role(
             ),
         ));
     }
-    // A cache of credentials of the profile's own: the base config may be shared by many profiles, and the SDK's
-    // cache holds 64 credential sources at most, evicting (and so assuming again) beyond that.
-    let base = base.into_builder().identity_cache(IdentityCache::lazy().build()).build();
-    let Some(arn) = &p.role_arn else { return Ok(base) };
-    let mut builder = AssumeRoleProvider::builder(arn).session_name(&p.role_session_name).configure(&base);
-    if let Some(id) = &p.external_id {
-        builder = builder.external_id(id);
-    }
-    if let Some(d) = p.duration {
-        builder = builder.session_length(d);
-    }
-    let provider = Counting { inner: builder.build().await, calls: assume_role_calls };
-    Ok(base.into_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build())
+    let provider = match &p.role_arn {
+        None => base.credentials_provider().ok_or_else(|| {
+            PollError::new(ErrorKind::NoCredentials, format!("no credential provider for profile `{}`", p.name))
+        })?,
+        Some(arn) => {
+            let mut builder = AssumeRoleProvider::builder(arn).session_name(&p.role_session_name).configure(base);
+            if let Some(id) = &p.external_id {
+                builder = builder.external_id(id);
+            }
+            if let Some(d) = p.duration {
+                builder = builder.session_length(d);
+            }
+            SharedCredentialsProvider::new(Counting { inner: builder.build().await, calls: assume_role_calls })
+        }
+    };
+    Ok(Auth(Some((provider, IdentityCache::lazy().build()))))
 }
 
 /// A credentials provider that counts how often it is asked (the SDK's cache asks once per session), for `--stats`.

@@ -29,6 +29,8 @@ pub(super) async fn may_start(p: &ProfilePoll<'_>, role: &str, pipeline_arn: &st
             .policy_source_arn(role)
             .action_names(START_PIPELINE)
             .resource_arns(pipeline_arn)
+            .customize()
+            .config_override(p.clients.auth())
             .send()
             .await
     };

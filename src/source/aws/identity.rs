@@ -25,7 +25,14 @@ pub(super) async fn read(p: &ProfilePoll<'_>) -> Result<Identity, PollError> {
     }
     let out = {
         let _slot = p.slot("sts:GetCallerIdentity").await;
-        p.clients.sts.get_caller_identity().send().await.map_err(|e| poll_error("sts:GetCallerIdentity", &e))?
+        p.clients
+            .sts
+            .get_caller_identity()
+            .customize()
+            .config_override(p.clients.auth())
+            .send()
+            .await
+            .map_err(|e| poll_error("sts:GetCallerIdentity", &e))?
     };
     let id = convert::identity(&out);
     *kept = Some((Instant::now(), id.clone()));

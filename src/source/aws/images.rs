@@ -53,6 +53,8 @@ pub(super) async fn read(p: &ProfilePoll<'_>, repo: &str) -> Result<ImagesRead, 
                 .repository_name(repo)
                 .max_results(IMAGES_PAGE)
                 .set_next_token(token.clone())
+                .customize()
+                .config_override(p.clients.auth())
                 .send()
                 .await
         };
@@ -132,7 +134,12 @@ async fn batch_get(p: &ProfilePoll<'_>, repo: &str, digests: &[&str]) -> Result<
         call = call.accepted_media_types(media_type);
     }
     let _slot = p.slot("ecr:BatchGetImage").await;
-    let out = call.send().await.map_err(|e| poll_error(format!("ecr:BatchGetImage {repo}"), &e))?;
+    let out = call
+        .customize()
+        .config_override(p.clients.auth())
+        .send()
+        .await
+        .map_err(|e| poll_error(format!("ecr:BatchGetImage {repo}"), &e))?;
     let read = out.images().iter().filter_map(convert::index_entries).collect();
     let failures = out
         .failures()

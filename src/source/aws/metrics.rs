@@ -69,6 +69,8 @@ pub(super) async fn read(p: &ProfilePoll<'_>, rules: &[(String, Option<String>)]
                     .start_time(convert::datetime(from))
                     .end_time(convert::datetime(until))
                     .set_next_token(token.take())
+                    .customize()
+                    .config_override(p.clients.auth())
                     .send()
                     .await
             };

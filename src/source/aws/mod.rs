@@ -56,7 +56,7 @@ use self::limiter::Limiters;
 use self::memory::ProfileMemory;
 use self::profile_poll::Scope;
 use self::quota::Quotas;
-use self::session::{RegionClients, Session};
+use self::session::{ClientPool, RegionClients, Session};
 use crate::analysis::needs::Needs;
 use crate::config::Profile;
 use crate::model::{ErrorKind, PollError, ProfileMeta, ProfileSnapshot};
@@ -134,6 +134,7 @@ impl AwsSource {
         let mut entries = Vec::with_capacity(profiles.len());
         let http = shared_http_client();
         let mut bases: HashMap<String, SdkConfig> = HashMap::new();
+        let pool = Arc::new(ClientPool::default());
         for p in profiles {
             let base = match bases.get(&base_key(p)) {
                 Some(base) => base.clone(),
@@ -143,7 +144,7 @@ impl AwsSource {
                     base
                 }
             };
-            let session = Arc::new(Session::new(p, &http, base).await);
+            let session = Arc::new(Session::new(p, &http, base, Arc::clone(&pool)).await);
             let role_arn = p.role_arn.as_deref();
             let scope = Scope {
                 pipelines: p.pipelines.clone(),

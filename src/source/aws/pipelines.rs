@@ -63,7 +63,14 @@ pub(super) async fn define(p: &ProfilePoll<'_>) -> Defined {
     loop {
         let page = {
             let _slot = p.slot("codepipeline:ListPipelines").await;
-            p.clients.codepipeline.list_pipelines().set_next_token(token.clone()).send().await
+            p.clients
+                .codepipeline
+                .list_pipelines()
+                .set_next_token(token.clone())
+                .customize()
+                .config_override(p.clients.auth())
+                .send()
+                .await
         };
         match page {
             Ok(page) => {
@@ -216,6 +223,8 @@ async fn read_definition(p: &ProfilePoll<'_>, name: &str, version: Option<i32>) 
             .codepipeline
             .get_pipeline()
             .name(name)
+            .customize()
+            .config_override(p.clients.auth())
             .send()
             .await
             .map_err(|e| poll_error(format!("codepipeline:GetPipeline {name}"), &e))?
@@ -246,6 +255,8 @@ async fn read_executions(p: &ProfilePoll<'_>, name: &str) -> Result<Vec<Executio
                 .pipeline_name(name)
                 .max_results(EXECUTIONS_PAGE)
                 .set_next_token(token.clone())
+                .customize()
+                .config_override(p.clients.auth())
                 .send()
                 .await
         };

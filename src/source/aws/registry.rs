@@ -12,7 +12,7 @@ use crate::model::{Lookup, ReplicationRule};
 pub(super) async fn read(p: &ProfilePoll<'_>) -> Lookup<Vec<ReplicationRule>> {
     let out = {
         let _slot = p.slot("ecr:DescribeRegistry").await;
-        p.clients.ecr.describe_registry().send().await
+        p.clients.ecr.describe_registry().customize().config_override(p.clients.auth()).send().await
     };
     match out {
         Ok(out) => Lookup::Done(convert::replication_rules(&out)),

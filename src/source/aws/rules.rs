@@ -59,6 +59,8 @@ async fn rules_of(p: &ProfilePoll<'_>, target_arn: &str) -> Result<Vec<TriggerRu
                 .list_rule_names_by_target()
                 .target_arn(target_arn)
                 .set_next_token(token.take())
+                .customize()
+                .config_override(p.clients.auth())
                 .send()
                 .await
                 .map_err(|e| poll_error("events:ListRuleNamesByTarget", &e))?
@@ -80,6 +82,8 @@ async fn rules_of(p: &ProfilePoll<'_>, target_arn: &str) -> Result<Vec<TriggerRu
                 .events
                 .describe_rule()
                 .name(name)
+                .customize()
+                .config_override(p.clients.auth())
                 .send()
                 .await
                 .map_err(|e| poll_error(format!("events:DescribeRule {name}"), &e))

@@ -1,5 +1,6 @@
 //! One profile's session shared by the regions it polls: the role is assumed once and the caller identity read
-//! once for the account, and each region gets its own clients built from that one SDK config.
+//! once for the account, and each region's clients (shared with the other profiles of the same base settings, from
+//! the [`ClientPool`]) carry the session's credentials.
 //!
 //! Why per (profile, region) everywhere else: pipelines, pushes, rules and CloudTrail records belong to a region,
 //! so the source serves one [`crate::model::ProfileMeta`] per region of a profile (the same name, each with its
@@ -7,13 +8,14 @@
 //! the dashboard's feeds, the CloudTrail pacing per account and region) stays within one region without knowing
 //! about regions. Only what belongs to the account is shared here: the credentials and the identity.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use aws_config::{Region, SdkConfig};
 use tokio::time::Instant;
 
-use super::clients::{ProfileClients, sdk_config, with_role};
+use super::clients::{Auth, ProfileClients, base_config, base_key, with_role};
 use crate::config::Profile;
 use crate::model::{Identity, PollError};
 
@@ -21,9 +23,13 @@ use crate::model::{Identity, PollError};
 pub(super) struct Session {
     /// What the config is built from.
     pub profile: Profile,
-    /// The SDK config with the role assumed on top (its credential cache is shared by every region's clients), and
-    /// how many times it was built: a region's clients built from an older one are rebuilt.
-    config: Mutex<(u64, Result<SdkConfig, PollError>)>,
+    /// The base config (region, endpoint, source credentials), possibly shared with other profiles.
+    base: SdkConfig,
+    /// The profile's credentials (their cache is shared by every region), and how many times they were made: a
+    /// region's clients carrying older ones are remade.
+    auth: Mutex<(u64, Result<Auth, PollError>)>,
+    /// Where the region's clients come from.
+    pool: Arc<ClientPool>,
     generation: AtomicU64,
     /// A poll said the session expired: rebuild the config before the next poll of any region.
     pub renew: AtomicBool,
@@ -36,15 +42,17 @@ pub(super) struct Session {
 }
 
 impl Session {
-    /// Builds the profile's SDK config (no network call) on `base`, the base config made for it (`clients::base_config`),
-    /// possibly shared with other profiles.
-    pub async fn new(profile: &Profile, http: &SdkConfig, base: SdkConfig) -> Self {
+    /// Makes the profile's credentials (no network call) on `base`, the base config made for it
+    /// (`clients::base_config`), possibly shared with other profiles, as are the clients of `pool`.
+    pub async fn new(profile: &Profile, http: &SdkConfig, base: SdkConfig, pool: Arc<ClientPool>) -> Self {
         let assume_role_calls = Arc::new(AtomicU32::new(0));
-        let conf = with_role(profile, base, Arc::clone(&assume_role_calls)).await;
+        let auth = with_role(profile, &base, Arc::clone(&assume_role_calls)).await;
         Self {
             http: http.clone(),
             profile: profile.clone(),
-            config: Mutex::new((0, conf)),
+            base,
+            auth: Mutex::new((0, auth)),
+            pool,
             generation: AtomicU64::new(0),
             renew: AtomicBool::new(false),
             assume_role_calls,
@@ -59,7 +67,9 @@ impl Session {
         Self {
             http: SdkConfig::builder().build(),
             profile,
-            config: Mutex::new((0, Err(none))),
+            base: SdkConfig::builder().build(),
+            auth: Mutex::new((0, Err(none))),
+            pool: Arc::default(),
             generation: AtomicU64::new(0),
             renew: AtomicBool::new(false),
             assume_role_calls: Arc::default(),
@@ -73,32 +83,31 @@ impl Session {
         if !self.profile.regions.is_empty() {
             return self.profile.regions.clone();
         }
-        let config = self.config.lock().unwrap_or_else(|e| e.into_inner());
-        let ambient = config.1.as_ref().ok().and_then(|c| c.region()).map(|r| r.to_string());
+        let ambient = self.base.region().map(|r| r.to_string());
         vec![ambient.unwrap_or_else(|| "?".into())]
     }
 
-    /// Rebuilds the config when a poll asked for it (one AssumeRole for every region on the next request).
+    /// Makes the credentials afresh when a poll asked for it (one AssumeRole for every region on the next request),
+    /// from a fresh base config: the source credentials may be what expired.
     pub async fn renew_if_asked(&self) {
-        if self.renew.swap(false, Ordering::Relaxed)
-            && let Ok(conf) = sdk_config(&self.profile, &self.http, Arc::clone(&self.assume_role_calls)).await
-        {
-            let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
-            *self.config.lock().unwrap_or_else(|e| e.into_inner()) = (generation, Ok(conf));
+        if self.renew.swap(false, Ordering::Relaxed) {
+            let base = base_config(&self.profile, &self.http).await;
+            if let Ok(auth) = with_role(&self.profile, &base, Arc::clone(&self.assume_role_calls)).await {
+                let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+                *self.auth.lock().unwrap_or_else(|e| e.into_inner()) = (generation, Ok(auth));
+            }
         }
     }
 
-    /// The clients of `region` from the current config, and the config's generation.
+    /// The clients of `region` with the current credentials, and the credentials' generation.
     pub fn clients_in(&self, region: &str) -> (u64, Result<ProfileClients, PollError>) {
-        let config = self.config.lock().unwrap_or_else(|e| e.into_inner());
-        let clients = config.1.as_ref().map_err(Clone::clone).map(|conf| {
-            if conf.region().is_some_and(|r| r.as_ref() == region) || !self.profile.regions.contains(&region.into()) {
-                ProfileClients::from_config(conf)
-            } else {
-                ProfileClients::from_config(&conf.to_builder().region(Region::new(region.to_string())).build())
-            }
+        let auth = self.auth.lock().unwrap_or_else(|e| e.into_inner());
+        let clients = auth.1.as_ref().map_err(Clone::clone).map(|auth| {
+            // The base's own region when the profile names none (`?` or the ambient one).
+            let region = self.profile.regions.contains(&region.into()).then_some(region);
+            self.pool.clients(&self.profile, &self.base, region).with_auth(auth.clone())
         });
-        (config.0, clients)
+        (auth.0, clients)
     }
 
     /// The generation of the current config.
@@ -132,5 +141,35 @@ impl RegionClients {
             *clients = session.clients_in(&self.region);
         }
         clients.1.clone()
+    }
+}
+
+/// The clients every profile shares, one set per base settings ([`base_key`]) and region.
+#[derive(Default)]
+pub(super) struct ClientPool {
+    clients: Mutex<HashMap<(String, Option<String>), ProfileClients>>,
+}
+
+impl ClientPool {
+    /// The shared clients of `p`'s base settings in `region` (the base's own region when `None`), made from `base`
+    /// the first time they are asked for.
+    pub fn clients(&self, p: &Profile, base: &SdkConfig, region: Option<&str>) -> ProfileClients {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (base_key(p), region.map(str::to_string));
+        clients
+            .entry(key)
+            .or_insert_with(|| match region {
+                Some(r) if base.region().is_none_or(|own| own.as_ref() != r) => {
+                    ProfileClients::shared(&base.to_builder().region(Region::new(r.to_string())).build())
+                }
+                _ => ProfileClients::shared(base),
+            })
+            .clone()
+    }
+
+    /// How many sets of clients were made.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.clients.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 }

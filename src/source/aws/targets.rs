@@ -36,6 +36,8 @@ pub(super) async fn read(
                 .rule(name)
                 .set_event_bus_name(bus.clone())
                 .set_next_token(token.take())
+                .customize()
+                .config_override(p.clients.auth())
                 .send()
                 .await
         };

@@ -218,7 +218,7 @@ async fn read_window(
         let page = tokio::time::timeout_at(deadline, async {
             limiter.wait().await;
             let _slot = p.slot(API).await;
-            request.send().await
+            request.customize().config_override(p.clients.auth()).send().await
         })
         .await
         .map_err(|_| Stop::Time)?

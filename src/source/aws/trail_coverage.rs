@@ -20,7 +20,15 @@ pub(super) async fn read(p: &ProfilePoll<'_>) -> Lookup<Vec<TrailState>> {
     let region = p.clients.region();
     let listed = {
         let _slot = p.slot("cloudtrail:DescribeTrails").await;
-        p.clients.explain().cloudtrail.describe_trails().include_shadow_trails(true).send().await
+        p.clients
+            .explain()
+            .cloudtrail
+            .describe_trails()
+            .include_shadow_trails(true)
+            .customize()
+            .config_override(p.clients.auth())
+            .send()
+            .await
     };
     let listed = match listed {
         Ok(out) => out,
@@ -35,7 +43,15 @@ pub(super) async fn read(p: &ProfilePoll<'_>) -> Lookup<Vec<TrailState>> {
     for t in &mut trails {
         let status = {
             let _slot = p.slot("cloudtrail:GetTrailStatus").await;
-            p.clients.explain().cloudtrail.get_trail_status().name(&t.arn).send().await
+            p.clients
+                .explain()
+                .cloudtrail
+                .get_trail_status()
+                .name(&t.arn)
+                .customize()
+                .config_override(p.clients.auth())
+                .send()
+                .await
         };
         t.logging = match status {
             Ok(s) => Lookup::Done(s.is_logging().unwrap_or(false)),
@@ -48,7 +64,15 @@ pub(super) async fn read(p: &ProfilePoll<'_>) -> Lookup<Vec<TrailState>> {
         }
         let selectors = {
             let _slot = p.slot("cloudtrail:GetEventSelectors").await;
-            p.clients.explain().cloudtrail.get_event_selectors().trail_name(&t.arn).send().await
+            p.clients
+                .explain()
+                .cloudtrail
+                .get_event_selectors()
+                .trail_name(&t.arn)
+                .customize()
+                .config_override(p.clients.auth())
+                .send()
+                .await
         };
         t.selectors = match selectors {
             Ok(s) => Lookup::Done(convert::selector_check(&s)),

@@ -13,8 +13,10 @@ use aws_smithy_http_client::test_util::infallible_client_fn;
 use aws_smithy_types::body::SdkBody;
 
 use super::*;
+use crate::config::Profile;
 use crate::model::ErrorKind;
 use crate::source::aws::clients::{base_loader, with_role};
+use crate::source::aws::session::ClientPool;
 
 /// The base secret key, unique enough to be searched for.
 const BASE_SECRET: &str = "pw-base-secret-7f3a9c1e0b5d";
@@ -23,11 +25,14 @@ const BASE_TOKEN: &str = "pw-session-token-55e1";
 const ASSUMED_SECRET: &str = "pw-assumed-secret-94b2d7";
 const ASSUMED_TOKEN: &str = "pw-assumed-token-c3e8a0";
 
-fn assume_role_answer() -> String {
+/// What the fake AssumeRole issues for the role `beta` (every other role gets [`ASSUMED_TOKEN`]).
+const BETA_TOKEN: &str = "pw-assumed-token-beta-61d0";
+
+fn assume_role_answer(token: &str) -> String {
     format!(
         r#"<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>
 <Credentials><AccessKeyId>ASIAEXAMPLE</AccessKeyId><SecretAccessKey>{ASSUMED_SECRET}</SecretAccessKey>
-<SessionToken>{ASSUMED_TOKEN}</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>
+<SessionToken>{token}</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>
 <AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:pipewatch</AssumedRoleId>
 <Arn>arn:aws:sts::111111111111:assumed-role/pipewatch-read/pipewatch</Arn></AssumedRoleUser>
 </AssumeRoleResult></AssumeRoleResponse>"#
@@ -61,33 +66,82 @@ fn json_answer(target: &str) -> String {
 /// The requests the fake endpoint answered: (operation, the session token it was signed with).
 type Requests = Arc<Mutex<Vec<(String, Option<String>)>>>;
 
-/// The profile's config as `AwsSource` builds it, over the fake endpoint, which records every request.
-async fn profile_config(requests: Requests) -> SdkConfig {
+/// Two profiles (`alpha`, `beta`: two roles on the same base settings) and their base config as `AwsSource` builds
+/// it, over the fake endpoint, which records every request.
+async fn fake_base(requests: Requests) -> (Vec<Profile>, SdkConfig) {
     let toml = r#"
         [profiles.alpha]
         role_arn = "arn:aws:iam::111111111111:role/pipewatch-read"
         region = "ap-northeast-1"
         endpoint_url = "http://aws.invalid"
+
+        [profiles.beta]
+        role_arn = "arn:aws:iam::222222222222:role/beta"
+        region = "ap-northeast-1"
+        endpoint_url = "http://aws.invalid"
     "#;
     let config = crate::config::parse(toml, Path::new("pipewatch.toml")).expect("config");
-    let profile = &config.profiles[0];
     let http = infallible_client_fn(move |req: http::Request<SdkBody>| {
         let token = req.headers().get("x-amz-security-token").and_then(|v| v.to_str().ok()).map(str::to_string);
         let body = String::from_utf8_lossy(req.body().bytes().unwrap_or_default()).into_owned();
         let (op, content_type, answer) = match req.headers().get("x-amz-target").and_then(|v| v.to_str().ok()) {
             Some(target) => (target.to_string(), "application/x-amz-json-1.1", json_answer(target)),
-            None if body.contains("Action=AssumeRole") => ("AssumeRole".into(), "text/xml", assume_role_answer()),
+            None if body.contains("Action=AssumeRole") => {
+                let token = if body.contains("role%2Fbeta") { BETA_TOKEN } else { ASSUMED_TOKEN };
+                ("AssumeRole".into(), "text/xml", assume_role_answer(token))
+            }
             None => ("GetCallerIdentity".into(), "text/xml", CALLER_IDENTITY.to_string()),
         };
         requests.lock().unwrap().push((op, token));
         http::Response::builder().status(200).header("content-type", content_type).body(answer).unwrap()
     });
-    let base = base_loader(profile)
+    let base = base_loader(&config.profiles[0])
         .http_client(http)
         .credentials_provider(Credentials::new("AKIDEXAMPLE", BASE_SECRET, Some(BASE_TOKEN.into()), None, "test"))
         .load()
         .await;
-    with_role(profile, base, Arc::new(AtomicU32::new(0))).await.expect("sdk config")
+    (config.profiles, base)
+}
+
+/// The first profile's clients as `AwsSource` builds them: shared clients without credentials, the profile's on each
+/// request.
+async fn profile_clients(requests: Requests) -> ProfileClients {
+    let (profiles, base) = fake_base(requests).await;
+    let auth = with_role(&profiles[0], &base, Arc::new(AtomicU32::new(0))).await.expect("credentials");
+    ProfileClients::shared(&base).with_auth(auth)
+}
+
+#[tokio::test]
+async fn profiles_sharing_clients_sign_each_request_with_their_own_session() {
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let (profiles, base) = fake_base(Arc::clone(&requests)).await;
+    let pool = ClientPool::default();
+    let mut clients = Vec::new();
+    for p in &profiles {
+        let auth = with_role(p, &base, Arc::new(AtomicU32::new(0))).await.expect("credentials");
+        clients.push(pool.clients(p, &base, Some("ap-northeast-1")).with_auth(auth));
+    }
+    assert_eq!(pool.len(), 1, "one set of clients for both profiles");
+    for c in [&clients[0], &clients[1], &clients[0]] {
+        c.codepipeline.list_pipelines().customize().config_override(c.auth()).send().await.expect("listed");
+    }
+    let tokens: Vec<_> = requests.lock().unwrap().iter().map(|(op, t)| (op.clone(), t.clone().unwrap())).collect();
+    let listed = |token: &str| ("CodePipeline_20150709.ListPipelines".to_string(), token.to_string());
+    let assumed = |token: &str| ("AssumeRole".to_string(), token.to_string());
+    assert_eq!(
+        tokens,
+        [
+            assumed(BASE_TOKEN),
+            listed(ASSUMED_TOKEN),
+            assumed(BASE_TOKEN),
+            listed(BETA_TOKEN),
+            listed(ASSUMED_TOKEN), // from alpha's cache: no second AssumeRole
+        ]
+    );
+
+    // A request that does not carry a profile's credentials is not signed with the base credentials: it fails.
+    let err = clients[0].sts.get_caller_identity().send().await.expect_err("no credentials on the shared clients");
+    assert_eq!(requests.lock().unwrap().len(), 5, "nothing sent: {err:?}");
 }
 
 #[tokio::test]
@@ -97,7 +151,7 @@ async fn debug_output_of_credential_holders_is_redacted() {
     assert!(!shown.contains(BASE_SECRET) && !shown.contains(BASE_TOKEN), "{shown}");
 
     let requests = Arc::new(Mutex::new(Vec::new()));
-    let clients = ProfileClients::from_config(&profile_config(Arc::clone(&requests)).await);
+    let clients = profile_clients(Arc::clone(&requests)).await;
     let snapshot = poll(&clients, &Scope::default()).await;
     assert!(snapshot.errors.is_empty(), "{snapshot:?}");
     assert_eq!(snapshot.pipelines.len(), 1, "{snapshot:?}");
@@ -121,7 +175,7 @@ async fn debug_output_of_credential_holders_is_redacted() {
 #[tokio::test]
 async fn a_profile_without_a_region_cannot_poll() {
     let config = crate::config::parse("[profiles.alpha]\n", Path::new("pipewatch.toml")).expect("config");
-    let err = with_role(&config.profiles[0], SdkConfig::builder().build(), Arc::new(AtomicU32::new(0)))
+    let err = with_role(&config.profiles[0], &SdkConfig::builder().build(), Arc::new(AtomicU32::new(0)))
         .await
         .expect_err("no region");
     assert_eq!(err.kind, ErrorKind::Misconfigured);
