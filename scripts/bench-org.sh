@@ -4,12 +4,13 @@
 # after 100 ms, all sizes in one run.
 #
 # Usage: scripts/bench-org.sh            (SIZES="1 10 50 200 500", RUNS=3, LATENCY=100ms, RATE=10, PUSHES=4,
-#                                         ASSUME_RATE=; RATE= for no limits in awsim)
+#                                         ASSUME_RATE=, PACE=; RATE= for no limits in awsim)
 #
 # From the repository root it builds the release binaries of pipewatch and awsim, then per size: starts
 # `awsim serve` (127.0.0.1, a free port; RATE requests per second and as many in a burst per account, region and
 # API, LookupEvents at AWS's 2/s; sts:AssumeRole, which every profile sends in the one source account, at
-# ASSUME_RATE a second, unlimited when empty: AWS publishes no STS rate) which writes the config; makes one
+# ASSUME_RATE a second, unlimited when empty: AWS publishes no STS rate) which writes the config (with
+# `assume_role_rate = PACE` in its [settings] when PACE is set: pipewatch's own AssumeRole pacing); makes one
 # warm-up run; then RUNS runs, each after clearing awsim's request log (POST /_awsim/clear), each under
 # /usr/bin/time -v (wall time, user + system CPU time, peak RSS), and reads the log (GET /_awsim/requests) for
 # the requests made and those throttled. It prints one row per size (medians of the runs; peak RSS: the largest),
@@ -23,6 +24,7 @@ RUNS=${RUNS:-3}
 LATENCY=${LATENCY:-100ms}
 RATE=${RATE-10}
 ASSUME_RATE=${ASSUME_RATE-}
+PACE=${PACE-}
 PUSHES=${PUSHES:-4}
 WORK=target/bench-org
 mkdir -p "$WORK"
@@ -46,6 +48,7 @@ for n in $SIZES; do
         [[ -s $cfg ]] && curl -s -o /dev/null "http://127.0.0.1:$port/_awsim/requests" && break
         sleep 0.1
     done
+    [[ -n $PACE ]] && sed -i "s/^\[settings\]\$/[settings]\nassume_role_rate = $PACE/" "$cfg"
     "$BIN" --once --output json --config "$cfg" >/dev/null 2>&1 || true # warm-up (page cache, awsim's buckets)
     sleep 2 # let the buckets refill
     walls=() cpus=() reqs=() thr=() rss=0 code=0

@@ -154,7 +154,7 @@ fn run(cli: Cli) -> Result<u8, RunError> {
     let config = load_config(&cli)?.config.apply(&overrides)?;
     let settings = config.settings.clone();
     runtime.block_on(async {
-        let source = Arc::new(AwsSource::new(&config.profiles).await);
+        let source = Arc::new(AwsSource::new(&config.profiles, config.settings.assume_role_rate).await);
         dispatch(&cli, source, &settings, &config.ui, Some(&config.notify)).await
     })
 }

@@ -24,8 +24,8 @@ use crate::source::{PollRequest, Source};
 /// Why CloudTrail and EventBridge were not read when nothing needed explaining.
 const NOTHING_TO_EXPLAIN: &str = "not read: every push is accounted for";
 
-/// Makes one poll of profile `index`: the core read, then the explain step if needed, both within `timeout` (the
-/// snapshot says what was cut off).
+/// Makes one poll of profile `index` once the source is ready for it ([`Source::prepare`], outside the timeout): the
+/// core read, then the explain step if needed, both within `timeout` (the snapshot says what was cut off).
 pub async fn poll_within<S: Source>(source: &S, index: usize, req: PollRequest, timeout: Duration) -> ProfileSnapshot {
     poll_reporting(source, index, req, timeout, |_| {}).await
 }
@@ -39,6 +39,7 @@ pub async fn poll_reporting<S: Source>(
     timeout: Duration,
     on_read: impl FnOnce(&ProfileSnapshot),
 ) -> ProfileSnapshot {
+    source.prepare(index).await;
     let started = Instant::now();
     let deadline = started + timeout;
     let mut snapshot = match tokio::time::timeout_at(deadline, source.poll(index, req)).await {

@@ -78,6 +78,9 @@ pub struct Settings {
     pub lookback: Duration,
     /// Bound on one poll of one profile.
     pub timeout: Duration,
+    /// AssumeRole calls a second that the profiles sharing one set of source credentials may make together (they
+    /// all call STS in the source account); unpaced when unset, since AWS publishes no STS rate.
+    pub assume_role_rate: Option<f64>,
 }
 
 impl Default for Settings {
@@ -88,6 +91,7 @@ impl Default for Settings {
             grace: DEFAULT_GRACE,
             lookback: DEFAULT_LOOKBACK,
             timeout: DEFAULT_TIMEOUT,
+            assume_role_rate: None,
         }
     }
 }

@@ -146,6 +146,17 @@ fn resolve_settings(document: &Document<'_>, raw: Option<RawSettings>) -> Result
             *slot = value;
         }
     }
+    if let Some(rate) = raw.assume_role_rate {
+        let per_second = *rate.get_ref();
+        if !(per_second.is_finite() && per_second > 0.0) {
+            return Err(table.error(
+                rate.span(),
+                "assume_role_rate",
+                format!("{per_second} is not a rate: write the AssumeRole calls a second, above 0, such as 10"),
+            ));
+        }
+        settings.assume_role_rate = Some(per_second);
+    }
     Ok(settings)
 }
 

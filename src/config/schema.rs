@@ -68,6 +68,7 @@ pub(super) struct RawSettings {
     pub(super) grace: Option<Spanned<String>>,
     pub(super) lookback: Option<Spanned<String>>,
     pub(super) timeout: Option<Spanned<String>>,
+    pub(super) assume_role_rate: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]

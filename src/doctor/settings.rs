@@ -79,6 +79,10 @@ pub fn of_profile(
                 profile.role_session_name.clone(),
                 in_profile("role_session_name").unwrap_or_else(|| "default".into()),
             ));
+            out.push(match (config.settings.assume_role_rate, in_settings("assume_role_rate")) {
+                (Some(rate), Some(from)) => set("assume_role_rate", format!("{rate} a second"), from),
+                _ => set("assume_role_rate", "unpaced".into(), "not set".into()),
+            });
         }
         None => out.push(set("role_arn", "none".into(), "not set: the base credentials are used as they are".into())),
     }
@@ -136,6 +140,17 @@ mod tests {
             ("2h", "[profiles.a] duration, c.toml:8")
         );
         assert_eq!(find(&a, "role_session_name").from, "default");
+        assert_eq!(
+            (find(&a, "assume_role_rate").value.as_str(), find(&a, "assume_role_rate").from.as_str()),
+            ("unpaced", "not set")
+        );
+        let paced = "[settings]\nassume_role_rate = 5\n[profiles.a]\nrole_arn = \"arn:aws:iam::111111111111:role/r\"\n";
+        let paced = crate::config::parse(paced, Path::new("c.toml")).unwrap();
+        let rate = of_profile(&paced, &paced.profiles[0], &none, Some("ap-northeast-1"), false);
+        assert_eq!(
+            (find(&rate, "assume_role_rate").value.as_str(), find(&rate, "assume_role_rate").from.as_str()),
+            ("5 a second", "[settings] assume_role_rate, c.toml:2")
+        );
         assert_eq!(find(&a, "timeout").from, "[settings] timeout, c.toml:3");
         assert_eq!(find(&a, "endpoint_url").value, "AWS's endpoints");
         let keys = |_: &str| Some("x".to_string());

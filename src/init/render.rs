@@ -69,6 +69,9 @@ fn unchecked(accounts: &[OrgAccount], o: &OrgOptions) -> Result<String, InitErro
             let _ = writeln!(text, "regions = [{}]", list.join(", "));
         }
     }
+    let _ = writeln!(text, "# Every profile assumes its role from the same source credentials at once; should that");
+    let _ = writeln!(text, "# fail with \"sts:AssumeRole: Throttling\", pace it (AssumeRole calls a second):");
+    let _ = writeln!(text, "# assume_role_rate = 10");
     for (name, a) in &profiles {
         let _ = writeln!(text, "\n# {} ({}, {})", clean(&a.name), clean(&a.id), clean(&a.email));
         let _ = writeln!(text, "[profiles.{name}]");

@@ -14,17 +14,23 @@ const REQ: PollRequest = PollRequest { now: Timestamp::UNIX_EPOCH, lookback: LOO
 /// A request whose `now` is well inside jiff's range on both sides of the lookback.
 const REQ_AT_2026: PollRequest = PollRequest { now: Timestamp::constant(1_764_000_000, 0), ..REQ };
 
-/// Two profiles; each poll takes `latency` (forever for `None`) and is counted.
+/// Two profiles; each poll waits `queue` to be ready, then takes `latency` (forever for `None`) and is counted.
 struct Counting {
     metas: Vec<ProfileMeta>,
+    queue: Duration,
     latency: Option<Duration>,
     polls: AtomicUsize,
 }
 
 impl Counting {
     fn new(latency: Option<Duration>) -> Arc<Self> {
+        Self::queued(Duration::ZERO, latency)
+    }
+
+    fn queued(queue: Duration, latency: Option<Duration>) -> Arc<Self> {
         let meta = |name: &str| ProfileMeta { name: name.into(), region: "ap-northeast-1".into() };
-        Arc::new(Self { metas: vec![meta("account-a"), meta("account-b")], latency, polls: AtomicUsize::new(0) })
+        let metas = vec![meta("account-a"), meta("account-b")];
+        Arc::new(Self { metas, queue, latency, polls: AtomicUsize::new(0) })
     }
 
     fn polls(&self) -> usize {
@@ -35,6 +41,10 @@ impl Counting {
 impl Source for Counting {
     fn profiles(&self) -> &[ProfileMeta] {
         &self.metas
+    }
+
+    async fn prepare(&self, _index: usize) {
+        tokio::time::sleep(self.queue).await;
     }
 
     async fn poll(&self, index: usize, _req: PollRequest) -> ProfileSnapshot {
@@ -66,6 +76,16 @@ async fn a_hung_poll_is_cut_at_the_timeout() {
     let source = Counting::new(None);
     let snaps = poll_every_profile(Arc::clone(&source), REQ, TIMEOUT).await;
     assert_eq!(snaps[1].error_line().as_deref(), Some("poll timed out after 2s (endpoint not answering?)"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_wait_to_be_ready_does_not_count_against_the_timeout() {
+    // Queued 5 s (an AssumeRole quota's turn), then 1.5 s of polling: within the 2 s timeout.
+    let source = Counting::queued(Duration::from_secs(5), Some(Duration::from_millis(1500)));
+    let started = Instant::now();
+    let snaps = poll_every_profile(Arc::clone(&source), REQ, TIMEOUT).await;
+    assert_eq!(snaps.iter().map(ProfileSnapshot::error_line).collect::<Vec<_>>(), [None, None]);
+    assert_eq!(started.elapsed(), Duration::from_millis(6500));
 }
 
 #[tokio::test(start_paused = true)]

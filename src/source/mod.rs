@@ -53,6 +53,16 @@ pub trait Source: Send + Sync + 'static {
     /// The profiles this source serves, in display order.
     fn profiles(&self) -> &[ProfileMeta];
 
+    /// Waits, before the poll of profile `index` and outside its timeout, for what pipewatch itself queues that
+    /// poll behind: the AWS source's turn in an AssumeRole quota (`[settings] assume_role_rate`), which at 500
+    /// profiles and 10 a second lasts up to 50 s. Makes no request, and ends within the quota's wait.
+    ///
+    /// The default waits for nothing.
+    fn prepare(&self, index: usize) -> impl Future<Output = ()> + Send {
+        let _ = index;
+        std::future::ready(())
+    }
+
     /// Reads the core data of profile `index` once.
     fn poll(&self, index: usize, req: PollRequest) -> impl Future<Output = ProfileSnapshot> + Send;
 

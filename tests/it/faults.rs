@@ -535,7 +535,7 @@ fn expired_session_child() {
     let config = pipewatch::config::load(&path).expect("config");
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
-        let source = AwsSource::new(&config.profiles).await;
+        let source = AwsSource::new(&config.profiles, None).await;
         let poll = || async {
             let req = PollRequest {
                 now: jiff::Timestamp::now(),

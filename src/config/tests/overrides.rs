@@ -23,6 +23,7 @@ fn config_overrides() {
             grace: Duration::from_secs(60),
             lookback: Duration::from_secs(3_600),
             timeout: Duration::from_secs(2),
+            assume_role_rate: None,
         }
     );
     assert_eq!(config.profiles.len(), 3);

@@ -16,6 +16,7 @@ fn config_full_valid() {
             grace: Duration::from_secs(600),
             lookback: Duration::from_secs(48 * 3600),
             timeout: Duration::from_secs(90),
+            assume_role_rate: None,
         }
     );
     assert_eq!(
@@ -247,4 +248,19 @@ fn config_regions_bad_values() {
         "config.toml:2:25: [profiles.a] regions: us-east-1 is listed twice",
     );
     assert_err("[settings]\nregions = \"us-east-1\"\n[profiles.a]\n", "[settings] regions: invalid type: string");
+}
+
+#[test]
+fn config_assume_role_rate() {
+    assert_eq!(ok("[profiles.a]\n").settings.assume_role_rate, None, "unpaced unless set");
+    assert_eq!(ok("[settings]\nassume_role_rate = 10\n[profiles.a]\n").settings.assume_role_rate, Some(10.0));
+    assert_eq!(ok("[settings]\nassume_role_rate = 0.5\n[profiles.a]\n").settings.assume_role_rate, Some(0.5));
+    assert_err(
+        "[settings]\nassume_role_rate = 0\n[profiles.a]\n",
+        "config.toml:2:20: [settings] assume_role_rate: 0 is not a rate: write the AssumeRole calls a second, above 0",
+    );
+    assert_err("[settings]\nassume_role_rate = -3\n[profiles.a]\n", "[settings] assume_role_rate: -3 is not a rate");
+    assert_err("[settings]\nassume_role_rate = nan\n[profiles.a]\n", "[settings] assume_role_rate: NaN is not a rate");
+    assert_err("[settings]\nassume_role_rate = \"10\"\n[profiles.a]\n", "[settings] assume_role_rate: invalid type");
+    assert_err("[profiles.a]\nassume_role_rate = 10\n", "unknown field `assume_role_rate`");
 }

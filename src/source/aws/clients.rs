@@ -7,25 +7,20 @@
 //! holds its own runtime plugins and config layers (~28 KB): one set per profile, region and service cost 80 MB at
 //! 500 profiles (BENCHMARKS.md, "Organization scale"). Credentials are never printed or logged by this code.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
-use aws_config::identity::IdentityCache;
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
-use aws_config::sts::AssumeRoleProvider;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, Region, SdkConfig};
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
-use aws_sdk_sts::config::SharedIdentityCache;
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::{Builder, ConnectorBuilder, tls};
 
+use super::credentials::Auth;
 use crate::config::{CredentialSource, Profile};
-use crate::model::{ErrorKind, PollError};
 
 /// TCP/TLS connect bound; a hung endpoint is cut by the poll timeout instead.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -43,39 +38,6 @@ pub(super) struct ProfileClients {
     explain: Arc<LazyExplain>,
     auth: Auth,
 }
-
-/// One profile's credentials, put on each of its requests: the provider (the assumed role's, else the base
-/// credentials') and a cache of the profile's own. Empty for clients that carry their own credentials (the doctor's,
-/// the tests' mocks).
-#[derive(Debug, Clone, Default)]
-pub(super) struct Auth(Option<(SharedCredentialsProvider, SharedIdentityCache)>);
-
-/// A service config override that signs with the profile's credentials. `set_credentials_provider` keeps the
-/// provider's cache partition (`credentials_provider` would make a new one per request, and so a cache miss, and so
-/// an AssumeRole, per request).
-macro_rules! auth_override {
-    ($($service:ident),*) => {$(
-        impl From<&Auth> for $service::config::Builder {
-            fn from(auth: &Auth) -> Self {
-                let mut builder = $service::config::Builder::default();
-                if let Some((provider, cache)) = &auth.0 {
-                    builder.set_credentials_provider(Some(provider.clone()));
-                    builder.set_identity_cache(cache.clone());
-                }
-                builder
-            }
-        }
-    )*};
-}
-auth_override!(
-    aws_sdk_sts,
-    aws_sdk_ecr,
-    aws_sdk_codepipeline,
-    aws_sdk_cloudtrail,
-    aws_sdk_eventbridge,
-    aws_sdk_iam,
-    aws_sdk_cloudwatch
-);
 
 /// The explain step's clients, made from `conf` when first asked for.
 #[derive(Debug)]
@@ -227,59 +189,6 @@ pub(super) fn base_loader(p: &Profile) -> ConfigLoader {
         None => {}
     }
     loader
-}
-
-/// The profile's credentials over `base`: its role assumed with the base credentials when it names one, else the
-/// base credentials themselves; either way with a cache of the profile's own (the base config may be shared by many
-/// profiles, and the SDK's cache holds 64 credential sources at most, evicting, and so assuming again, beyond that).
-/// No network call happens here.
-pub(super) async fn with_role(
-    p: &Profile,
-    base: &SdkConfig,
-    assume_role_calls: Arc<AtomicU32>,
-) -> Result<Auth, PollError> {
-    if base.region().is_none() {
-        return Err(PollError::new(
-            ErrorKind::Misconfigured,
-            format!(
-                "no region for profile `{}`: set `region` (or `regions`) in its table or in [settings], or AWS_REGION",
-                p.name
-            ),
-        ));
-    }
-    let provider = match &p.role_arn {
-        None => base.credentials_provider().ok_or_else(|| {
-            PollError::new(ErrorKind::NoCredentials, format!("no credential provider for profile `{}`", p.name))
-        })?,
-        Some(arn) => {
-            let mut builder = AssumeRoleProvider::builder(arn).session_name(&p.role_session_name).configure(base);
-            if let Some(id) = &p.external_id {
-                builder = builder.external_id(id);
-            }
-            if let Some(d) = p.duration {
-                builder = builder.session_length(d);
-            }
-            SharedCredentialsProvider::new(Counting { inner: builder.build().await, calls: assume_role_calls })
-        }
-    };
-    Ok(Auth(Some((provider, IdentityCache::lazy().build()))))
-}
-
-/// A credentials provider that counts how often it is asked (the SDK's cache asks once per session), for `--stats`.
-#[derive(Debug)]
-struct Counting<P> {
-    inner: P,
-    calls: Arc<AtomicU32>,
-}
-
-impl<P: ProvideCredentials> ProvideCredentials for Counting<P> {
-    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
-    where
-        Self: 'a,
-    {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        self.inner.provide_credentials()
-    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 pub(super) mod apis;
 pub(super) mod witness;
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use aws_config::SdkConfig;
@@ -16,9 +18,11 @@ use aws_sdk_sts::error::ProvideErrorMetadata;
 
 use self::apis::{APIS, Needs, Targets};
 use self::witness::Witness;
-use super::clients::{ExplainClients, ProfileClients, base_loader};
+use super::clients::{ExplainClients, ProfileClients, base_key, base_loader};
+use super::credentials::assume_role_pace;
 use super::errors::poll_error;
 use super::partition;
+use super::quota::AccountQuota;
 use crate::config::{Config, Profile};
 use crate::doctor::explain::{self, RoleAttempt};
 use crate::doctor::{Check, ProfileCheckup, Status, Step, settings};
@@ -41,7 +45,15 @@ pub fn statement_sid(action: &str) -> Option<&'static str> {
 pub async fn check(config: &Config, timeout: Duration, timeout_flag: bool) -> Vec<ProfileCheckup> {
     let env = |name: &str| std::env::var(name).ok();
     let regional: Vec<Profile> = config.profiles.iter().flat_map(per_region).collect();
-    let runs = regional.iter().map(|p| profile(config, p, timeout, timeout_flag, &env));
+    // `[settings] assume_role_rate` paces the checkups' AssumeRole calls as it paces the polls'.
+    let mut paces: HashMap<String, Arc<AccountQuota>> = HashMap::new();
+    let runs = regional.iter().map(|p| {
+        let pace = config
+            .settings
+            .assume_role_rate
+            .map(|rate| Arc::clone(paces.entry(base_key(p)).or_insert_with(|| assume_role_pace(rate))));
+        profile(config, p, Checkup { timeout, timeout_flag, pace }, &env)
+    });
     futures::future::join_all(runs).await
 }
 
@@ -142,11 +154,18 @@ fn source_of(creds: &Credentials) -> String {
     if names.is_empty() { "the configured provider".into() } else { names.join(" via ") }
 }
 
+/// How one checkup runs: the bound on each step, whether it came from `--timeout`, and the AssumeRole quota of the
+/// profile's source credentials (with `[settings] assume_role_rate`).
+struct Checkup {
+    timeout: Duration,
+    timeout_flag: bool,
+    pace: Option<Arc<AccountQuota>>,
+}
+
 async fn profile(
     config: &Config,
     p: &Profile,
-    timeout: Duration,
-    timeout_flag: bool,
+    Checkup { timeout, timeout_flag, pace }: Checkup,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> ProfileCheckup {
     let base = base_loader(p).load().await;
@@ -214,7 +233,10 @@ async fn profile(
         format!("from {source}, signing as {caller}"),
     ));
 
-    // The role.
+    // The role, once its turn in the AssumeRole quota came.
+    if let (Some(_), Some(pace)) = (&p.role_arn, &pace) {
+        pace.take("sts:AssumeRole").await;
+    }
     let role_conf = match &p.role_arn {
         None => base.clone(),
         Some(arn) => match assume(p, arn, &base_clients, &caller, &region, timeout, &witness, &mut out).await {

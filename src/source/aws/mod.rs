@@ -13,6 +13,7 @@
 mod bus;
 mod clients;
 mod convert;
+mod credentials;
 pub mod doctor;
 mod errors;
 mod explain;
@@ -51,11 +52,12 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use self::clients::{ProfileClients, base_config, base_key, shared_http_client};
+use self::credentials::assume_role_pace;
 use self::explain::Explain;
 use self::limiter::Limiters;
 use self::memory::ProfileMemory;
 use self::profile_poll::Scope;
-use self::quota::Quotas;
+use self::quota::{AccountQuota, Quotas};
 use self::session::{ClientPool, RegionClients, Session};
 use crate::analysis::needs::Needs;
 use crate::config::Profile;
@@ -129,22 +131,23 @@ pub struct AwsSource {
 impl AwsSource {
     /// Builds clients for every region of every profile. No network call happens here; a profile whose
     /// configuration cannot be turned into clients (no region, say) polls as failed with that reason.
-    pub async fn new(profiles: &[Profile]) -> Self {
+    /// `assume_role_rate` (`[settings]`) paces the AssumeRole calls of each set of source credentials.
+    pub async fn new(profiles: &[Profile], assume_role_rate: Option<f64>) -> Self {
         let mut metas = Vec::with_capacity(profiles.len());
         let mut entries = Vec::with_capacity(profiles.len());
         let http = shared_http_client();
-        let mut bases: HashMap<String, SdkConfig> = HashMap::new();
+        let mut bases: HashMap<String, (SdkConfig, Option<Arc<AccountQuota>>)> = HashMap::new();
         let pool = Arc::new(ClientPool::default());
         for p in profiles {
-            let base = match bases.get(&base_key(p)) {
-                Some(base) => base.clone(),
+            let (base, pace) = match bases.get(&base_key(p)) {
+                Some(known) => known.clone(),
                 None => {
-                    let base = base_config(p, &http).await;
-                    bases.insert(base_key(p), base.clone());
-                    base
+                    let made = (base_config(p, &http).await, assume_role_rate.map(assume_role_pace));
+                    bases.insert(base_key(p), made.clone());
+                    made
                 }
             };
-            let session = Arc::new(Session::new(p, &http, base, Arc::clone(&pool)).await);
+            let session = Arc::new(Session::new(p, &http, base, Arc::clone(&pool), pace).await);
             let role_arn = p.role_arn.as_deref();
             let scope = Scope {
                 pipelines: p.pipelines.clone(),
@@ -210,6 +213,14 @@ impl AwsSource {
 impl Source for AwsSource {
     fn profiles(&self) -> &[ProfileMeta] {
         &self.metas
+    }
+
+    async fn prepare(&self, index: usize) {
+        let Some(entry) = self.entries.get(index) else { return };
+        entry.session.renew_if_asked().await;
+        if let Ok(clients) = entry.clients() {
+            clients.auth().take_turn_ahead().await;
+        }
     }
 
     async fn poll(&self, index: usize, req: PollRequest) -> ProfileSnapshot {

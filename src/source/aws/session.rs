@@ -15,7 +15,9 @@ use std::sync::{Arc, Mutex};
 use aws_config::{Region, SdkConfig};
 use tokio::time::Instant;
 
-use super::clients::{Auth, ProfileClients, base_config, base_key, with_role};
+use super::clients::{ProfileClients, base_config, base_key};
+use super::credentials::{Auth, with_role};
+use super::quota::AccountQuota;
 use crate::config::Profile;
 use crate::model::{Identity, PollError};
 
@@ -30,6 +32,8 @@ pub(super) struct Session {
     auth: Mutex<(u64, Result<Auth, PollError>)>,
     /// Where the region's clients come from.
     pool: Arc<ClientPool>,
+    /// The AssumeRole quota of the source credentials, with `[settings] assume_role_rate`.
+    pace: Option<Arc<AccountQuota>>,
     generation: AtomicU64,
     /// A poll said the session expired: rebuild the config before the next poll of any region.
     pub renew: AtomicBool,
@@ -44,15 +48,22 @@ pub(super) struct Session {
 impl Session {
     /// Makes the profile's credentials (no network call) on `base`, the base config made for it
     /// (`clients::base_config`), possibly shared with other profiles, as are the clients of `pool`.
-    pub async fn new(profile: &Profile, http: &SdkConfig, base: SdkConfig, pool: Arc<ClientPool>) -> Self {
+    pub async fn new(
+        profile: &Profile,
+        http: &SdkConfig,
+        base: SdkConfig,
+        pool: Arc<ClientPool>,
+        pace: Option<Arc<AccountQuota>>,
+    ) -> Self {
         let assume_role_calls = Arc::new(AtomicU32::new(0));
-        let auth = with_role(profile, &base, Arc::clone(&assume_role_calls)).await;
+        let auth = with_role(profile, &base, Arc::clone(&assume_role_calls), pace.clone()).await;
         Self {
             http: http.clone(),
             profile: profile.clone(),
             base,
             auth: Mutex::new((0, auth)),
             pool,
+            pace,
             generation: AtomicU64::new(0),
             renew: AtomicBool::new(false),
             assume_role_calls,
@@ -70,6 +81,7 @@ impl Session {
             base: SdkConfig::builder().build(),
             auth: Mutex::new((0, Err(none))),
             pool: Arc::default(),
+            pace: None,
             generation: AtomicU64::new(0),
             renew: AtomicBool::new(false),
             assume_role_calls: Arc::default(),
@@ -92,7 +104,8 @@ impl Session {
     pub async fn renew_if_asked(&self) {
         if self.renew.swap(false, Ordering::Relaxed) {
             let base = base_config(&self.profile, &self.http).await;
-            if let Ok(auth) = with_role(&self.profile, &base, Arc::clone(&self.assume_role_calls)).await {
+            let calls = Arc::clone(&self.assume_role_calls);
+            if let Ok(auth) = with_role(&self.profile, &base, calls, self.pace.clone()).await {
                 let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
                 *self.auth.lock().unwrap_or_else(|e| e.into_inner()) = (generation, Ok(auth));
             }

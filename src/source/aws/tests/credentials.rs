@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use aws_config::SdkConfig;
 use aws_credential_types::Credentials;
@@ -15,7 +16,9 @@ use aws_smithy_types::body::SdkBody;
 use super::*;
 use crate::config::Profile;
 use crate::model::ErrorKind;
-use crate::source::aws::clients::{base_loader, with_role};
+use crate::source::aws::clients::base_loader;
+use crate::source::aws::credentials::{assume_role_pace, with_role};
+use crate::source::aws::quota::AccountQuota;
 use crate::source::aws::session::ClientPool;
 
 /// The base secret key, unique enough to be searched for.
@@ -107,7 +110,7 @@ async fn fake_base(requests: Requests) -> (Vec<Profile>, SdkConfig) {
 /// request.
 async fn profile_clients(requests: Requests) -> ProfileClients {
     let (profiles, base) = fake_base(requests).await;
-    let auth = with_role(&profiles[0], &base, Arc::new(AtomicU32::new(0))).await.expect("credentials");
+    let auth = with_role(&profiles[0], &base, Arc::new(AtomicU32::new(0)), None).await.expect("credentials");
     ProfileClients::shared(&base).with_auth(auth)
 }
 
@@ -118,7 +121,7 @@ async fn profiles_sharing_clients_sign_each_request_with_their_own_session() {
     let pool = ClientPool::default();
     let mut clients = Vec::new();
     for p in &profiles {
-        let auth = with_role(p, &base, Arc::new(AtomicU32::new(0))).await.expect("credentials");
+        let auth = with_role(p, &base, Arc::new(AtomicU32::new(0)), None).await.expect("credentials");
         clients.push(pool.clients(p, &base, Some("ap-northeast-1")).with_auth(auth));
     }
     assert_eq!(pool.len(), 1, "one set of clients for both profiles");
@@ -142,6 +145,62 @@ async fn profiles_sharing_clients_sign_each_request_with_their_own_session() {
     // A request that does not carry a profile's credentials is not signed with the base credentials: it fails.
     let err = clients[0].sts.get_caller_identity().send().await.expect_err("no credentials on the shared clients");
     assert_eq!(requests.lock().unwrap().len(), 5, "nothing sent: {err:?}");
+}
+
+/// The two profiles' clients with `pace` shared by both, and the requests the fake endpoint answered.
+async fn two_profiles(pace: Option<Arc<AccountQuota>>) -> (Vec<ProfileClients>, Requests) {
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let (profiles, base) = fake_base(Arc::clone(&requests)).await;
+    let mut clients = Vec::new();
+    for p in &profiles {
+        let auth = with_role(p, &base, Arc::new(AtomicU32::new(0)), pace.clone()).await.expect("credentials");
+        clients.push(ProfileClients::shared(&base).with_auth(auth));
+    }
+    (clients, requests)
+}
+
+/// How long the first request of each profile takes, made together, and how many roles were assumed by then.
+async fn first_requests(clients: &[ProfileClients], requests: &Requests) -> (Duration, usize) {
+    let started = tokio::time::Instant::now();
+    let list = |c: &ProfileClients| c.codepipeline.list_pipelines().customize().config_override(c.auth()).send();
+    let (a, b) = tokio::join!(list(&clients[0]), list(&clients[1]));
+    a.and(b).expect("listed");
+    let assumed = requests.lock().unwrap().iter().filter(|(op, _)| op == "AssumeRole").count();
+    (started.elapsed(), assumed)
+}
+
+#[tokio::test(start_paused = true)]
+async fn assume_role_rate_paces_the_roles_assumed_from_one_source() {
+    let (clients, requests) = two_profiles(None).await;
+    let (unpaced, assumed) = first_requests(&clients, &requests).await;
+    assert_eq!(assumed, 2);
+    assert!(unpaced < Duration::from_millis(100), "nothing to wait for: {unpaced:?}");
+
+    // Half a call a second, bursts of one: the second role waits two seconds for its turn.
+    let (clients, requests) = two_profiles(Some(assume_role_pace(0.5))).await;
+    let (paced, assumed) = first_requests(&clients, &requests).await;
+    assert_eq!(assumed, 2);
+    assert!(paced >= Duration::from_secs(2) && paced < Duration::from_millis(2100), "{paced:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_turn_taken_ahead_is_spent_by_the_next_assume_role_and_only_then_due_again() {
+    let (clients, requests) = two_profiles(Some(assume_role_pace(0.5))).await;
+    let started = tokio::time::Instant::now();
+    tokio::join!(clients[0].auth().take_turn_ahead(), clients[1].auth().take_turn_ahead());
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_secs(2) && waited < Duration::from_millis(2100), "{waited:?}");
+    assert!(requests.lock().unwrap().is_empty(), "waiting makes no request");
+
+    // The turns are taken: the roles are assumed at once, each with its own.
+    let (took, assumed) = first_requests(&clients, &requests).await;
+    assert_eq!(assumed, 2);
+    assert!(took < Duration::from_millis(100), "{took:?}");
+
+    // The sessions last until 2099: the next poll assumes nothing, so it waits for nothing (the quota is empty).
+    let started = tokio::time::Instant::now();
+    clients[0].auth().take_turn_ahead().await;
+    assert!(started.elapsed() < Duration::from_millis(100), "{:?}", started.elapsed());
 }
 
 #[tokio::test]
@@ -175,7 +234,7 @@ async fn debug_output_of_credential_holders_is_redacted() {
 #[tokio::test]
 async fn a_profile_without_a_region_cannot_poll() {
     let config = crate::config::parse("[profiles.alpha]\n", Path::new("pipewatch.toml")).expect("config");
-    let err = with_role(&config.profiles[0], &SdkConfig::builder().build(), Arc::new(AtomicU32::new(0)))
+    let err = with_role(&config.profiles[0], &SdkConfig::builder().build(), Arc::new(AtomicU32::new(0)), None)
         .await
         .expect_err("no region");
     assert_eq!(err.kind, ErrorKind::Misconfigured);
