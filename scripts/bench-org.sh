@@ -13,9 +13,13 @@
 # `assume_role_rate = PACE` in its [settings] when PACE is set: pipewatch's own AssumeRole pacing); makes one
 # warm-up run; then RUNS runs, each after clearing awsim's request log (POST /_awsim/clear), each under
 # /usr/bin/time -v (wall time, user + system CPU time, peak RSS), and reads the log (GET /_awsim/requests) for
-# the requests made and those throttled. It prints one row per size (medians of the runs; peak RSS: the largest),
-# and the longest dependent chain of one profile: the number of waves of requests in the 1-profile run (a wave:
-# requests arriving within 50 ms of the one before), times the latency. Work files go to target/bench-org/.
+# the requests made and those throttled. Then, for sizes above 1, it times alone (`--profile`, RUNS runs against
+# the same awsim) the profile of the first run with the most LookupEvents calls (then the most requests): paced at
+# AWS's 2 a second per account, its CloudTrail windows make the longest dependent chain of one profile in that world,
+# which the issue's ratio compares the whole run to. It prints one row
+# per size (medians of the runs; peak RSS: the largest; `alone_s` and `ratio` = wall / alone_s), and the longest
+# dependent chain of the 1-profile run: its number of waves of requests (a wave: requests arriving within 50 ms of
+# the one before), times the latency. Work files go to target/bench-org/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,7 +40,8 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 AWSIM_PID=
 trap '[[ -n $AWSIM_PID ]] && kill $AWSIM_PID 2>/dev/null || true' EXIT
 
-printf '%-9s %9s %9s %9s %10s %10s %10s\n' profiles wall_s requests throttled cpu_s peak_MiB exit
+printf '%-9s %9s %9s %9s %10s %10s %6s %9s %7s\n' profiles wall_s requests throttled cpu_s peak_MiB exit \
+    alone_s ratio
 for n in $SIZES; do
     port=$(free_port)
     cfg="$WORK/config-$n.toml"
@@ -68,13 +73,29 @@ for n in $SIZES; do
         thr+=("$(awk -F'\t' 'NR > 1 && $5 ~ /^Throttl/' "$WORK/requests-$n-$r.tsv" | wc -l)")
         sleep 2
     done
+    wall=$(printf '%s\n' "${walls[@]}" | median)
+    alone=- ratio=-
+    if ((n > 1)); then
+        slowest=$(awk -F'\t' 'NR > 1 {k = $2 "-" $3; all[k]++; if ($4 == "cloudtrail:LookupEvents") lookups[k]++}
+            END {for (k in all) print lookups[k] + 0, all[k], k}' "$WORK/requests-$n-1.tsv" |
+            sort -n -k1,1 -k2,2 | tail -1 | cut -d' ' -f3)
+        alones=()
+        for r in $(seq "$RUNS"); do
+            sleep 2
+            /usr/bin/time -f %e -o "$WORK/alone-$n-$r.txt" "$BIN" --once --output json --config "$cfg" \
+                --profile "a$slowest" >/dev/null 2>&1 || true
+            alones+=("$(cat "$WORK/alone-$n-$r.txt" | tail -1)")
+        done
+        alone=$(printf '%s\n' "${alones[@]}" | median)
+        ratio=$(echo "$wall / $alone" | bc -l | xargs printf '%.2f')
+    fi
     kill "$AWSIM_PID" 2>/dev/null || true
     wait "$AWSIM_PID" 2>/dev/null || true
     AWSIM_PID=
-    printf '%-9s %9s %9s %9s %10s %10.1f %10s\n' "$n" \
-        "$(printf '%s\n' "${walls[@]}" | median)" "$(printf '%s\n' "${reqs[@]}" | median)" \
+    printf '%-9s %9s %9s %9s %10s %10.1f %6s %9s %7s\n' "$n" \
+        "$wall" "$(printf '%s\n' "${reqs[@]}" | median)" \
         "$(printf '%s\n' "${thr[@]}" | median)" "$(printf '%s\n' "${cpus[@]}" | median)" \
-        "$(echo "$rss / 1024" | bc -l)" "$code"
+        "$(echo "$rss / 1024" | bc -l)" "$code" "$alone" "$ratio"
 done
 
 # The longest dependent chain of one profile: waves of requests in the 1-profile runs.
