@@ -184,3 +184,29 @@ fn every_api_of_a_full_profile_passes_on_awsim() {
     let rule = p["checks"].as_array().unwrap().iter().find(|c| c["name"] == "events:DescribeRule").unwrap();
     assert!(rule["detail"].as_str().unwrap().starts_with("read rule "), "{rule}");
 }
+
+/// Profiles that share their source credentials check them once: one GetCallerIdentity signed with the base
+/// credentials for all of them (an organization's 500 profiles sent 500 at once, which awsim's 10 a second
+/// throttled), then one per assumed role; each profile's checkup still shows the credentials check.
+#[test]
+fn profiles_sharing_source_credentials_check_them_once() {
+    let sim = Sim::start();
+    let accounts = ["111111111111", "222222222222", "333333333333"];
+    for account in accounts {
+        sim.world.console_pipeline(account, REGION, "web-deploy", "web", None);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = sim.config(dir.path(), &[("a", accounts[0]), ("b", accounts[1]), ("c", accounts[2])]);
+    let run = run_pipewatch(["doctor", "--config", config.to_str().unwrap(), "--output", "json"]);
+    assert_eq!(run.code, Some(0), "{run}");
+    for p in run.json()["profiles"].as_array().unwrap() {
+        assert!(checks(p).contains(&("credentials".into(), "ok".into())), "{run}");
+    }
+    let mut callers: Vec<String> =
+        sim.world.requests().iter().filter(|r| r.api() == "sts:GetCallerIdentity").map(|r| r.account.clone()).collect();
+    callers.sort();
+    let base = callers.iter().find(|a| !accounts.contains(&a.as_str())).cloned().unwrap_or_default();
+    let mut expected = vec![base, accounts[0].into(), accounts[1].into(), accounts[2].into()];
+    expected.sort();
+    assert_eq!(callers, expected, "one base check, one per role");
+}

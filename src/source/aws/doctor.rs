@@ -15,10 +15,11 @@ use aws_credential_types::Credentials;
 use aws_credential_types::credential_feature::AwsCredentialFeature;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_sts::error::ProvideErrorMetadata;
+use tokio::sync::OnceCell;
 
 use self::apis::{APIS, Needs, Targets};
 use self::witness::Witness;
-use super::clients::{ExplainClients, ProfileClients, base_key, base_loader};
+use super::clients::{ExplainClients, ProfileClients, base_config, base_key, shared_http_client};
 use super::credentials::assume_role_pace;
 use super::errors::poll_error;
 use super::partition;
@@ -45,14 +46,19 @@ pub fn statement_sid(action: &str) -> Option<&'static str> {
 pub async fn check(config: &Config, timeout: Duration, timeout_flag: bool) -> Vec<ProfileCheckup> {
     let env = |name: &str| std::env::var(name).ok();
     let regional: Vec<Profile> = config.profiles.iter().flat_map(per_region).collect();
-    // `[settings] assume_role_rate` paces the checkups' AssumeRole calls as it paces the polls'.
-    let mut paces: HashMap<String, Arc<AccountQuota>> = HashMap::new();
+    // The profiles that share their source credentials check them once (an organization's 500 profiles would
+    // otherwise send 500 GetCallerIdentity calls to the source account at once), and `[settings]
+    // assume_role_rate` paces their AssumeRole calls as it paces the polls'.
+    let mut shared: HashMap<String, PerSource> = HashMap::new();
+    // One HTTP client for every checkup, as for the polls: left to the SDK, each client of each checkup builds its
+    // own TLS setup with its own copy of the root certificates (heaptrack, 500 profiles: 214 MB of them at the peak).
+    let http = shared_http_client();
     let runs = regional.iter().map(|p| {
-        let pace = config
-            .settings
-            .assume_role_rate
-            .map(|rate| Arc::clone(paces.entry(base_key(p)).or_insert_with(|| assume_role_pace(rate))));
-        profile(config, p, Checkup { timeout, timeout_flag, pace }, &env)
+        let (base, pace) = shared
+            .entry(base_key(p))
+            .or_insert_with(|| (Arc::default(), config.settings.assume_role_rate.map(assume_role_pace)))
+            .clone();
+        profile(config, p, Checkup { timeout, timeout_flag, http: http.clone(), base, pace }, &env)
     });
     futures::future::join_all(runs).await
 }
@@ -63,6 +69,18 @@ fn per_region(p: &Profile) -> Vec<Profile> {
         return vec![p.clone()];
     }
     p.regions.iter().map(|r| Profile { regions: vec![r.clone()], ..p.clone() }).collect()
+}
+
+/// The clients the base credentials are checked with: STS only.
+struct BaseClients {
+    sts: aws_sdk_sts::Client,
+}
+
+/// The doctor's STS client of one SDK config, reporting to `witness`.
+fn base_clients(conf: &SdkConfig, witness: &Witness) -> BaseClients {
+    let sts =
+        aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(conf).interceptor(witness.clone()).build());
+    BaseClients { sts }
 }
 
 /// The doctor's clients of one SDK config, each reporting to `witness`.
@@ -82,7 +100,7 @@ fn clients(conf: &SdkConfig, witness: &Witness) -> ProfileClients {
         ),
     };
     ProfileClients::ready(
-        aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(conf).interceptor(witness.clone()).build()),
+        base_clients(conf, witness).sts,
         aws_sdk_ecr::Client::from_conf(aws_sdk_ecr::config::Builder::from(conf).interceptor(witness.clone()).build()),
         aws_sdk_codepipeline::Client::from_conf(
             aws_sdk_codepipeline::config::Builder::from(conf).interceptor(witness.clone()).build(),
@@ -154,21 +172,87 @@ fn source_of(creds: &Credentials) -> String {
     if names.is_empty() { "the configured provider".into() } else { names.join(" via ") }
 }
 
-/// How one checkup runs: the bound on each step, whether it came from `--timeout`, and the AssumeRole quota of the
-/// profile's source credentials (with `[settings] assume_role_rate`).
+/// How one checkup runs: the bound on each step, whether it came from `--timeout`, the check of the profile's source
+/// credentials (made by the first checkup that needs it, shared by the others), and their AssumeRole quota (with
+/// `[settings] assume_role_rate`).
 struct Checkup {
     timeout: Duration,
     timeout_flag: bool,
+    /// The HTTP client every checkup shares (`clients::shared_http_client`).
+    http: SdkConfig,
+    base: Arc<OnceCell<BaseCheck>>,
     pace: Option<Arc<AccountQuota>>,
+}
+
+/// What the checkups of the profiles sharing one set of source credentials share: its check and AssumeRole quota.
+type PerSource = (Arc<OnceCell<BaseCheck>>, Option<Arc<AccountQuota>>);
+
+/// What the checkups of the profiles sharing one set of source credentials learn once: the base config, and the
+/// credentials check (where they come from and who they sign as, or the failed check and why the rest is skipped).
+struct BaseCheck {
+    base: SdkConfig,
+    outcome: Result<(Check, String), (Check, &'static str)>,
+}
+
+/// Loads the base config of `p` over the HTTP client of `http` and, when it has a region, checks its credentials:
+/// they load, and GetCallerIdentity answers.
+async fn base_check(p: &Profile, http: &SdkConfig, timeout: Duration) -> BaseCheck {
+    let base = base_config(p, http).await;
+    if base.region().is_none() {
+        let check = Check::new(Step::Credentials, "credentials", Status::Skipped, "no region");
+        return BaseCheck { base, outcome: Err((check, "the profile has no region")) };
+    }
+    let Some(provider) = base.credentials_provider() else {
+        let check = Check::new(Step::Credentials, "credentials", Status::Failed, "no credential provider");
+        return BaseCheck { base, outcome: Err((check, "no credentials")) };
+    };
+    let creds = bounded(timeout, "credentials", async {
+        provider
+            .provide_credentials()
+            .await
+            .map_err(|e| PollError::new(ErrorKind::NoCredentials, format!("could not get credentials: {e}")))
+    })
+    .await;
+    let creds = match creds {
+        Ok(c) => c,
+        Err(e) => {
+            let fix = "see the credentials setting above: export AWS_PROFILE or keys, run aws sso login, or set \
+                       credential_source / aws_profile in the profile";
+            let check = Check::new(Step::Credentials, "credentials", Status::Failed, e.message).with_fix(fix);
+            return BaseCheck { base, outcome: Err((check, "no base credentials")) };
+        }
+    };
+    let source = source_of(&creds);
+    drop(creds);
+    let witness = Witness::default();
+    let base_clients = base_clients(&base, &witness);
+    let caller = bounded(timeout, "sts:GetCallerIdentity", async {
+        base_clients.sts.get_caller_identity().send().await.map_err(|e| poll_error("sts:GetCallerIdentity", &e))
+    })
+    .await;
+    let outcome = match caller {
+        Ok(id) => {
+            let caller = id.arn().unwrap_or_default().to_string();
+            let detail = format!("from {source}, signing as {caller}");
+            Ok((Check::new(Step::Credentials, "credentials", Status::Ok, detail), caller))
+        }
+        Err(e) => {
+            let mut c = failure(Step::Credentials, "sts:GetCallerIdentity", &e, &witness);
+            c.detail = format!("credentials from {source}; {}", c.detail);
+            Err((c, "the base credentials do not work"))
+        }
+    };
+    BaseCheck { base, outcome }
 }
 
 async fn profile(
     config: &Config,
     p: &Profile,
-    Checkup { timeout, timeout_flag, pace }: Checkup,
+    Checkup { timeout, timeout_flag, http, base, pace }: Checkup,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> ProfileCheckup {
-    let base = base_loader(p).load().await;
+    let checked = base.get_or_init(|| base_check(p, &http, timeout)).await;
+    let base = checked.base.clone();
     let region = base.region().map(|r| r.to_string());
     let mut out =
         ProfileCheckup { name: p.name.clone(), region: region.clone().unwrap_or_else(|| "?".into()), checks: vec![] };
@@ -186,52 +270,18 @@ async fn profile(
     out.checks.push(config_check);
     let witness = Witness::default();
 
-    // The base credentials, and who they are.
-    let Some(provider) = base.credentials_provider() else {
-        out.checks.push(Check::new(Step::Credentials, "credentials", Status::Failed, "no credential provider"));
-        skip_rest(&mut out, "no credentials");
-        return out;
-    };
-    let creds = bounded(timeout, "credentials", async {
-        provider
-            .provide_credentials()
-            .await
-            .map_err(|e| PollError::new(ErrorKind::NoCredentials, format!("could not get credentials: {e}")))
-    })
-    .await;
-    let creds = match creds {
-        Ok(c) => c,
-        Err(e) => {
-            let fix = "see the credentials setting above: export AWS_PROFILE or keys, run aws sso login, or set \
-                       credential_source / aws_profile in the profile";
-            out.checks.push(Check::new(Step::Credentials, "credentials", Status::Failed, e.message).with_fix(fix));
-            skip_rest(&mut out, "no base credentials");
+    // The base credentials, and who they are (checked once for every profile that shares them).
+    let caller = match &checked.outcome {
+        Ok((check, caller)) => {
+            out.checks.push(check.clone());
+            caller.clone()
+        }
+        Err((check, why)) => {
+            out.checks.push(check.clone());
+            skip_rest(&mut out, why);
             return out;
         }
     };
-    let source = source_of(&creds);
-    drop(creds);
-    let base_clients = clients(&base, &witness);
-    let caller = bounded(timeout, "sts:GetCallerIdentity", async {
-        base_clients.sts.get_caller_identity().send().await.map_err(|e| poll_error("sts:GetCallerIdentity", &e))
-    })
-    .await;
-    let caller = match caller {
-        Ok(id) => id.arn().unwrap_or_default().to_string(),
-        Err(e) => {
-            let mut c = failure(Step::Credentials, "sts:GetCallerIdentity", &e, &witness);
-            c.detail = format!("credentials from {source}; {}", c.detail);
-            out.checks.push(c);
-            skip_rest(&mut out, "the base credentials do not work");
-            return out;
-        }
-    };
-    out.checks.push(Check::new(
-        Step::Credentials,
-        "credentials",
-        Status::Ok,
-        format!("from {source}, signing as {caller}"),
-    ));
 
     // The role, once its turn in the AssumeRole quota came.
     if let (Some(_), Some(pace)) = (&p.role_arn, &pace) {
@@ -239,12 +289,14 @@ async fn profile(
     }
     let role_conf = match &p.role_arn {
         None => base.clone(),
-        Some(arn) => match assume(p, arn, &base_clients, &caller, &region, timeout, &witness, &mut out).await {
-            Some(credentials) => {
-                base.to_builder().credentials_provider(SharedCredentialsProvider::new(credentials)).build()
+        Some(arn) => {
+            match assume(p, arn, &base_clients(&base, &witness), &caller, &region, timeout, &witness, &mut out).await {
+                Some(credentials) => {
+                    base.to_builder().credentials_provider(SharedCredentialsProvider::new(credentials)).build()
+                }
+                None => return out,
             }
-            None => return out,
-        },
+        }
     };
 
     // Who the profile's credentials are, and the clock.
@@ -365,7 +417,7 @@ pub(super) async fn api_checks(
 async fn assume(
     p: &Profile,
     arn: &str,
-    base: &ProfileClients,
+    base: &BaseClients,
     caller: &str,
     region: &str,
     timeout: Duration,
