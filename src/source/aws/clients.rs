@@ -4,8 +4,9 @@
 //! The clients themselves are shared by every profile with the same base settings in a region ([`base_key`]) and
 //! hold no credentials; each request carries its profile's [`Auth`] (`customize().config_override(..)`): the
 //! profile's credential provider and its own cache, which the SDK refreshes before the session expires. A client
-//! holds its own runtime plugins and config layers (~28 KB): one set per profile, region and service cost 80 MB at
-//! 500 profiles (BENCHMARKS.md, "Organization scale"). Credentials are never printed or logged by this code.
+//! holds its own runtime plugins and config layers (~28 KB): sharing them instead of making a set per profile and
+//! region saved 53 MiB at 500 profiles (BENCHMARKS.md, "Organization scale"). Credentials are never printed or
+//! logged by this code.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -26,7 +27,7 @@ use crate::config::{CredentialSource, Profile};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The SDK clients one profile polls a region with: clients shared with the other profiles of its base settings and
-/// region ([`ClientPool`]), and the profile's [`Auth`], which every request must carry
+/// region (`session::ClientPool`), and the profile's [`Auth`], which every request must carry
 /// (`.customize().config_override(p.clients.auth())`; a request without it fails for want of credentials, since the
 /// shared clients have none). The clients of the explain step are made on first use: most profiles have nothing to
 /// explain most of the time.

@@ -23,7 +23,7 @@ use crate::model::{Identity, PollError};
 
 /// What the regions of one profile share.
 pub(super) struct Session {
-    /// What the config is built from.
+    /// What the base config and the credentials are made from.
     pub profile: Profile,
     /// The base config (region, endpoint, source credentials), possibly shared with other profiles.
     base: SdkConfig,
@@ -35,7 +35,7 @@ pub(super) struct Session {
     /// The AssumeRole quota of the source credentials, with `[settings] assume_role_rate`.
     pace: Option<Arc<AccountQuota>>,
     generation: AtomicU64,
-    /// A poll said the session expired: rebuild the config before the next poll of any region.
+    /// A poll said the session expired: make the credentials afresh before the next poll of any region.
     pub renew: AtomicBool,
     /// AssumeRole calls made by the session's credential provider.
     pub assume_role_calls: Arc<AtomicU32>,
