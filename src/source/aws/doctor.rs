@@ -1,7 +1,8 @@
 //! `pipewatch doctor` against AWS: for each profile, in the order a person debugs it, where the settings came from,
-//! the base credentials and who they are, AssumeRole (its error explained), the role's identity, the clock against
-//! AWS's `Date`, then one minimal read per API of [`apis::APIS`]. Every step is bounded by the timeout; a failed
-//! step skips what depends on it. Credentials are never written anywhere: only who they are.
+//! the base credentials and who they are (checked once for the profiles sharing them), AssumeRole (its error
+//! explained), the role's identity, the clock against AWS's `Date`, then one minimal read per API of
+//! [`apis::APIS`]. Every step is bounded by the timeout; a failed step skips what depends on it. Credentials are
+//! never written anywhere: only who they are.
 
 pub(super) mod apis;
 pub(super) mod witness;
