@@ -147,7 +147,7 @@ fn resolve_settings(document: &Document<'_>, raw: Option<RawSettings>) -> Result
         }
     }
     if let Some(rate) = raw.assume_role_rate {
-        let per_second = *rate.get_ref();
+        let per_second = rate.get_ref().0;
         if !(per_second.is_finite() && per_second > 0.0) {
             return Err(table.error(
                 rate.span(),

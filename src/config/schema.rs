@@ -68,7 +68,38 @@ pub(super) struct RawSettings {
     pub(super) grace: Option<Spanned<String>>,
     pub(super) lookback: Option<Spanned<String>>,
     pub(super) timeout: Option<Spanned<String>>,
-    pub(super) assume_role_rate: Option<Spanned<f64>>,
+    pub(super) assume_role_rate: Option<Spanned<PerSecond>>,
+}
+
+/// A rate written as a TOML integer or float (`10`, `0.5`); what it must be above is checked in resolution.
+pub(super) struct PerSecond(pub(super) f64);
+
+impl<'de> Deserialize<'de> for PerSecond {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PerSecondVisitor;
+
+        impl Visitor<'_> for PerSecondVisitor {
+            type Value = PerSecond;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number of calls a second, such as 10")
+            }
+
+            fn visit_i64<E>(self, v: i64) -> Result<PerSecond, E> {
+                Ok(PerSecond(v as f64))
+            }
+
+            fn visit_u64<E>(self, v: u64) -> Result<PerSecond, E> {
+                Ok(PerSecond(v as f64))
+            }
+
+            fn visit_f64<E>(self, v: f64) -> Result<PerSecond, E> {
+                Ok(PerSecond(v))
+            }
+        }
+
+        deserializer.deserialize_any(PerSecondVisitor)
+    }
 }
 
 #[derive(Deserialize)]

@@ -1,6 +1,10 @@
 //! A profile's credentials: the role it assumes (else its source credentials) with a cache of its own, put on each
 //! request it makes through the clients it shares with other profiles (`clients`); and the AssumeRole quota of its
 //! source credentials (`[settings] assume_role_rate`), whose turn a poll waits for before its timeout starts.
+//!
+//! Why a setting and not a built-in rate: AWS throttles STS calls per account ("Throttling: Rate exceeded", a limit
+//! that "can't be increased", <https://repost.aws/knowledge-center/iam-sts-throttling-error>) but publishes no rate
+//! for AssumeRole, and every profile assumes its role from the one source account.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
