@@ -88,6 +88,12 @@ pub fn assume_role(code: &str, message: &str, a: &RoleAttempt<'_>) -> (String, S
             format!("{said} (AWS does not know the base access key)"),
             "check the base credentials: a deleted or mistyped key, or keys of another partition".into(),
         ),
+        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" => (
+            format!("{said} (STS throttled the account of the base credentials, which every profile assumes from)"),
+            "pace AssumeRole with [settings] assume_role_rate (calls a second), or check fewer profiles at once \
+             with --profile"
+                .into(),
+        ),
         "SignatureDoesNotMatch" => (
             format!("{said} (the signature does not match: a wrong secret key, or a clock far off)"),
             "check the base secret key and the machine's clock (see the clock check)".into(),
@@ -191,6 +197,13 @@ mod tests {
         assert!(assume_role("ExpiredToken", "", &attempt(false, None)).0.contains("base credentials expired"));
         assert!(assume_role("InvalidClientTokenId", "x", &attempt(false, None)).0.contains("does not know"));
         assert_eq!(assume_role("Odd", "what", &attempt(false, None)).0, "Odd: what");
+        let (detail, fix) = assume_role("Throttling", "Rate exceeded", &attempt(false, None));
+        assert_eq!(
+            detail,
+            "Throttling: Rate exceeded (STS throttled the account of the base credentials, which every \
+                            profile assumes from)"
+        );
+        assert!(fix.starts_with("pace AssumeRole with [settings] assume_role_rate"), "{fix}");
     }
 
     #[test]

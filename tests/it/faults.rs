@@ -402,7 +402,12 @@ fn fault_throttling_sustained_sts() {
     case(
         "sts throttling",
         &[Rule::on(&["AssumeRole"], Fault::Throttle)],
-        Expect::Fails(&["could not get credentials: sts:AssumeRole: Throttling: Rate exceeded"]),
+        // With what to do about it: the profiles share the source account's STS limit.
+        Expect::Fails(&[
+            "could not get credentials: sts:AssumeRole: Throttling: Rate exceeded (the profiles assuming \
+                         their roles from these credentials share the source account's STS limit: pace them with \
+                         [settings] assume_role_rate, AssumeRole calls a second)",
+        ]),
     );
 }
 

@@ -85,7 +85,11 @@ where
                 None if d.is_user() => ErrorKind::Internal,
                 None => ErrorKind::Transport,
             };
-            (kind, tidy(&chain(err)))
+            let mut message = tidy(&chain(err));
+            if assume_role_code(err).is_some_and(|code| kind_of_code(code) == ErrorKind::Throttled) {
+                message.push_str(PACE_HINT);
+            }
+            (kind, message)
         }
         other => (ErrorKind::Internal, tidy(&chain(other))),
     }
@@ -107,20 +111,43 @@ fn not_understood(api: &str, status: u16, why: &str) -> (ErrorKind, String) {
     )
 }
 
-/// The kind of a failure to get credentials: an expired session when AWS said so to AssumeRole, else no
-/// credentials. `None` when `err` is not a credentials failure.
-fn credentials_cause(err: &(dyn Error + 'static)) -> Option<ErrorKind> {
-    let mut cur: Option<&(dyn Error + 'static)> = Some(err);
-    let mut credentials = false;
+/// What a credentials failure says when STS throttled the AssumeRole under it: the profiles that assume their roles
+/// from one source account share its STS limit, which AWS does not publish.
+const PACE_HINT: &str = " (the profiles assuming their roles from these credentials share the source account's STS \
+                         limit: pace them with [settings] assume_role_rate, AssumeRole calls a second)";
+
+/// The AssumeRole error under `err` (a credentials failure of the assumed role), when there is one.
+fn assume_role_error<'a>(err: &'a (dyn Error + 'static)) -> Option<&'a SdkError<AssumeRoleError, HttpResponse>> {
+    let mut cur: Option<&'a (dyn Error + 'static)> = Some(err);
     while let Some(e) = cur {
-        credentials |= e.is::<CredentialsError>();
         if let Some(sts) = e.downcast_ref::<SdkError<AssumeRoleError, HttpResponse>>() {
-            let expired = sts.as_service_error().and_then(|s| s.code()).is_some_and(|c| EXPIRED.contains(&c));
-            return Some(if expired { ErrorKind::ExpiredCredentials } else { ErrorKind::NoCredentials });
+            return Some(sts);
         }
         cur = e.source();
     }
-    credentials.then_some(ErrorKind::NoCredentials)
+    None
+}
+
+/// The error code AWS answered the AssumeRole under `err` with, when there is one.
+fn assume_role_code<'a>(err: &'a (dyn Error + 'static)) -> Option<&'a str> {
+    assume_role_error(err)?.as_service_error()?.code()
+}
+
+/// The kind of a failure to get credentials: an expired session when AWS said so to AssumeRole, else no
+/// credentials. `None` when `err` is not a credentials failure.
+fn credentials_cause(err: &(dyn Error + 'static)) -> Option<ErrorKind> {
+    if assume_role_error(err).is_some() {
+        let expired = assume_role_code(err).is_some_and(|c| EXPIRED.contains(&c));
+        return Some(if expired { ErrorKind::ExpiredCredentials } else { ErrorKind::NoCredentials });
+    }
+    let mut cur: Option<&(dyn Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if e.is::<CredentialsError>() {
+            return Some(ErrorKind::NoCredentials);
+        }
+        cur = e.source();
+    }
+    None
 }
 
 /// The I/O error under `err`, rendered, when there is one.
@@ -303,7 +330,7 @@ mod tests {
                 AssumeRoleError::generic(ErrorMetadata::builder().code(code).message("said STS").build())
             })
         };
-        let (denied, expired) = (answer("AccessDenied"), answer("ExpiredToken"));
+        let (denied, expired, throttled) = (answer("AccessDenied"), answer("ExpiredToken"), answer("Throttling"));
         let sts = |rule: &Rule| mock_client!(aws_sdk_sts, RuleMode::MatchAny, [rule], |c| c.retry_config(retry()));
         let e = credentials_error(Failing(Some(sts(&denied)))).await;
         assert_eq!(e.kind, ErrorKind::NoCredentials);
@@ -312,6 +339,10 @@ mod tests {
         let e = credentials_error(Failing(Some(sts(&expired)))).await;
         assert_eq!(e.kind, ErrorKind::ExpiredCredentials);
         assert!(e.message.ends_with("sts:AssumeRole: ExpiredToken: said STS"), "{e}");
+        let e = credentials_error(Failing(Some(sts(&throttled)))).await;
+        assert_eq!(e.kind, ErrorKind::NoCredentials);
+        assert!(e.message.contains("sts:AssumeRole: Throttling: said STS (the profiles assuming"), "{e}");
+        assert!(e.message.ends_with("pace them with [settings] assume_role_rate, AssumeRole calls a second)"), "{e}");
 
         let html = mock!(aws_sdk_sts::Client::assume_role)
             .sequence()
