@@ -32,6 +32,11 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:9464";
 
 /// How long stopping waits for the poll tasks, then for requests in flight.
 const SHUTDOWN_WAIT: Duration = Duration::from_secs(5);
+/// The least time between two analyses of every profile. Hundreds of profiles finish their polls one after another
+/// within a second or two of each refresh; analysing all of them after each would cost profiles² a refresh (500
+/// profiles at a 10 s refresh: 60 % of a core, BENCHMARKS.md). The first change after a quiet spell is analysed at
+/// once; the rest within this.
+const MIN_REANALYSIS: Duration = Duration::from_secs(1);
 
 /// Why `serve` cannot run.
 #[derive(Debug, thiserror::Error)]
@@ -71,10 +76,14 @@ pub async fn run<S: Source>(
     let mut poller =
         Poller::spawn(source, settings.refresh, settings.lookback, settings.grace, settings.timeout, poll_tx);
     let mut deadline: Option<Timestamp> = None;
+    // Data changed since the last analysis, and when that analysis was.
+    let (mut changed, mut analysed) = (false, None::<tokio::time::Instant>);
     loop {
-        let mut changed = tokio::select! {
+        let next_analysis = analysed.filter(|_| changed).map(|at| at + MIN_REANALYSIS);
+        changed |= tokio::select! {
             Some(event) = polls.recv() => feed.apply(event),
             () = sleep_until(deadline) => true,
+            () = sleep_until_instant(next_analysis) => false,
             _ = sigterm.recv() => break,
             _ = sigint.recv() => break,
         };
@@ -82,11 +91,12 @@ pub async fn run<S: Source>(
         while let Ok(event) = polls.try_recv() {
             changed |= feed.apply(event);
         }
-        if changed {
+        if changed && analysed.is_none_or(|at| at.elapsed() >= MIN_REANALYSIS) {
             let board = feed.board(Timestamp::now());
             deadline = board.analysis.next_deadline();
             notifications.observe(&board.analysis);
             publish.send_replace(Arc::new(board));
+            (changed, analysed) = (false, Some(tokio::time::Instant::now()));
         }
     }
 
@@ -102,6 +112,14 @@ pub async fn run<S: Source>(
 /// Resolves once the flag turns true (or its sender is gone).
 async fn until_true(mut flag: watch::Receiver<bool>) {
     let _ = flag.wait_for(|stop| *stop).await;
+}
+
+/// Sleeps until `at`; forever without one.
+async fn sleep_until_instant(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Sleeps until `deadline` (the next pending push's end of grace); forever without one.

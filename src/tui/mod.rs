@@ -45,6 +45,10 @@ use theme::Theme;
 const FAST_TICK: Duration = Duration::from_millis(150);
 /// Tick otherwise (ages move by the second).
 const SLOW_TICK: Duration = Duration::from_secs(1);
+/// The least time between two analyses of every profile while polls come in: with hundreds of profiles finishing
+/// one after another, analysing after each would cost profiles² a refresh (`serve` measured 60 % of a core at 500
+/// profiles and a 10 s refresh, BENCHMARKS.md). The first poll after a quiet spell is analysed (and painted) at once.
+const MIN_REANALYSIS: Duration = Duration::from_millis(250);
 /// How long quitting waits for the poll tasks to end.
 const SHUTDOWN_WAIT: Duration = Duration::from_millis(500);
 
@@ -150,6 +154,7 @@ async fn event_loop<S: Source>(
     let size = terminal.size()?;
     app.update(Msg::Input(Event::Resize(size.width, size.height)), clock());
     let (started, mut painted) = (tokio::time::Instant::now(), 0);
+    let mut analysed: Option<tokio::time::Instant> = None;
 
     loop {
         let now = clock();
@@ -165,7 +170,7 @@ async fn event_loop<S: Source>(
         if hyperlinks {
             link_popup(terminal, &app, now)?;
         }
-        let tick = if app.busy() || app.loading() { FAST_TICK } else { SLOW_TICK };
+        let tick = if app.busy() || app.loading() || app.stale { FAST_TICK } else { SLOW_TICK };
         let first = tokio::select! {
             m = rx.recv() => match m {
                 Some(m) => m,
@@ -193,8 +198,11 @@ async fn event_loop<S: Source>(
             };
             effects.push(app.update(m, now));
         }
-        let reanalysed = app.stale;
-        app.settle(now);
+        let reanalysed = app.stale && analysed.is_none_or(|at| at.elapsed() >= MIN_REANALYSIS);
+        if reanalysed {
+            app.settle(now);
+            analysed = Some(tokio::time::Instant::now());
+        }
         if reanalysed && notifications.observe(&app.analysis) > 0 && notifications.bell() {
             ring(terminal);
         }
